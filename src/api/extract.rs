@@ -1,0 +1,58 @@
+//! Request extractors shared by handlers: client metadata and the per-IP auth limiter.
+
+use std::future::{ready, Ready};
+use std::net::IpAddr;
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+
+use crate::auth::service::ClientMeta;
+use crate::error::AppError;
+use crate::state::AppState;
+
+fn peer_ip(req: &HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+impl FromRequest for ClientMeta {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(ClientMeta {
+            ip: peer_ip(req).map(|ip| ip.to_string()),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }))
+    }
+}
+
+/// Present in a handler's arguments, spends one token of the caller IP's `/auth/*` budget
+/// (429 `rate_limited` with `Retry-After` when it is exhausted).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRateLimit;
+
+impl FromRequest for AuthRateLimit {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match (req.app_data::<web::Data<AppState>>(), peer_ip(req)) {
+            (Some(state), Some(ip)) => state
+                .auth_limiter
+                .check(ip)
+                .map(|()| AuthRateLimit)
+                .map_err(|retry_after_secs| AppError::RateLimited {
+                    code: "rate_limited",
+                    retry_after_secs,
+                }),
+            (Some(_), None) => Ok(AuthRateLimit), // no peer address (unix socket): nothing to key on
+            (None, _) => Err(AppError::Internal(anyhow::anyhow!(
+                "AppState is not registered"
+            ))),
+        };
+        ready(result)
+    }
+}

@@ -1,0 +1,53 @@
+//! Liveness and readiness probes (outside `/api/v1`).
+
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Probe answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The database answers within 2 seconds.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+    (status = 200, body = Health),
+    (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let check = async {
+        let mut conn = crate::db::conn(&state.pool).await?;
+        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+        Ok::<_, AppError>(())
+    };
+    match tokio::time::timeout(Duration::from_secs(2), check).await {
+        Ok(Ok(())) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
+        Ok(Err(AppError::Internal(e))) => {
+            tracing::warn!(error = format!("{e:#}"), "readiness check failed");
+            Err(unavailable())
+        }
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(unavailable()),
+    }
+}
+
+fn unavailable() -> AppError {
+    AppError::Unavailable {
+        code: "database_unavailable",
+        detail: "The database does not answer.".into(),
+    }
+}

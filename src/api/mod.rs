@@ -1,0 +1,70 @@
+//! The HTTP surface: routing, body limits, security headers, problem+json for every
+//! failure the framework itself detects (unknown route, wrong method, bad body), health
+//! checks and the OpenAPI document.
+
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod v1;
+
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpRequest};
+
+use crate::error::AppError;
+
+/// Largest accepted request body (1 MiB).
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// Registers every route and the request-body configuration.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(BODY_LIMIT)
+            .error_handler(|err, _req: &HttpRequest| AppError::from(err).into()),
+    )
+    .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()))
+    .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
+    .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
+    .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
+    .service(resource("/api/docs", "GET").route(web::get().to(|| async {
+        actix_web::HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, "/api/docs/"))
+            .finish()
+    })))
+    .service(openapi::swagger_ui())
+    .service(
+        web::scope("/api/v1")
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+            .configure(v1::configure),
+    );
+}
+
+/// Headers sent on every response.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// Name of the response header carrying the request id.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Converts a request id to a header value.
+pub fn request_id_value(id: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(id).ok()
+}
+
+/// A resource whose unsupported methods answer 405 with `Allow: <allow>`.
+pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed { allow })
+    }))
+}
+
+/// The answer for any unknown route.
+pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,55 @@
+//! The OpenAPI document, generated from the handlers' annotations, and Swagger UI served
+//! from assets vendored into the binary (no CDN at run time, no download at build time).
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{health, v1};
+
+/// The whole API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "coprocure API",
+        description = "Joint raw-material procurement for SME cooperatives. Errors are RFC 9457 problem+json with a stable `code`; decimals are JSON strings.",
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        v1::auth::login,
+        v1::auth::refresh,
+        v1::auth::logout,
+        v1::auth::change_password,
+        v1::auth::me,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Probes"),
+        (name = "auth", description = "Login, tokens, sessions"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `/api/docs` (Swagger UI) and `/api/openapi.json`.
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi())
+}

@@ -1,0 +1,132 @@
+//! Handlers of API.md "Auth".
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::AuthRateLimit;
+use crate::auth::service::{self, ClientMeta, TokenPair};
+use crate::auth::{Locale, Principal, Role};
+use crate::error::{AppError, Problem};
+use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
+use crate::state::AppState;
+
+/// `POST /auth/login` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Account email (case-insensitive).
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Body of `POST /auth/refresh` and `POST /auth/logout`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token of the last login or refresh.
+    pub refresh_token: String,
+}
+
+/// `POST /auth/password` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password: 8–128 characters, not a common password.
+    pub new_password: String,
+}
+
+/// `GET /me` answer.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub cooperative_id: Option<CooperativeId>,
+    pub member_id: Option<MemberId>,
+    pub supplier_id: Option<SupplierId>,
+    pub locale: Locale,
+}
+
+/// Logs in with email and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, body = TokenPair),
+    (status = 401, description = "`invalid_credentials` (unknown email and wrong password alike)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "`too_many_failed_logins` (5 failures in 15 min) or `rate_limited` (per IP); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn login(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let pair = service::login(&state, &body.email, body.password, meta).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+/// Exchanges a refresh token for a new pair; the old refresh token dies.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
+    (status = 200, body = TokenPair),
+    (status = 401, description = "`invalid_refresh_token`, or `refresh_token_reused` (the session is then revoked)", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn refresh(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(service::refresh(&state, &body.refresh_token).await?))
+}
+
+/// Ends the refresh token's session; its access tokens are refused from then on.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest, responses(
+    (status = 204, description = "Logged out (also for an unknown token)"),
+))]
+pub async fn logout(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    service::logout(&state, &body.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes the caller's password and revokes every other session.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
+    security(("bearer" = [])), responses(
+    (status = 204, description = "Changed"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`current_password` incorrect, or `new_password` too short/long/common", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn change_password(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    who: Principal,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    service::change_password(&state, &who, body.current_password, body.new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, body = Me),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn me(who: Principal) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        id: who.user_id,
+        email: who.email,
+        name: who.name,
+        role: who.role,
+        cooperative_id: who.cooperative_id,
+        member_id: who.member_id,
+        supplier_id: who.supplier_id,
+        locale: who.locale,
+    })
+}

@@ -1,0 +1,16 @@
+//! `/api/v1`: the JSON API of API.md.
+
+pub mod auth;
+
+use actix_web::web;
+
+use super::resource;
+
+/// Registers the v1 routes (relative to `/api/v1`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
+        .service(resource("/auth/refresh", "POST").route(web::post().to(auth::refresh)))
+        .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+        .service(resource("/auth/password", "POST").route(web::post().to(auth::change_password)))
+        .service(resource("/me", "GET").route(web::get().to(auth::me)));
+}

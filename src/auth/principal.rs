@@ -1,0 +1,74 @@
+//! The authenticated caller, extracted from `Authorization: Bearer <access token>`.
+//! Extraction verifies the JWT and then checks its session and user in the database, so a
+//! revoked session or a disabled account is refused at once.
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::{Locale, Role};
+use crate::error::AppError;
+use crate::ids::{CooperativeId, MemberId, SessionId, SupplierId, UserId};
+use crate::state::AppState;
+
+/// The caller of an authenticated request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub cooperative_id: Option<CooperativeId>,
+    pub member_id: Option<MemberId>,
+    pub supplier_id: Option<SupplierId>,
+    pub locale: Locale,
+}
+
+impl Principal {
+    /// 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(AppError::unauthenticated(
+            "missing_token",
+            "Send `Authorization: Bearer <access token>`.",
+        ));
+    };
+    let value = value.to_str().map_err(|_| {
+        AppError::unauthenticated(
+            "invalid_token",
+            "The Authorization header is not valid text.",
+        )
+    })?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AppError::unauthenticated(
+            "invalid_token",
+            "Use the Bearer scheme with an access token.",
+        ));
+    }
+    Ok(token.trim().to_owned())
+}
+
+impl FromRequest for Principal {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
+            crate::auth::service::authenticate(&state, &token?).await
+        })
+    }
+}

@@ -1,0 +1,205 @@
+//! Queries on users, sessions, refresh tokens and login failures. Each takes a connection
+//! so services can compose them inside one transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::models::{NewLoginFailure, NewUser, RefreshToken, Session, User};
+use crate::ids::{SessionId, UserId};
+use crate::schema::{login_failures, refresh_tokens, sessions, users};
+
+/// The user with this (normalised) email.
+pub async fn find_user_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The user with this id.
+pub async fn find_user(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Inserts a user.
+pub async fn insert_user(conn: &mut AsyncPgConnection, new: &NewUser) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Replaces a user's password hash.
+pub async fn set_password(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    hash: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::password_changed_at.eq(at),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// Inserts a session.
+pub async fn insert_session(conn: &mut AsyncPgConnection, s: &Session) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table)
+        .values(s)
+        .execute(conn)
+        .await
+}
+
+/// A session with its user, by primary keys (the per-request revocation check).
+pub async fn session_with_user(
+    conn: &mut AsyncPgConnection,
+    sid: SessionId,
+    user: UserId,
+) -> QueryResult<Option<(Session, User)>> {
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(sid))
+        .filter(sessions::user_id.eq(user))
+        .select((Session::as_select(), User::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Revokes one session if it is live; returns whether it was.
+pub async fn revoke_session(
+    conn: &mut AsyncPgConnection,
+    sid: SessionId,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        sessions::table
+            .find(sid)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(at),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Revokes every live session of a user except `keep`; returns how many.
+pub async fn revoke_user_sessions(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    keep: Option<SessionId>,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> QueryResult<usize> {
+    let mut q = diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user))
+        .filter(sessions::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        q = q.filter(sessions::id.ne(keep));
+    }
+    q.set((
+        sessions::revoked_at.eq(at),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
+    .await
+}
+
+/// Inserts a refresh token.
+pub async fn insert_refresh_token(
+    conn: &mut AsyncPgConnection,
+    t: &RefreshToken,
+) -> QueryResult<usize> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(t)
+        .execute(conn)
+        .await
+}
+
+/// A refresh token and its session, locking both rows so two concurrent refreshes of
+/// one token are serialised (the second then sees it used).
+pub async fn refresh_token_for_update(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+) -> QueryResult<Option<(RefreshToken, Session)>> {
+    refresh_tokens::table
+        .inner_join(sessions::table)
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select((RefreshToken::as_select(), Session::as_select()))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Marks a refresh token as rotated.
+pub async fn mark_refresh_token_used(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .find(hash)
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(at))
+    .execute(conn)
+    .await
+}
+
+/// Times of this email's failed logins at or after `since`, newest first.
+pub async fn recent_login_failures(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    login_failures::table
+        .filter(login_failures::email.eq(email))
+        .filter(login_failures::at.ge(since))
+        .order(login_failures::at.desc())
+        .limit(limit)
+        .select(login_failures::at)
+        .load(conn)
+        .await
+}
+
+/// Records a failed login.
+pub async fn record_login_failure(
+    conn: &mut AsyncPgConnection,
+    f: &NewLoginFailure,
+) -> QueryResult<usize> {
+    diesel::insert_into(login_failures::table)
+        .values(f)
+        .execute(conn)
+        .await
+}
+
+/// Forgets an email's failed logins (after a successful one).
+pub async fn clear_login_failures(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<usize> {
+    diesel::delete(login_failures::table.filter(login_failures::email.eq(email)))
+        .execute(conn)
+        .await
+}

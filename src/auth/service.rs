@@ -1,0 +1,409 @@
+//! Authentication use cases. Each is one transaction (where it writes) and enforces the
+//! rules of API.md "Auth".
+
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::models::{Locale, NewLoginFailure, NewUser, RefreshToken, Role, Session, User};
+use super::principal::Principal;
+use super::throttle::{account_lock, retry_after_secs, MAX_FAILURES, WINDOW};
+use super::{password, repo, tokens};
+use crate::db;
+use crate::error::{AppError, FieldError};
+use crate::ids::{SessionId, UserId};
+use crate::state::AppState;
+use crate::validation;
+
+/// Absolute lifetime of a session, however often it is refreshed.
+pub const SESSION_TTL: Duration = Duration::days(30);
+/// Lifetime of one refresh token (each use issues a new one).
+pub const REFRESH_TTL: Duration = Duration::days(14);
+
+/// Where a request came from (recorded on sessions and failures).
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    /// Peer IP address.
+    pub ip: Option<String>,
+    /// `User-Agent` header.
+    pub user_agent: Option<String>,
+}
+
+/// The answer to a login or refresh.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    /// JWT for `Authorization: Bearer`, valid `expires_in` seconds.
+    pub access_token: String,
+    /// Opaque token for `POST /auth/refresh`; single use.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of `access_token` in seconds.
+    pub expires_in: i64,
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::unauthenticated("invalid_credentials", "The email or password is incorrect.")
+}
+
+fn account_locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    AppError::RateLimited {
+        code: "too_many_failed_logins",
+        retry_after_secs: retry_after_secs(until, now),
+    }
+}
+
+async fn check_account_lock(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let failures =
+        repo::recent_login_failures(conn, email, now - WINDOW, MAX_FAILURES as i64).await?;
+    match account_lock(&failures, now) {
+        Some(until) => Err(account_locked(until, now)),
+        None => Ok(()),
+    }
+}
+
+/// Creates a session with its first refresh token and an access token.
+async fn start_session(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    meta: &ClientMeta,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let session = Session {
+        id: SessionId::new(),
+        user_id: user.id,
+        created_at: now,
+        expires_at: now + SESSION_TTL,
+        revoked_at: None,
+        revoked_reason: None,
+        ip: meta.ip.clone(),
+        user_agent: meta
+            .user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(400).collect()),
+    };
+    repo::insert_session(conn, &session).await?;
+    let refresh_token = issue_refresh_token(conn, &session, now).await?;
+    let (access_token, expires_in) = state.jwt.issue(user.id, user.role, session.id, now)?;
+    Ok(TokenPair {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in,
+    })
+}
+
+async fn issue_refresh_token(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let token = tokens::generate()?;
+    repo::insert_refresh_token(
+        conn,
+        &RefreshToken {
+            token_hash: tokens::digest(&token),
+            session_id: session.id,
+            issued_at: now,
+            expires_at: (now + REFRESH_TTL).min(session.expires_at),
+            used_at: None,
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
+/// `POST /auth/login`. Unknown email, wrong password and disabled account all answer the
+/// same 401 after the same amount of hashing work; a throttled account answers 429.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: String,
+    meta: ClientMeta,
+) -> Result<TokenPair, AppError> {
+    let now = state.clock.now();
+    // A malformed email cannot belong to an account: treat it as unknown, not as a 422,
+    // so the answer does not depend on what exists.
+    let email = validation::email("email", email).unwrap_or_else(|_| email.trim().to_lowercase());
+
+    let user = {
+        let mut conn = db::conn(&state.pool).await?;
+        check_account_lock(&mut conn, &email, now).await?;
+        repo::find_user_by_email(&mut conn, &email).await?
+    };
+    // The connection goes back to the pool while the hash is computed.
+    let verified = password::verify_blocking(
+        password,
+        user.as_ref().and_then(|u| u.password_hash.clone()),
+    )
+    .await?;
+
+    let mut conn = db::conn(&state.pool).await?;
+    match user {
+        Some(user) if verified && !user.disabled => {
+            conn.transaction(async |conn| {
+                repo::clear_login_failures(conn, &email).await?;
+                start_session(state, conn, &user, &meta, now).await
+            })
+            .await
+        }
+        _ => {
+            repo::record_login_failure(
+                &mut conn,
+                &NewLoginFailure {
+                    email,
+                    at: now,
+                    ip: meta.ip,
+                },
+            )
+            .await?;
+            Err(invalid_credentials())
+        }
+    }
+}
+
+enum Rotation {
+    Rotated(TokenPair),
+    Reused,
+    Invalid,
+}
+
+/// `POST /auth/refresh`: rotates the refresh token. A token that was already rotated is
+/// evidence of theft: its whole session is revoked (and stays revoked: the revocation
+/// commits even though the request fails).
+pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair, AppError> {
+    let now = state.clock.now();
+    let hash = tokens::digest(refresh_token);
+    let mut conn = db::conn(&state.pool).await?;
+    let outcome = conn
+        .transaction(async |conn| -> Result<Rotation, AppError> {
+            let Some((token, session)) = repo::refresh_token_for_update(conn, &hash).await? else {
+                return Ok(Rotation::Invalid);
+            };
+            if token.used_at.is_some() {
+                if repo::revoke_session(conn, session.id, now, "refresh_token_reuse").await? {
+                    tracing::warn!(session = %session.id, user = %session.user_id, "refresh token reuse: session revoked");
+                }
+                return Ok(Rotation::Reused);
+            }
+            if session.revoked_at.is_some() || session.expires_at <= now || token.expires_at <= now {
+                return Ok(Rotation::Invalid);
+            }
+            let Some(user) = repo::find_user(conn, session.user_id).await?.filter(|u| !u.disabled) else {
+                return Ok(Rotation::Invalid);
+            };
+            repo::mark_refresh_token_used(conn, &hash, now).await?;
+            let refresh_token = issue_refresh_token(conn, &session, now).await?;
+            let (access_token, expires_in) = state.jwt.issue(user.id, user.role, session.id, now)?;
+            Ok(Rotation::Rotated(TokenPair {
+                access_token,
+                refresh_token,
+                token_type: "Bearer",
+                expires_in,
+            }))
+        })
+        .await?;
+    match outcome {
+        Rotation::Rotated(pair) => Ok(pair),
+        Rotation::Reused => Err(AppError::unauthenticated(
+            "refresh_token_reused",
+            "This refresh token was already used; the session has been revoked. Log in again.",
+        )),
+        Rotation::Invalid => Err(AppError::unauthenticated(
+            "invalid_refresh_token",
+            "The refresh token is unknown, expired or revoked. Log in again.",
+        )),
+    }
+}
+
+/// `POST /auth/logout`: revokes the refresh token's session, so its access tokens stop
+/// working at once. Unknown tokens are accepted silently (logout is idempotent).
+pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let hash = tokens::digest(refresh_token);
+    let mut conn = db::conn(&state.pool).await?;
+    conn.transaction(async |conn| -> Result<(), AppError> {
+        if let Some((_, session)) = repo::refresh_token_for_update(conn, &hash).await? {
+            repo::revoke_session(conn, session.id, now, "logout").await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Verifies an access token and its session; the per-request check behind [`Principal`].
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, AppError> {
+    let now = state.clock.now();
+    let claims = state
+        .jwt
+        .verify(token, now)
+        .map_err(|e| AppError::unauthenticated(e.code(), "The access token is not valid."))?;
+    let mut conn = db::conn(&state.pool).await?;
+    let Some((session, user)) = repo::session_with_user(&mut conn, claims.sid, claims.sub).await?
+    else {
+        return Err(AppError::unauthenticated(
+            "session_revoked",
+            "The session no longer exists.",
+        ));
+    };
+    if session.revoked_at.is_some() {
+        return Err(AppError::unauthenticated(
+            "session_revoked",
+            "The session has been revoked. Log in again.",
+        ));
+    }
+    if session.expires_at <= now {
+        return Err(AppError::unauthenticated(
+            "session_expired",
+            "The session has expired. Log in again.",
+        ));
+    }
+    if user.disabled {
+        return Err(AppError::unauthenticated(
+            "account_disabled",
+            "This account is disabled.",
+        ));
+    }
+    Ok(Principal {
+        user_id: user.id,
+        session_id: session.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        cooperative_id: user.cooperative_id,
+        member_id: user.member_id,
+        supplier_id: user.supplier_id,
+        locale: user.locale,
+    })
+}
+
+/// `POST /auth/password`: checks the current password (a wrong one counts as a failed
+/// login for throttling), stores the new one, and revokes every other session.
+pub async fn change_password(
+    state: &AppState,
+    who: &Principal,
+    current: String,
+    new: String,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Err(e) = password::check_policy("new_password", &new, Some(&who.email)) {
+        errors.push(e);
+    } else if new == current {
+        errors.push(FieldError::new(
+            "new_password",
+            "unchanged",
+            "must differ from the current password",
+        ));
+    }
+    let user = {
+        let mut conn = db::conn(&state.pool).await?;
+        check_account_lock(&mut conn, &who.email, now).await?;
+        repo::find_user(&mut conn, who.user_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    if !password::verify_blocking(current, user.password_hash.clone()).await? {
+        let mut conn = db::conn(&state.pool).await?;
+        repo::record_login_failure(
+            &mut conn,
+            &NewLoginFailure {
+                email: user.email.clone(),
+                at: now,
+                ip: None,
+            },
+        )
+        .await?;
+        errors.insert(
+            0,
+            FieldError::new(
+                "current_password",
+                "incorrect",
+                "is not your current password",
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = password::hash_blocking(new).await?;
+    let mut conn = db::conn(&state.pool).await?;
+    conn.transaction(async |conn| -> Result<(), AppError> {
+        repo::set_password(conn, user.id, &hash, now).await?;
+        repo::revoke_user_sessions(conn, user.id, Some(who.session_id), now, "password_changed")
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Input of [`create_user`].
+#[derive(Debug, Clone)]
+pub struct CreateUser {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+    pub locale: Locale,
+}
+
+/// Creates a user with a password (the command line's `user create`). Validates every
+/// field; a taken email is a 409 `email_taken`.
+pub async fn create_user(
+    conn: &mut AsyncPgConnection,
+    input: CreateUser,
+    now: DateTime<Utc>,
+) -> Result<User, AppError> {
+    let mut errors = Vec::new();
+    let email = validation::email("email", &input.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let name = validation::text("name", &input.name, 200)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Err(e) = password::check_policy("password", &input.password, email.as_deref()) {
+        errors.push(e);
+    }
+    let (Some(email), Some(name), true) = (email, name, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    if input.role != Role::PlatformAdmin {
+        return Err(AppError::invalid(
+            "role",
+            "unsupported_role",
+            "only platform_admin users are created here; others belong to an organisation",
+        ));
+    }
+    let hash = password::hash_blocking(input.password).await?;
+    let new = NewUser {
+        id: UserId::new(),
+        email,
+        name,
+        password_hash: Some(hash),
+        role: input.role,
+        cooperative_id: None,
+        member_id: None,
+        supplier_id: None,
+        locale: input.locale,
+        password_changed_at: Some(now),
+        created_at: now,
+        updated_at: now,
+    };
+    match repo::insert_user(conn, &new).await {
+        Ok(u) => Ok(u),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(AppError::conflict(
+            "email_taken",
+            "A user with this email already exists.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,231 @@
+//! Command line (API.md "Command line"): `serve` (default), `migrate`, `user create`.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::auth::service::{create_user, CreateUser};
+use crate::auth::{Locale, Role};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{redact_url, Settings};
+use crate::db::{self, local::LocalOptions, local::LocalPostgres};
+use crate::error::AppError;
+use crate::startup::{shutdown_signal, Application};
+
+/// coprocure — joint raw-material procurement for SME cooperatives.
+#[derive(Debug, Parser)]
+#[command(name = "coprocure", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user whose password is read from standard input (first line).
+    Create {
+        /// Role of the new user.
+        #[arg(long, value_enum)]
+        role: CliRole,
+        /// Email (login name).
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Language of the user's emails.
+        #[arg(long, value_enum, default_value = "ko")]
+        locale: CliLocale,
+    },
+}
+
+/// Roles that can be created from the command line (organisation users are created
+/// through the API, inside their organisation).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum CliRole {
+    /// Operator of the platform.
+    PlatformAdmin,
+}
+
+/// Locales.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CliLocale {
+    /// Korean.
+    Ko,
+    /// English.
+    En,
+}
+
+/// A database for this run: the configured one, or the embedded cluster.
+struct Database {
+    url: String,
+    local: Option<LocalPostgres>,
+}
+
+impl Database {
+    async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        match &settings.database_url {
+            Some(url) => Ok(Self {
+                url: url.clone(),
+                local: None,
+            }),
+            None => {
+                let local = LocalPostgres::start(LocalOptions {
+                    data_dir: settings.data_dir.join("postgres"),
+                    database: "coprocure".into(),
+                    ephemeral: false,
+                })
+                .await?;
+                tracing::info!(
+                    port = local.port,
+                    "embedded PostgreSQL ready (data in {}/postgres)",
+                    settings.data_dir.display()
+                );
+                Ok(Self {
+                    url: local.url.clone(),
+                    local: Some(local),
+                })
+            }
+        }
+    }
+
+    fn close(mut self) {
+        if let Some(local) = self.local.as_mut() {
+            local.stop();
+        }
+    }
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let database = Database::open(&settings).await?;
+            let result = db::run_migrations(&database.url).await;
+            database.close();
+            let applied = result?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            action:
+                UserCommand::Create {
+                    role,
+                    email,
+                    name,
+                    password_stdin,
+                    locale,
+                },
+        } => {
+            if !password_stdin {
+                anyhow::bail!("pass --password-stdin and write the password on standard input");
+            }
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            let database = Database::open(&settings).await?;
+            let result = async {
+                db::run_migrations(&database.url).await?;
+                let mut conn =
+                    <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
+                        &database.url,
+                    )
+                    .await?;
+                let input = CreateUser {
+                    email,
+                    name,
+                    password,
+                    role: match role {
+                        CliRole::PlatformAdmin => Role::PlatformAdmin,
+                    },
+                    locale: match locale {
+                        CliLocale::Ko => Locale::Ko,
+                        CliLocale::En => Locale::En,
+                    },
+                };
+                Ok::<_, anyhow::Error>(create_user(&mut conn, input, SystemClock.now()).await)
+            }
+            .await;
+            database.close();
+            match result? {
+                Ok(user) => {
+                    println!("created {} {} ({})", user.role, user.email, user.id);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(AppError::Validation(errors)) => {
+                    for e in errors {
+                        eprintln!("coprocure: {}: {}", e.field, e.message);
+                    }
+                    Ok(ExitCode::from(1))
+                }
+                Err(AppError::Conflict { detail, .. }) => {
+                    eprintln!("coprocure: {detail}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+    }
+}
+
+async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
+    let database = Database::open(&settings).await?;
+    let result = async {
+        let applied = db::run_migrations(&database.url).await?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "migrations applied");
+        }
+        settings.resolve_jwt_secret()?;
+        let pool = db::build_pool(
+            &database.url,
+            settings.db_pool_size,
+            settings.db_acquire_timeout,
+        )?;
+        let listen = settings.listen;
+        let app = Application::build(settings, pool.clone(), Arc::new(SystemClock))?;
+        let handle = app.handle();
+        let addr = format!("{}:{}", listen.ip(), app.port());
+        tracing::info!(database = %redact_url(&database.url), "database");
+        println!("coprocure serving on http://{addr}  (API docs: http://{addr}/api/docs)");
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("stop signal received: finishing in-flight requests");
+            handle.stop(true).await;
+        });
+        app.run_until_stopped().await?;
+        pool.close();
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    database.close();
+    result?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}

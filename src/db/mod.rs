@@ -1,0 +1,73 @@
+//! Database access: the connection pool, the embedded migrations, and the private
+//! PostgreSQL cluster used when no `DATABASE_URL` is configured ([`local`]).
+
+pub mod local;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::Connection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncPgConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+/// The shared connection pool.
+pub type DbPool = Pool<AsyncPgConnection>;
+/// One pooled connection.
+pub type DbConn = Object<AsyncPgConnection>;
+/// Error from acquiring a pooled connection.
+pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+
+/// The SQL migrations under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Advisory lock key that serialises migration runs of several instances starting at once.
+const MIGRATION_LOCK_KEY: i64 = 0x636f_7072_6f63_0001;
+
+/// Builds the pool. No connection is opened until first use; acquiring one waits at most
+/// `acquire_timeout` (then the request answers 503 instead of hanging).
+pub fn build_pool(url: &str, max_size: usize, acquire_timeout: Duration) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(acquire_timeout))
+        .create_timeout(Some(acquire_timeout))
+        .recycle_timeout(Some(acquire_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("cannot build the database pool")
+}
+
+/// Takes a connection from the pool, mapping exhaustion or an unreachable server to 503.
+pub async fn conn(pool: &DbPool) -> Result<DbConn, AppError> {
+    Ok(pool.get().await?)
+}
+
+/// Applies every pending migration, holding an advisory lock so that concurrent starts
+/// apply each migration once. Returns the versions applied.
+pub async fn run_migrations(url: &str) -> anyhow::Result<Vec<String>> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .with_context(|| format!("cannot connect to {}", crate::config::redact_url(&url)))?;
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"),
+        )?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
+        )?;
+        applied
+    })
+    .await
+    .context("migration task panicked")?
+}

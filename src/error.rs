@@ -1,0 +1,388 @@
+//! One error type for the whole HTTP surface, rendered as RFC 9457 problem details
+//! (`application/problem+json`) in exactly one place: [`AppError::error_response`].
+//!
+//! Every problem carries a stable snake_case `code`; clients switch on it, never on `title`
+//! or `detail`. Internal errors are logged with their cause chain and answered with a
+//! generic 500 whose body reveals nothing.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a 422 answer.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// JSON path of the field (`email`, `lines[2].unit_price`), empty for the whole body.
+    pub field: String,
+    /// Stable snake_case reason (`required`, `too_short`, `common_password`…).
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI reference identifying the problem type (`/problems/<code>`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    pub detail: String,
+    /// Stable machine-readable identifier.
+    pub code: String,
+    /// Invalid fields (422 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the body or a parameter cannot be parsed at all.
+    #[error("bad request: {detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// 401: no credentials, or credentials that are not (or no longer) valid.
+    #[error("unauthenticated: {code}")]
+    Unauthenticated { code: &'static str, detail: String },
+    /// 403: the caller's role may never do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// 404: unknown, or not visible to the caller (the two are indistinguishable).
+    #[error("not found")]
+    NotFound,
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+    /// 409: not allowed in the current state.
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, detail: String },
+    /// 413: body over the limit.
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    /// 415: body is not JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 422: well-formed but invalid field values.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 429: throttled; retry after the given number of seconds.
+    #[error("rate limited")]
+    RateLimited {
+        code: &'static str,
+        retry_after_secs: u64,
+    },
+    /// 503: a dependency (the database) is unavailable right now.
+    #[error("unavailable: {detail}")]
+    Unavailable { code: &'static str, detail: String },
+    /// 500: a bug or an unexpected failure; logged, never echoed.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 409 with a stable code.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 401 with a stable code.
+    pub fn unauthenticated(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unauthenticated {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 422 about one field.
+    pub fn invalid(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+        match self {
+            Self::BadRequest { code, detail } => {
+                (StatusCode::BAD_REQUEST, code, "Bad request", detail.clone())
+            }
+            Self::Unauthenticated { code, detail } => (
+                StatusCode::UNAUTHORIZED,
+                code,
+                "Unauthenticated",
+                detail.clone(),
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                "Your role may not perform this action.".into(),
+            ),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                "The resource does not exist or is not visible to you.".into(),
+            ),
+            Self::MethodNotAllowed { allow } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                format!("This resource supports: {allow}."),
+            ),
+            Self::Conflict { code, detail } => {
+                (StatusCode::CONFLICT, code, "Conflict", detail.clone())
+            }
+            Self::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                format!("The request body exceeds {limit} bytes."),
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Send the body as application/json.".into(),
+            ),
+            Self::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Invalid field values",
+                match errors.as_slice() {
+                    [one] if !one.field.is_empty() => format!("{}: {}", one.field, one.message),
+                    [one] => one.message.clone(),
+                    many => format!("{} fields are invalid.", many.len()),
+                },
+            ),
+            Self::RateLimited {
+                code,
+                retry_after_secs,
+            } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                code,
+                "Too many requests",
+                format!("Try again in {retry_after_secs} seconds."),
+            ),
+            Self::Unavailable { code, detail } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                code,
+                "Service unavailable",
+                detail.clone(),
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Internal server error",
+                "An unexpected error occurred; it has been logged.".into(),
+            ),
+        }
+    }
+
+    /// The problem body this error renders to.
+    pub fn problem(&self) -> Problem {
+        let (status, code, title, detail) = self.parts();
+        Problem {
+            type_: format!("/problems/{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            code: code.into(),
+            errors: match self {
+                Self::Validation(e) => Some(e.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(err) = self {
+            tracing::error!(error = format!("{err:#}"), "internal error");
+        }
+        let problem = self.problem();
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::Unauthenticated { code, .. } => {
+                let value = if *code == "missing_token" {
+                    "Bearer realm=\"coprocure\"".to_owned()
+                } else {
+                    format!("Bearer realm=\"coprocure\", error=\"invalid_token\", error_description=\"{code}\"")
+                };
+                res.insert_header((header::WWW_AUTHENTICATE, value));
+            }
+            Self::MethodNotAllowed { allow } => {
+                res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+            }
+            Self::RateLimited {
+                retry_after_secs, ..
+            } => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unavailable { .. } => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        // serde_json cannot fail on this struct; fall back to an empty object regardless.
+        res.body(serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec()))
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        match err {
+            diesel::result::Error::NotFound => Self::NotFound,
+            other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+impl From<crate::db::PoolError> for AppError {
+    fn from(err: crate::db::PoolError) -> Self {
+        use diesel_async::pooled_connection::deadpool::PoolError as P;
+        match err {
+            P::Timeout(_) => Self::Unavailable {
+                code: "database_unavailable",
+                detail: "No database connection became available in time; try again shortly."
+                    .into(),
+            },
+            P::Backend(e) => {
+                tracing::warn!(error = %e, "cannot connect to the database");
+                Self::Unavailable {
+                    code: "database_unavailable",
+                    detail: "The database cannot be reached right now; try again shortly.".into(),
+                }
+            }
+            other => Self::Internal(anyhow::anyhow!("connection pool: {other}")),
+        }
+    }
+}
+
+impl From<actix_web::error::JsonPayloadError> for AppError {
+    fn from(err: actix_web::error::JsonPayloadError) -> Self {
+        use actix_web::error::JsonPayloadError as J;
+        match err {
+            J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => {
+                Self::PayloadTooLarge { limit }
+            }
+            J::ContentType => Self::UnsupportedMediaType,
+            J::Deserialize(e) if e.is_data() => Self::invalid("", "invalid_body", e.to_string()),
+            J::Deserialize(e) => Self::BadRequest {
+                code: "malformed_json",
+                detail: format!("The body is not valid JSON: {e}"),
+            },
+            J::Payload(actix_web::error::PayloadError::Overflow) => Self::PayloadTooLarge {
+                limit: crate::api::BODY_LIMIT,
+            },
+            other => Self::BadRequest {
+                code: "malformed_body",
+                detail: format!("The body cannot be read: {other}"),
+            },
+        }
+    }
+}
+
+impl From<actix_web::error::QueryPayloadError> for AppError {
+    fn from(err: actix_web::error::QueryPayloadError) -> Self {
+        Self::invalid("", "invalid_query", err.to_string())
+    }
+}
+
+impl From<actix_web::error::PathError> for AppError {
+    fn from(_: actix_web::error::PathError) -> Self {
+        // A path segment that is not a valid id cannot name a visible resource.
+        Self::NotFound
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(
+        err: AppError,
+    ) -> (
+        StatusCode,
+        serde_json::Value,
+        actix_web::http::header::HeaderMap,
+    ) {
+        let res = err.error_response();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().try_into_bytes().unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), headers)
+    }
+
+    #[test]
+    fn internal_errors_reveal_nothing() {
+        let (status, body, _) = body_of(AppError::Internal(anyhow::anyhow!(
+            "password=hunter2 at db.internal"
+        )));
+        assert_eq!(status, 500);
+        assert_eq!(body["code"], "internal_error");
+        assert!(!body.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn validation_lists_fields() {
+        let (status, body, headers) =
+            body_of(AppError::invalid("email", "required", "email is required"));
+        assert_eq!(status, 422);
+        assert_eq!(headers.get("content-type").unwrap(), PROBLEM_JSON);
+        assert_eq!(body["errors"][0]["field"], "email");
+        assert_eq!(body["type"], "/problems/validation_failed");
+        assert_eq!(body["status"], 422);
+    }
+
+    #[test]
+    fn unauthenticated_carries_www_authenticate() {
+        let (_, _, headers) = body_of(AppError::unauthenticated("token_expired", "expired"));
+        let v = headers.get("www-authenticate").unwrap().to_str().unwrap();
+        assert!(v.starts_with("Bearer"));
+        assert!(v.contains("invalid_token"));
+    }
+
+    #[test]
+    fn diesel_not_found_is_404() {
+        assert_eq!(
+            AppError::from(diesel::result::Error::NotFound).status_code(),
+            404
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! coprocure — joint raw-material procurement for SME cooperatives.
+//!
+//! A cooperative pools its members' demand, asks domestic and overseas suppliers for sealed
+//! quotes, compares them on one landed-cost basis and records joint purchase orders. This
+//! crate is the whole backend: the HTTP API (`api`), the use cases per domain, and the
+//! infrastructure they share (configuration, database, errors, clock).
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod schema;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod validation;

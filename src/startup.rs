@@ -1,0 +1,121 @@
+//! Builds the HTTP server from settings, a pool and a clock. The binary and the
+//! integration tests both go through [`Application::build`], so tests run the real thing.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::api;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::IpRateLimiter;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::state::AppState;
+
+/// How long in-flight requests may run after a stop signal.
+pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.listen` and prepares the server. `settings.jwt_secret` must be set.
+    pub fn build(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let secret = settings
+            .jwt_secret
+            .clone()
+            .context("the JWT secret is not resolved")?;
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            pool,
+            jwt: Arc::new(JwtKeys::new(&secret)),
+            auth_limiter: Arc::new(IpRateLimiter::new(
+                settings.auth_rate_per_minute,
+                clock.clone(),
+            )),
+            settings: Arc::new(settings),
+            clock,
+        });
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(api::configure)
+                .default_service(web::to(api::not_found))
+                .wrap(api::security_headers())
+                .wrap_fn(|req, srv| {
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if let Some(value) = request_id.as_deref().and_then(api::request_id_value) {
+                            res.headers_mut().insert(api::REQUEST_ID_HEADER, value);
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+        // Signals are handled by the caller, which stops gracefully on SIGINT as well as
+        // SIGTERM and then shuts down the pool and the embedded database.
+        .disable_signals();
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped through the handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,24 @@
+//! What every request handler can reach: the pool, settings, clock and keys.
+
+use std::sync::Arc;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::IpRateLimiter;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::DbPool;
+
+/// Shared application state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// PostgreSQL connection pool.
+    pub pool: DbPool,
+    /// Validated configuration.
+    pub settings: Arc<Settings>,
+    /// Source of "now".
+    pub clock: Arc<dyn Clock>,
+    /// Access-token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// Per-IP limiter of `/auth/*`.
+    pub auth_limiter: Arc<IpRateLimiter>,
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary: every test talks HTTP to the real application backed
+//! by a real PostgreSQL database of its own (see `helpers`).
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod local_postgres;
