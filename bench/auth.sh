@@ -14,10 +14,11 @@ DURATION=${DURATION:-15s}
 CONNS=${CONNS:-8}
 PORT=${PORT:-18080}
 WORK=$(mktemp -d /tmp/coprocure-bench-XXXXXX)
+chmod 755 "$WORK" # as root, the embedded server runs as `postgres` and must reach it
 cargo build --release --quiet
 BIN=target/release/coprocure
 
-export COPROCURE_LISTEN=127.0.0.1:$PORT COPROCURE_DATA_DIR=$WORK/var COPROCURE_AUTH_RATE_PER_MINUTE=100000000 RUST_LOG=warn
+export COPROCURE_LISTEN=127.0.0.1:$PORT COPROCURE_DATA_DIR=$WORK/var COPROCURE_AUTH_RATE_PER_MINUTE=1000000 RUST_LOG=warn
 $BIN serve >"$WORK/server.log" 2>&1 &
 SERVER=$!
 cleanup() { kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"; }
@@ -56,8 +57,6 @@ run() { # name, conns, extra wrk args...
   local line
   line=$(wrk -t2 -c"$conns" -d"$DURATION" --latency "$@" | grep '^RESULT' || true)
   kill $sampler 2>/dev/null || true
-  local peak; peak=$(sort -n "$WORK/rss.$name" | tail -1)
-  [ -n "$peak" ] && [ "$peak" -gt "$PEAK_RSS" ] && PEAK_RSS=$peak
   echo "$name $line"
 }
 
@@ -78,4 +77,5 @@ import sys
 b_rps, b_p50, m_rps, m_p50 = map(float, sys.argv[1:])
 print(f"\nGET /me vs baseline: {m_rps / b_rps:.2f}x throughput, p50 +{m_p50 - b_p50:.2f} ms (JWT verify + session lookup)")
 PY
+PEAK_RSS=$(cat "$WORK"/rss.* | sort -n | tail -1)
 echo "server RSS: idle $((IDLE_RSS / 1024)) MiB, peak $((PEAK_RSS / 1024)) MiB"

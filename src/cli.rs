@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::auth::service::{create_user, CreateUser};
 use crate::auth::{Locale, Role};
+use crate::background::Background;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{redact_url, Settings};
 use crate::db::{self, local::LocalOptions, local::LocalPostgres};
@@ -31,10 +32,28 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run only the background work (outbox delivery, audit sealing), no HTTP.
+    Worker,
     /// Manage users.
     User {
         #[command(subcommand)]
         action: UserCommand,
+    },
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+/// `audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify hash chains (every chain, or one); exits 1 on a break.
+    Verify {
+        /// Only this chain: `platform` or a cooperative id.
+        #[arg(long)]
+        chain: Option<String>,
     },
 }
 
@@ -123,6 +142,40 @@ impl Database {
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
+        Command::Worker => worker(settings).await,
+        Command::Audit {
+            action: AuditCommand::Verify { chain },
+        } => {
+            let database = Database::open(&settings).await?;
+            let result = async {
+                db::run_migrations(&database.url).await?;
+                let mut conn =
+                    <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
+                        &database.url,
+                    )
+                    .await?;
+                // Chain whatever has committed, so the report covers it.
+                crate::audit::seal_pending(&mut conn, SystemClock.now()).await?;
+                let chains = match chain {
+                    Some(c) => vec![c],
+                    None => crate::audit::repo::chains(&mut conn).await?,
+                };
+                let mut all_ok = true;
+                for c in chains {
+                    let v = crate::audit::verify(&mut conn, &c).await?;
+                    all_ok &= v.ok;
+                    println!("{}", serde_json::to_string(&v)?);
+                }
+                Ok::<_, anyhow::Error>(all_ok)
+            }
+            .await;
+            database.close();
+            Ok(if result? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Migrate => {
             let database = Database::open(&settings).await?;
             let result = db::run_migrations(&database.url).await;
@@ -170,7 +223,15 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
                         CliLocale::En => Locale::En,
                     },
                 };
-                Ok::<_, anyhow::Error>(create_user(&mut conn, input, SystemClock.now()).await)
+                Ok::<_, anyhow::Error>(
+                    create_user(
+                        &mut conn,
+                        crate::audit::Actor::System,
+                        input,
+                        SystemClock.now(),
+                    )
+                    .await,
+                )
             }
             .await;
             database.close();
@@ -209,7 +270,9 @@ async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
             settings.db_acquire_timeout,
         )?;
         let listen = settings.listen;
-        let app = Application::build(settings, pool.clone(), Arc::new(SystemClock))?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let background = Background::spawn(pool.clone(), &settings, clock.clone())?;
+        let app = Application::build(settings, pool.clone(), clock)?;
         let handle = app.handle();
         let addr = format!("{}:{}", listen.ip(), app.port());
         tracing::info!(database = %redact_url(&database.url), "database");
@@ -220,6 +283,7 @@ async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
             handle.stop(true).await;
         });
         app.run_until_stopped().await?;
+        background.stop().await;
         pool.close();
         Ok::<_, anyhow::Error>(())
     }
@@ -227,5 +291,24 @@ async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
     database.close();
     result?;
     tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn worker(mut settings: Settings) -> anyhow::Result<ExitCode> {
+    let database = Database::open(&settings).await?;
+    let result = async {
+        db::run_migrations(&database.url).await?;
+        settings.resolve_jwt_secret()?;
+        let pool = db::build_pool(&database.url, 4, settings.db_acquire_timeout)?;
+        let background = Background::spawn(pool.clone(), &settings, Arc::new(SystemClock))?;
+        println!("coprocure worker running (outbox delivery, audit sealing); Ctrl-C stops it");
+        shutdown_signal().await;
+        background.stop().await;
+        pool.close();
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    database.close();
+    result?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,13 +6,17 @@
 //! infrastructure they share (configuration, database, errors, clock).
 
 pub mod api;
+pub mod audit;
 pub mod auth;
+pub mod background;
+pub mod canonical;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod notifications;
 pub mod schema;
 pub mod startup;
 pub mod state;

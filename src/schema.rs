@@ -1,11 +1,72 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    audit_chain (event_id) {
+        event_id -> Uuid,
+        chain -> Text,
+        position -> Int8,
+        prev_hash -> Bytea,
+        hash -> Bytea,
+        sealed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Uuid,
+        cooperative_id -> Nullable<Uuid>,
+        chain -> Text,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        at -> Timestamptz,
+        data -> Jsonb,
+    }
+}
+
+diesel::table! {
+    audit_heads (chain) {
+        chain -> Text,
+        position -> Int8,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    audit_pending (event_id) {
+        event_id -> Uuid,
+        chain -> Text,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         email -> Text,
         at -> Timestamptz,
         ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_emails (id) {
+        id -> Uuid,
+        recipient -> Text,
+        locale -> Text,
+        template -> Text,
+        payload -> Jsonb,
+        dedupe_key -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        smtp_response -> Nullable<Text>,
+        created_at -> Timestamptz,
+        retry_window_started_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -50,7 +111,19 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(audit_chain -> audit_events (event_id));
+diesel::joinable!(audit_pending -> audit_events (event_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(login_failures, refresh_tokens, sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_chain,
+    audit_events,
+    audit_heads,
+    audit_pending,
+    login_failures,
+    outbox_emails,
+    refresh_tokens,
+    sessions,
+    users,
+);

@@ -5,6 +5,7 @@
 pub mod extract;
 pub mod health;
 pub mod openapi;
+pub mod pagination;
 pub mod v1;
 
 use actix_web::http::header::{self, HeaderName, HeaderValue};

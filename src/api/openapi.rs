@@ -22,12 +22,17 @@ use crate::api::{health, v1};
         v1::auth::logout,
         v1::auth::change_password,
         v1::auth::me,
+        v1::admin::list_outbox,
+        v1::admin::retry_outbox,
+        v1::admin::verify_platform_audit,
+        v1::admin::verify_cooperative_audit,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Probes"),
         (name = "auth", description = "Login, tokens, sessions"),
+        (name = "operations", description = "Email outbox and audit trail (platform admins)"),
     )
 )]
 pub struct ApiDoc;

@@ -4,15 +4,18 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::models::{Locale, NewLoginFailure, NewUser, RefreshToken, Role, Session, User};
 use super::principal::Principal;
 use super::throttle::{account_lock, retry_after_secs, MAX_FAILURES, WINDOW};
 use super::{password, repo, tokens};
+use crate::audit::{self, Actor, Event};
 use crate::db;
 use crate::error::{AppError, FieldError};
 use crate::ids::{SessionId, UserId};
+use crate::notifications::{self, templates::PasswordChanged, Email};
 use crate::state::AppState;
 use crate::validation;
 
@@ -74,7 +77,7 @@ async fn start_session(
     user: &User,
     meta: &ClientMeta,
     now: DateTime<Utc>,
-) -> Result<TokenPair, AppError> {
+) -> Result<(TokenPair, SessionId), AppError> {
     let session = Session {
         id: SessionId::new(),
         user_id: user.id,
@@ -91,12 +94,15 @@ async fn start_session(
     repo::insert_session(conn, &session).await?;
     let refresh_token = issue_refresh_token(conn, &session, now).await?;
     let (access_token, expires_in) = state.jwt.issue(user.id, user.role, session.id, now)?;
-    Ok(TokenPair {
-        access_token,
-        refresh_token,
-        token_type: "Bearer",
-        expires_in,
-    })
+    Ok((
+        TokenPair {
+            access_token,
+            refresh_token,
+            token_type: "Bearer",
+            expires_in,
+        },
+        session.id,
+    ))
 }
 
 async fn issue_refresh_token(
@@ -149,19 +155,62 @@ pub async fn login(
         Some(user) if verified && !user.disabled => {
             conn.transaction(async |conn| {
                 repo::clear_login_failures(conn, &email).await?;
-                start_session(state, conn, &user, &meta, now).await
+                let (pair, session_id) = start_session(state, conn, &user, &meta, now).await?;
+                audit::record(
+                    conn,
+                    now,
+                    Event::platform(
+                        Actor::User(user.id),
+                        "auth.login",
+                        "user",
+                        user.id,
+                        json!({"session_id": session_id, "ip": meta.ip}),
+                    )
+                    .in_cooperative(user.cooperative_id),
+                )
+                .await?;
+                Ok(pair)
             })
             .await
         }
-        _ => {
-            repo::record_login_failure(
-                &mut conn,
-                &NewLoginFailure {
-                    email,
-                    at: now,
-                    ip: meta.ip,
+        user => {
+            let reason = match &user {
+                None => "unknown_email",
+                Some(u) if u.disabled => "account_disabled",
+                Some(u) if u.password_hash.is_none() => "no_password_set",
+                Some(_) => "wrong_password",
+            };
+            let event = match &user {
+                Some(u) => Event::platform(
+                    Actor::User(u.id),
+                    "auth.login_failed",
+                    "user",
+                    u.id,
+                    json!({"reason": reason, "ip": meta.ip}),
+                )
+                .in_cooperative(u.cooperative_id),
+                None => Event {
+                    cooperative_id: None,
+                    actor: Actor::System,
+                    action: "auth.login_failed",
+                    entity: "user",
+                    entity_id: None,
+                    data: json!({"reason": reason, "email": email, "ip": meta.ip}),
                 },
-            )
+            };
+            conn.transaction(async |conn| -> Result<(), AppError> {
+                repo::record_login_failure(
+                    conn,
+                    &NewLoginFailure {
+                        email: email.clone(),
+                        at: now,
+                        ip: meta.ip.clone(),
+                    },
+                )
+                .await?;
+                audit::record(conn, now, event).await?;
+                Ok(())
+            })
             .await?;
             Err(invalid_credentials())
         }
@@ -189,6 +238,14 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair,
             if token.used_at.is_some() {
                 if repo::revoke_session(conn, session.id, now, "refresh_token_reuse").await? {
                     tracing::warn!(session = %session.id, user = %session.user_id, "refresh token reuse: session revoked");
+                    let coop = repo::find_user(conn, session.user_id).await?.and_then(|u| u.cooperative_id);
+                    audit::record(
+                        conn,
+                        now,
+                        Event::platform(Actor::System, "auth.session_revoked", "session", session.id, json!({"reason": "refresh_token_reuse", "user_id": session.user_id}))
+                            .in_cooperative(coop),
+                    )
+                    .await?;
                 }
                 return Ok(Rotation::Reused);
             }
@@ -200,6 +257,13 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair,
             };
             repo::mark_refresh_token_used(conn, &hash, now).await?;
             let refresh_token = issue_refresh_token(conn, &session, now).await?;
+            audit::record(
+                conn,
+                now,
+                Event::platform(Actor::User(user.id), "auth.token_refreshed", "session", session.id, json!({}))
+                    .in_cooperative(user.cooperative_id),
+            )
+            .await?;
             let (access_token, expires_in) = state.jwt.issue(user.id, user.role, session.id, now)?;
             Ok(Rotation::Rotated(TokenPair {
                 access_token,
@@ -230,7 +294,24 @@ pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), AppErro
     let mut conn = db::conn(&state.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         if let Some((_, session)) = repo::refresh_token_for_update(conn, &hash).await? {
-            repo::revoke_session(conn, session.id, now, "logout").await?;
+            if repo::revoke_session(conn, session.id, now, "logout").await? {
+                let coop = repo::find_user(conn, session.user_id)
+                    .await?
+                    .and_then(|u| u.cooperative_id);
+                audit::record(
+                    conn,
+                    now,
+                    Event::platform(
+                        Actor::User(session.user_id),
+                        "auth.logout",
+                        "session",
+                        session.id,
+                        json!({}),
+                    )
+                    .in_cooperative(coop),
+                )
+                .await?;
+            }
         }
         Ok(())
     })
@@ -336,8 +417,45 @@ pub async fn change_password(
     let mut conn = db::conn(&state.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         repo::set_password(conn, user.id, &hash, now).await?;
-        repo::revoke_user_sessions(conn, user.id, Some(who.session_id), now, "password_changed")
-            .await?;
+        let revoked = repo::revoke_user_sessions(
+            conn,
+            user.id,
+            Some(who.session_id),
+            now,
+            "password_changed",
+        )
+        .await?;
+        audit::record(
+            conn,
+            now,
+            Event::platform(
+                Actor::User(user.id),
+                "auth.password_changed",
+                "user",
+                user.id,
+                json!({"other_sessions_revoked": revoked}),
+            )
+            .in_cooperative(user.cooperative_id),
+        )
+        .await?;
+        let (changed_at_utc, changed_at_kst) = notifications::templates::utc_and_kst(now);
+        notifications::enqueue(
+            conn,
+            now,
+            Email {
+                to: &user.email,
+                locale: user.locale,
+                template: &PasswordChanged {
+                    name: user.name.clone(),
+                    email: user.email.clone(),
+                    changed_at_utc,
+                    changed_at_kst,
+                    other_sessions_revoked: revoked,
+                },
+                dedupe_key: None,
+            },
+        )
+        .await?;
         Ok(())
     })
     .await
@@ -354,9 +472,10 @@ pub struct CreateUser {
 }
 
 /// Creates a user with a password (the command line's `user create`). Validates every
-/// field; a taken email is a 409 `email_taken`.
+/// field; a taken email is a 409 `email_taken`. Writes `user.created` to the audit trail.
 pub async fn create_user(
     conn: &mut AsyncPgConnection,
+    actor: Actor,
     input: CreateUser,
     now: DateTime<Utc>,
 ) -> Result<User, AppError> {
@@ -395,15 +514,29 @@ pub async fn create_user(
         created_at: now,
         updated_at: now,
     };
-    match repo::insert_user(conn, &new).await {
-        Ok(u) => Ok(u),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Err(AppError::conflict(
-            "email_taken",
-            "A user with this email already exists.",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    conn.transaction(async |conn| -> Result<User, AppError> {
+        let user = match repo::insert_user(conn, &new).await {
+            Ok(u) => u,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
+                return Err(AppError::conflict(
+                    "email_taken",
+                    "A user with this email already exists.",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let data = json!({"email": user.email, "role": user.role, "locale": user.locale});
+        audit::record(
+            conn,
+            now,
+            Event::platform(actor, "user.created", "user", user.id, data)
+                .in_cooperative(user.cooperative_id),
+        )
+        .await?;
+        Ok(user)
+    })
+    .await
 }

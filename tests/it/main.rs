@@ -3,8 +3,10 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod cli;
 mod errors;
 mod health;
 mod local_postgres;
+mod outbox;

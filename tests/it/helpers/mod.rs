@@ -1,9 +1,13 @@
 //! Test harness: the real application on port 0 against a real PostgreSQL database of
 //! its own, cloned from a migrated template.
 //!
+//! Email goes to a real SMTP listener ([`smtp::SmtpSink`]) when a test asks for one.
+//!
 //! The admin connection comes from `COPROCURE_TEST_DATABASE_URL` when set; otherwise a
 //! private cluster is started once per test run from the installed server binaries (the
 //! same discovery as `cargo run`) in a temporary directory, and stops with the process.
+
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -12,6 +16,7 @@ use std::time::Duration;
 
 use coprocure::auth::service::{create_user, CreateUser};
 use coprocure::auth::{Locale, Role};
+use coprocure::background::Background;
 use coprocure::clock::{Clock, OffsetClock};
 use coprocure::config::Settings;
 use coprocure::db::local::{LocalOptions, LocalPostgres};
@@ -311,7 +316,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<OffsetClock>,
     pub db: TestDatabase,
+    pub data_dir: std::path::PathBuf,
     handle: actix_web::dev::ServerHandle,
+    background: Option<Background>,
+    background_rt: Option<tokio::runtime::Runtime>,
 }
 
 impl TestApp {
@@ -330,7 +338,16 @@ impl TestApp {
             ("COPROCURE_DB_POOL_SIZE".into(), "5".into()),
             ("COPROCURE_WORKERS".into(), "1".into()),
             ("COPROCURE_AUTH_RATE_PER_MINUTE".into(), "1000".into()),
+            (
+                "COPROCURE_MAIL_FROM".into(),
+                "coprocure <no-reply@coprocure.test>".into(),
+            ),
         ]);
+        let data_dir = std::env::temp_dir().join(format!("coprocure-app-{}", db.name));
+        vars.insert(
+            "COPROCURE_DATA_DIR".into(),
+            data_dir.to_string_lossy().into_owned(),
+        );
         for (k, v) in extra {
             vars.insert((*k).into(), (*v).into());
         }
@@ -342,6 +359,18 @@ impl TestApp {
         )
         .unwrap();
         let clock = Arc::new(OffsetClock::new());
+        // The background tasks get a runtime of their own: when a test ends, its runtime is
+        // blocked in `Drop` (dropping the database), and a task of that runtime caught half-way
+        // through a connection handshake would hold the DROP up for a minute.
+        let background_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let background = {
+            let _guard = background_rt.enter();
+            Background::spawn(pool.clone(), &settings, clock.clone()).expect("background tasks")
+        };
         let app = Application::build(settings, pool, clock.clone()).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
@@ -355,8 +384,59 @@ impl TestApp {
             client,
             clock,
             db,
+            data_dir,
             handle,
+            background: Some(background),
+            background_rt: Some(background_rt),
         }
+    }
+
+    /// Stops the outbox worker and the audit sealer (waits for their current pass).
+    pub async fn stop_background(&mut self) {
+        if let Some(b) = self.background.take() {
+            b.stop().await;
+        }
+    }
+
+    /// Waits until the sealer has chained every committed audit event.
+    pub async fn wait_audit_sealed(&self) {
+        use diesel::QueryDsl;
+        let mut conn = self.conn().await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let pending: i64 = coprocure::schema::audit_pending::table
+                .count()
+                .get_result(&mut conn)
+                .await
+                .unwrap();
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{pending} audit events still unsealed"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Creates a platform admin with a given locale.
+    pub async fn create_admin_in(&self, email: &str, password: &str, locale: Locale) {
+        let mut conn = self.conn().await;
+        create_user(
+            &mut conn,
+            coprocure::audit::Actor::System,
+            CreateUser {
+                email: email.into(),
+                name: "테스트 관리자".into(),
+                password: password.into(),
+                role: Role::PlatformAdmin,
+                locale,
+            },
+            self.clock.now(),
+        )
+        .await
+        .expect("create admin");
     }
 
     /// A direct connection to this app's database.
@@ -405,6 +485,7 @@ impl TestApp {
         let mut conn = self.conn().await;
         create_user(
             &mut conn,
+            coprocure::audit::Actor::System,
             CreateUser {
                 email: email.into(),
                 name: "Test Admin".into(),
@@ -435,8 +516,13 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let handle = self.handle.clone();
+        drop(self.background.take());
+        if let Some(rt) = self.background_rt.take() {
+            rt.shutdown_background();
+        }
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move { handle.stop(false).await });
         }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }

@@ -1,0 +1,109 @@
+//! Operations endpoints: the email outbox and audit-chain verification.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::pagination::{Page, PageQuery};
+use crate::audit::{self, Actor, Verification};
+use crate::auth::{Principal, Role};
+use crate::error::{AppError, Problem};
+use crate::ids::CooperativeId;
+use crate::notifications::{self, repo::OutboxEmail, OutboxStatus};
+use crate::state::AppState;
+
+/// `GET /admin/outbox` filter.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OutboxQuery {
+    /// `pending`, `sent` or `dead` (default: all).
+    pub status: Option<OutboxStatus>,
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists outbox emails, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/outbox", tag = "operations", params(OutboxQuery),
+    security(("bearer" = [])), responses(
+    (status = 200, body = inline(Page<OutboxEmail>)),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let (limit, after) = (page.limit()?, page.after()?);
+    let mut conn = crate::db::conn(&state.pool).await?;
+    let items = notifications::list(&mut conn, query.status, after, limit).await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
+}
+
+/// Re-queues a pending or dead email for an immediate attempt.
+#[utoipa::path(post, path = "/api/v1/admin/outbox/{id}/retry", tag = "operations",
+    params(("id" = uuid::Uuid, Path, description = "Outbox row")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = OutboxEmail),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`already_sent`", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn retry_outbox(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
+    let mut conn = crate::db::conn(&state.pool).await?;
+    let row = notifications::retry(
+        &mut conn,
+        state.clock.now(),
+        Actor::User(who.user_id),
+        id.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// Verifies the platform's audit chain.
+#[utoipa::path(get, path = "/api/v1/admin/audit/verify", tag = "operations",
+    security(("bearer" = [])), responses(
+    (status = 200, body = Verification),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn verify_platform_audit(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
+    let mut conn = crate::db::conn(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(audit::verify(&mut conn, audit::PLATFORM_CHAIN).await?))
+}
+
+/// Verifies a cooperative's audit chain (its coop_admins and platform admins).
+#[utoipa::path(get, path = "/api/v1/cooperatives/{id}/audit/verify", tag = "operations",
+    params(("id" = uuid::Uuid, Path, description = "Cooperative")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Verification),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn verify_cooperative_audit(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<CooperativeId>,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let id = id.into_inner();
+    if who.role == Role::CoopAdmin && who.cooperative_id != Some(id) {
+        return Err(AppError::NotFound);
+    }
+    let mut conn = crate::db::conn(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(audit::verify(&mut conn, &audit::chain_of(Some(id))).await?))
+}

@@ -1,0 +1,263 @@
+//! Queries of the audit trail.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+
+use super::chain::{link_hash, HashedEvent, StoredLink, Verifier, GENESIS};
+use super::{chain_of, Actor, Event, Verification};
+use crate::schema::{audit_chain, audit_events, audit_heads, audit_pending};
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_events)]
+struct NewEvent<'a> {
+    id: uuid::Uuid,
+    cooperative_id: Option<uuid::Uuid>,
+    chain: String,
+    actor_kind: &'static str,
+    actor_id: Option<uuid::Uuid>,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: Option<&'a str>,
+    at: DateTime<Utc>,
+    data: &'a Value,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
+pub struct EventRow {
+    pub id: uuid::Uuid,
+    pub cooperative_id: Option<uuid::Uuid>,
+    pub chain: String,
+    pub actor_kind: String,
+    pub actor_id: Option<uuid::Uuid>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub data: Value,
+}
+
+impl From<EventRow> for HashedEvent {
+    fn from(r: EventRow) -> Self {
+        HashedEvent {
+            id: r.id,
+            chain: r.chain,
+            cooperative_id: r.cooperative_id,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            at: r.at,
+            data: r.data,
+        }
+    }
+}
+
+/// Inserts the event and its pending-queue entry in one statement.
+pub async fn insert_event(
+    conn: &mut AsyncPgConnection,
+    at: DateTime<Utc>,
+    event: &Event,
+) -> QueryResult<uuid::Uuid> {
+    let id = uuid::Uuid::now_v7();
+    let (actor_kind, actor_id) = match event.actor {
+        Actor::User(u) => ("user", Some(u.0)),
+        Actor::System => ("system", None),
+    };
+    let chain = chain_of(event.cooperative_id);
+    let row = NewEvent {
+        id,
+        cooperative_id: event.cooperative_id.map(|c| c.0),
+        chain: chain.clone(),
+        actor_kind,
+        actor_id,
+        action: event.action,
+        entity: event.entity,
+        entity_id: event.entity_id.as_deref(),
+        at: at.trunc_subsecs(6),
+        data: &event.data,
+    };
+    diesel::insert_into(audit_events::table)
+        .values(row)
+        .execute(conn)
+        .await?;
+    diesel::insert_into(audit_pending::table)
+        .values((
+            audit_pending::event_id.eq(id),
+            audit_pending::chain.eq(chain),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+use chrono::SubsecRound;
+
+/// Chains with events waiting to be chained.
+pub async fn pending_chains(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    audit_pending::table
+        .select(audit_pending::chain)
+        .distinct()
+        .load(conn)
+        .await
+}
+
+/// Chains up to `limit` pending events of one chain; call inside a transaction.
+pub async fn seal_batch(
+    conn: &mut AsyncPgConnection,
+    chain: &str,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> anyhow::Result<usize> {
+    diesel::insert_into(audit_heads::table)
+        .values((
+            audit_heads::chain.eq(chain),
+            audit_heads::position.eq(0i64),
+            audit_heads::hash.eq(GENESIS.to_vec()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    // Serialises sealers of this chain (requests never take this lock).
+    let (mut position, mut prev): (i64, Vec<u8>) = audit_heads::table
+        .find(chain)
+        .select((audit_heads::position, audit_heads::hash))
+        .for_update()
+        .first(conn)
+        .await?;
+    let events: Vec<EventRow> = audit_pending::table
+        .inner_join(audit_events::table)
+        .filter(audit_pending::chain.eq(chain))
+        .order((audit_events::at.asc(), audit_events::id.asc()))
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)
+        .await?;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let mut links = Vec::with_capacity(events.len());
+    let mut ids = Vec::with_capacity(events.len());
+    for row in events {
+        position += 1;
+        ids.push(row.id);
+        let event: HashedEvent = row.into();
+        let hash = link_hash(&event, position, &prev).to_vec();
+        links.push((
+            audit_chain::event_id.eq(event.id),
+            audit_chain::chain.eq(chain.to_owned()),
+            audit_chain::position.eq(position),
+            audit_chain::prev_hash.eq(prev.clone()),
+            audit_chain::hash.eq(hash.clone()),
+            audit_chain::sealed_at.eq(now),
+        ));
+        prev = hash;
+    }
+    diesel::insert_into(audit_chain::table)
+        .values(&links)
+        .execute(conn)
+        .await?;
+    diesel::delete(audit_pending::table.filter(audit_pending::event_id.eq_any(&ids)))
+        .execute(conn)
+        .await?;
+    diesel::update(audit_heads::table.find(chain))
+        .set((
+            audit_heads::position.eq(position),
+            audit_heads::hash.eq(prev),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(ids.len())
+}
+
+/// `(event_id, position, prev_hash, hash)` of a stored link.
+type LinkColumns = (uuid::Uuid, i64, Vec<u8>, Vec<u8>);
+
+/// Walks a chain in position order, in pages, recomputing every link.
+pub async fn verify_chain(
+    conn: &mut AsyncPgConnection,
+    chain: &str,
+) -> anyhow::Result<Verification> {
+    const PAGE: i64 = 5000;
+    let mut verifier = Verifier::default();
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<(LinkColumns, Option<EventRow>)> = audit_chain::table
+            .left_join(audit_events::table)
+            .filter(audit_chain::chain.eq(chain))
+            .filter(audit_chain::position.gt(after))
+            .order(audit_chain::position.asc())
+            .limit(PAGE)
+            .select((
+                (
+                    audit_chain::event_id,
+                    audit_chain::position,
+                    audit_chain::prev_hash,
+                    audit_chain::hash,
+                ),
+                Option::<EventRow>::as_select(),
+            ))
+            .load(conn)
+            .await?;
+        let n = rows.len();
+        for ((event_id, position, prev_hash, hash), event) in rows {
+            after = position;
+            let link = StoredLink {
+                event_id,
+                position,
+                prev_hash,
+                hash,
+            };
+            verifier.feed(&link, event.map(HashedEvent::from).as_ref());
+        }
+        if verifier.first_broken.is_some() || (n as i64) < PAGE {
+            break;
+        }
+    }
+    let pending: i64 = audit_pending::table
+        .filter(audit_pending::chain.eq(chain))
+        .count()
+        .get_result(conn)
+        .await?;
+    // Every event of the chain must be either chained or pending.
+    if verifier.first_broken.is_none() {
+        let unchained: Option<uuid::Uuid> = audit_events::table
+            .left_join(audit_chain::table)
+            .left_join(audit_pending::table)
+            .filter(audit_events::chain.eq(chain))
+            .filter(audit_chain::event_id.nullable().is_null())
+            .filter(audit_pending::event_id.nullable().is_null())
+            .select(audit_events::id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(event_id) = unchained {
+            verifier.first_broken = Some(super::Break {
+                event_id,
+                position: 0,
+                reason: "unchained_event".into(),
+            });
+        }
+    }
+    Ok(Verification {
+        ok: verifier.first_broken.is_none(),
+        chain: chain.to_owned(),
+        events: verifier.checked,
+        head: verifier.head(),
+        first_broken: verifier.first_broken,
+        pending,
+    })
+}
+
+/// Every chain that has events.
+pub async fn chains(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    audit_events::table
+        .select(audit_events::chain)
+        .distinct()
+        .load(conn)
+        .await
+}

@@ -1,0 +1,124 @@
+//! Email through a transactional outbox (DESIGN rule 11).
+//!
+//! A use case calls [`enqueue`] inside its own transaction, so a rolled-back use case sends
+//! nothing and a committed one cannot lose its email. The [`worker`] claims due rows with
+//! `FOR UPDATE SKIP LOCKED` (several instances never send one row twice in normal
+//! operation), renders the askama templates in the recipient's locale, sends, and records
+//! the outcome: sent with the server's reply, retried with backoff, or dead-lettered.
+
+pub mod backoff;
+pub mod mailer;
+pub mod repo;
+pub mod templates;
+pub mod worker;
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Locale;
+pub use templates::EmailTemplate;
+
+/// An email to enqueue.
+#[derive(Debug, Clone)]
+pub struct Email<'a, T: EmailTemplate> {
+    /// Recipient address.
+    pub to: &'a str,
+    /// Language to render in.
+    pub locale: Locale,
+    /// The content.
+    pub template: &'a T,
+    /// Enqueuing twice with the same key keeps one email (e.g. `rfq:<id>:invite:<user>`).
+    pub dedupe_key: Option<String>,
+}
+
+/// Inserts an email into the outbox within the caller's transaction. Returns the row id, or
+/// `None` when the dedupe key was already used.
+pub async fn enqueue<T: EmailTemplate>(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    email: Email<'_, T>,
+) -> anyhow::Result<Option<uuid::Uuid>> {
+    let payload = serde_json::to_value(email.template)?;
+    Ok(repo::insert(
+        conn,
+        now,
+        email.to,
+        email.locale,
+        T::NAME,
+        payload,
+        email.dedupe_key,
+    )
+    .await?)
+}
+
+/// Delivery state of an outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting for its (next) attempt.
+    Pending,
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Given up: permanent failure, or 48 h of transient ones.
+    Dead,
+}
+
+impl OutboxStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+/// Lists outbox rows (operations view).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    status: Option<OutboxStatus>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<repo::OutboxEmail>> {
+    repo::list(conn, status.map(OutboxStatus::as_str), after, limit).await
+}
+
+/// Puts a dead (or waiting) email back in the queue for an immediate attempt with a fresh
+/// 48-hour retry window. A sent email is a 409 `already_sent`.
+pub async fn retry(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    actor: crate::audit::Actor,
+    id: uuid::Uuid,
+) -> Result<repo::OutboxEmail, crate::error::AppError> {
+    use diesel_async::AsyncConnection;
+    conn.transaction(async |conn| {
+        let row = repo::find_for_update(conn, id)
+            .await?
+            .ok_or(crate::error::AppError::NotFound)?;
+        if row.status == "sent" {
+            return Err(crate::error::AppError::conflict(
+                "already_sent",
+                "This email was already delivered.",
+            ));
+        }
+        let row = repo::requeue(conn, id, now).await?;
+        crate::audit::record(
+            conn,
+            now,
+            crate::audit::Event::platform(
+                actor,
+                "outbox.retried",
+                "outbox_email",
+                id,
+                serde_json::json!({"template": row.template, "attempts": row.attempts}),
+            ),
+        )
+        .await?;
+        Ok(row)
+    })
+    .await
+}

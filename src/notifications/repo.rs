@@ -1,0 +1,195 @@
+//! Queries of the outbox.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::auth::Locale;
+use crate::schema::outbox_emails;
+
+/// An outbox row.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = outbox_emails, check_for_backend(diesel::pg::Pg))]
+pub struct OutboxEmail {
+    pub id: uuid::Uuid,
+    pub recipient: String,
+    pub locale: String,
+    pub template: String,
+    #[serde(skip)]
+    pub payload: Value,
+    pub dedupe_key: Option<String>,
+    pub message_id: Option<String>,
+    /// `pending`, `sent` or `dead`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub smtp_response: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub retry_window_started_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts a row; `None` when the dedupe key exists already.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    locale: Locale,
+    template: &str,
+    payload: Value,
+    dedupe_key: Option<String>,
+) -> QueryResult<Option<uuid::Uuid>> {
+    let id = uuid::Uuid::now_v7();
+    let n = diesel::insert_into(outbox_emails::table)
+        .values((
+            outbox_emails::id.eq(id),
+            outbox_emails::recipient.eq(to),
+            outbox_emails::locale.eq(locale.as_str()),
+            outbox_emails::template.eq(template),
+            outbox_emails::payload.eq(payload),
+            outbox_emails::dedupe_key.eq(dedupe_key),
+            outbox_emails::next_attempt_at.eq(now),
+            outbox_emails::created_at.eq(now),
+            outbox_emails::retry_window_started_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok((n == 1).then_some(id))
+}
+
+/// Claims up to `limit` due rows, locking them until the transaction ends; rows locked by
+/// another worker are skipped.
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxEmail>> {
+    outbox_emails::table
+        .filter(outbox_emails::status.eq("pending"))
+        .filter(outbox_emails::next_attempt_at.le(now))
+        .order(outbox_emails::next_attempt_at.asc())
+        .limit(limit)
+        .select(OutboxEmail::as_select())
+        .for_update()
+        .skip_locked()
+        .load(conn)
+        .await
+}
+
+/// Records a successful send.
+pub async fn mark_sent(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    message_id: &str,
+    response: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(outbox_emails::table.find(id))
+        .set((
+            outbox_emails::status.eq("sent"),
+            outbox_emails::attempts.eq(outbox_emails::attempts + 1),
+            outbox_emails::message_id.eq(message_id),
+            outbox_emails::smtp_response.eq(response),
+            outbox_emails::sent_at.eq(now),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// Records a failed attempt: retry at `next` (`None`: dead-letter).
+pub async fn mark_failed(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    message_id: Option<&str>,
+    error: &str,
+    next: Option<DateTime<Utc>>,
+) -> QueryResult<usize> {
+    let error: String = error.chars().take(2000).collect();
+    let q = diesel::update(outbox_emails::table.find(id));
+    match next {
+        Some(at) => {
+            q.set((
+                outbox_emails::attempts.eq(outbox_emails::attempts + 1),
+                outbox_emails::message_id.eq(message_id),
+                outbox_emails::last_error.eq(error),
+                outbox_emails::next_attempt_at.eq(at),
+            ))
+            .execute(conn)
+            .await
+        }
+        None => {
+            q.set((
+                outbox_emails::status.eq("dead"),
+                outbox_emails::attempts.eq(outbox_emails::attempts + 1),
+                outbox_emails::message_id.eq(message_id),
+                outbox_emails::last_error.eq(error),
+            ))
+            .execute(conn)
+            .await
+        }
+    }
+}
+
+/// A page of rows of one status (or all), newest first, after a `(created_at, id)` cursor.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    status: Option<&str>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxEmail>> {
+    let mut q = outbox_emails::table
+        .select(OutboxEmail::as_select())
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(outbox_emails::status.eq(s.to_owned()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            outbox_emails::created_at
+                .lt(at)
+                .or(outbox_emails::created_at
+                    .eq(at)
+                    .and(outbox_emails::id.lt(id))),
+        );
+    }
+    q.order((outbox_emails::created_at.desc(), outbox_emails::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// One row, locked for update.
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<OutboxEmail>> {
+    outbox_emails::table
+        .find(id)
+        .select(OutboxEmail::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Puts a row back in the queue now, with a fresh 48-hour retry window.
+pub async fn requeue(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<OutboxEmail> {
+    diesel::update(outbox_emails::table.find(id))
+        .set((
+            outbox_emails::status.eq("pending"),
+            outbox_emails::next_attempt_at.eq(now),
+            outbox_emails::retry_window_started_at.eq(now),
+        ))
+        .returning(OutboxEmail::as_returning())
+        .get_result(conn)
+        .await
+}

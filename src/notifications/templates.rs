@@ -1,0 +1,215 @@
+//! Email templates: askama files under `templates/email/<name>/<locale>/` — `subject.txt`,
+//! `body.txt` and `body.html` (which extends `email/base.html`) — in Korean and English.
+//! Each email kind is a serialisable struct (stored as the outbox row's payload) that
+//! renders itself in a locale.
+
+use askama::Template;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::auth::Locale;
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// An email kind.
+pub trait EmailTemplate: Serialize + DeserializeOwned {
+    /// Template directory name, stored in `outbox_emails.template`.
+    const NAME: &'static str;
+    /// Renders the three parts in `locale`.
+    fn render(&self, locale: Locale) -> Result<Rendered, askama::Error>;
+}
+
+/// Declares the six askama templates of an email kind and its [`EmailTemplate`] impl.
+macro_rules! email_template {
+    ($ty:ident, $name:literal, ko: [$ks:literal, $kt:literal, $kh:literal], en: [$es:literal, $et:literal, $eh:literal]) => {
+        const _: () = {
+            #[derive(Template)]
+            #[template(path = $ks, escape = "none")]
+            #[allow(dead_code)] // a subject may not use every field
+            struct KoSubject<'a> {
+                d: &'a $ty,
+            }
+            #[derive(Template)]
+            #[template(path = $kt, escape = "none")]
+            struct KoText<'a> {
+                d: &'a $ty,
+            }
+            #[derive(Template)]
+            #[template(path = $kh)]
+            struct KoHtml<'a> {
+                d: &'a $ty,
+                lang: &'static str,
+            }
+            #[derive(Template)]
+            #[template(path = $es, escape = "none")]
+            #[allow(dead_code)]
+            struct EnSubject<'a> {
+                d: &'a $ty,
+            }
+            #[derive(Template)]
+            #[template(path = $et, escape = "none")]
+            struct EnText<'a> {
+                d: &'a $ty,
+            }
+            #[derive(Template)]
+            #[template(path = $eh)]
+            struct EnHtml<'a> {
+                d: &'a $ty,
+                lang: &'static str,
+            }
+
+            impl EmailTemplate for $ty {
+                const NAME: &'static str = $name;
+                fn render(&self, locale: Locale) -> Result<Rendered, askama::Error> {
+                    let d = self;
+                    Ok(match locale {
+                        Locale::Ko => Rendered {
+                            subject: KoSubject { d }.render()?.trim().to_owned(),
+                            text: KoText { d }.render()?,
+                            html: KoHtml { d, lang: "ko" }.render()?,
+                        },
+                        Locale::En => Rendered {
+                            subject: EnSubject { d }.render()?.trim().to_owned(),
+                            text: EnText { d }.render()?,
+                            html: EnHtml { d, lang: "en" }.render()?,
+                        },
+                    })
+                }
+            }
+        };
+    };
+}
+
+/// "Your password was changed" (sent on `POST /auth/password`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PasswordChanged {
+    /// The user's name.
+    pub name: String,
+    /// The account email.
+    pub email: String,
+    /// When, in UTC (`2026-11-29 04:12 UTC`).
+    pub changed_at_utc: String,
+    /// When, in Korea (`2026-11-29 13:12 KST`).
+    pub changed_at_kst: String,
+    /// How many other sessions were signed out.
+    pub other_sessions_revoked: usize,
+}
+
+email_template!(PasswordChanged, "password_changed",
+    ko: ["email/password_changed/ko/subject.txt", "email/password_changed/ko/body.txt", "email/password_changed/ko/body.html"],
+    en: ["email/password_changed/en/subject.txt", "email/password_changed/en/body.txt", "email/password_changed/en/body.html"]);
+
+/// Why a stored row cannot be rendered (a permanent failure).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("unknown email template `{0}`")]
+    UnknownTemplate(String),
+    #[error("payload does not fit template `{0}`: {1}")]
+    BadPayload(&'static str, serde_json::Error),
+    #[error("template rendering failed: {0}")]
+    Render(#[from] askama::Error),
+}
+
+fn render_as<T: EmailTemplate>(locale: Locale, payload: &Value) -> Result<Rendered, RenderError> {
+    let data: T =
+        serde_json::from_value(payload.clone()).map_err(|e| RenderError::BadPayload(T::NAME, e))?;
+    Ok(data.render(locale)?)
+}
+
+/// Renders a stored outbox row.
+pub fn render(template: &str, locale: Locale, payload: &Value) -> Result<Rendered, RenderError> {
+    match template {
+        PasswordChanged::NAME => render_as::<PasswordChanged>(locale, payload),
+        other => Err(RenderError::UnknownTemplate(other.to_owned())),
+    }
+}
+
+/// Formats an instant for emails: `(UTC text, Korea text)`. Korea has had no daylight
+/// saving since 1988, so KST is a fixed UTC+9.
+pub fn utc_and_kst(at: chrono::DateTime<chrono::Utc>) -> (String, String) {
+    let utc = at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let kst = match chrono::FixedOffset::east_opt(9 * 3600) {
+        Some(offset) => at
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M KST")
+            .to_string(),
+        None => utc.clone(),
+    };
+    (utc, kst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> PasswordChanged {
+        PasswordChanged {
+            name: "김 <Kim>".into(),
+            email: "kim@coop.kr".into(),
+            changed_at_utc: "2026-11-29 04:12 UTC".into(),
+            changed_at_kst: "2026-11-29 13:12 KST".into(),
+            other_sessions_revoked: 2,
+        }
+    }
+
+    #[test]
+    fn renders_in_both_locales_with_escaping_only_in_html() {
+        let ko = sample().render(Locale::Ko).unwrap();
+        let en = sample().render(Locale::En).unwrap();
+        assert!(ko.subject.contains("비밀번호"), "{}", ko.subject);
+        assert!(
+            en.subject.to_lowercase().contains("password"),
+            "{}",
+            en.subject
+        );
+        assert!(!ko.subject.contains('\n') && !en.subject.contains('\n'));
+        assert!(
+            ko.text.contains("2026-11-29 13:12 KST") && en.text.contains("2026-11-29 04:12 UTC")
+        );
+        assert!(
+            ko.text.contains("김 <Kim>"),
+            "text part is not HTML-escaped"
+        );
+        assert!(
+            ko.html.contains("김 &#60;Kim&#62;") || ko.html.contains("김 &lt;Kim&gt;"),
+            "{}",
+            ko.html
+        );
+        assert!(ko.html.contains("lang=\"ko\"") && en.html.contains("lang=\"en\""));
+    }
+
+    #[test]
+    fn stored_payloads_render_and_bad_ones_fail_permanently() {
+        let payload = serde_json::to_value(sample()).unwrap();
+        assert_eq!(
+            render("password_changed", Locale::En, &payload).unwrap(),
+            sample().render(Locale::En).unwrap()
+        );
+        assert!(matches!(
+            render("nope", Locale::En, &payload),
+            Err(RenderError::UnknownTemplate(_))
+        ));
+        assert!(matches!(
+            render("password_changed", Locale::En, &serde_json::json!({})),
+            Err(RenderError::BadPayload(..))
+        ));
+    }
+
+    #[test]
+    fn kst_is_utc_plus_nine() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T20:30:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            utc_and_kst(at),
+            ("2026-11-29 20:30 UTC".into(), "2026-11-30 05:30 KST".into())
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! The outbox worker: runs inside `serve` and alone as `coprocure worker`.
+//!
+//! Each pass claims up to [`BATCH`] due rows with `FOR UPDATE SKIP LOCKED` in one
+//! transaction, sends them, and records each outcome before committing. A crash mid-batch
+//! rolls the claim back; the rows are sent again with the same Message-ID (derived from the
+//! row id), which receivers use to drop duplicates.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel_async::AsyncConnection;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+use super::backoff;
+use super::mailer::{Mailer, SendError};
+use super::repo::{self, OutboxEmail};
+use super::templates;
+use crate::auth::Locale;
+use crate::clock::Clock;
+use crate::db::DbPool;
+
+/// Rows claimed per pass.
+pub const BATCH: i64 = 20;
+/// Pause between passes when the queue is empty (new rows go out within this).
+pub const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// Sends outbox rows.
+#[derive(Clone)]
+pub struct Worker {
+    pool: DbPool,
+    mailer: Mailer,
+    clock: Arc<dyn Clock>,
+    from: Mailbox,
+    domain: String,
+}
+
+impl Worker {
+    /// A worker sending as `mail_from` (`Name <address>` or a bare address).
+    pub fn new(
+        pool: DbPool,
+        mailer: Mailer,
+        clock: Arc<dyn Clock>,
+        mail_from: &str,
+    ) -> anyhow::Result<Self> {
+        let from: Mailbox = mail_from.parse().map_err(|e| {
+            anyhow::anyhow!("COPROCURE_MAIL_FROM `{mail_from}` is not a mailbox: {e}")
+        })?;
+        let domain = from.email.domain().to_owned();
+        Ok(Self {
+            pool,
+            mailer,
+            clock,
+            from,
+            domain,
+        })
+    }
+
+    /// The Message-ID of a row: stable across retries and restarts.
+    pub fn message_id(&self, row_id: uuid::Uuid) -> String {
+        format!("<{row_id}@{}>", self.domain)
+    }
+
+    /// One pass: claims, sends and records up to [`BATCH`] rows; returns how many.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| anyhow::anyhow!("outbox worker: {e}"))?;
+        let now = self.clock.now();
+        conn.transaction(async |conn| -> anyhow::Result<usize> {
+            let rows = repo::claim_due(conn, now, BATCH).await?;
+            for row in &rows {
+                let message_id = self.message_id(row.id);
+                match self.deliver(row, &message_id).await {
+                    Ok(reply) => {
+                        repo::mark_sent(conn, row.id, &message_id, &reply, self.clock.now()).await?;
+                    }
+                    Err(SendError::Permanent(error)) => {
+                        tracing::warn!(outbox_id = %row.id, %error, "email dead-lettered");
+                        repo::mark_failed(conn, row.id, Some(&message_id), &error, None).await?;
+                    }
+                    Err(SendError::Transient(error)) => {
+                        let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
+                        let next = if backoff::give_up(row.retry_window_started_at, now) {
+                            tracing::warn!(outbox_id = %row.id, %error, "email dead-lettered after 48 h of retries");
+                            None
+                        } else {
+                            Some(now + backoff::delay(attempts, backoff::random_jitter()))
+                        };
+                        let error = if next.is_none() { format!("gave up after 48 h: {error}") } else { error };
+                        repo::mark_failed(conn, row.id, Some(&message_id), &error, next).await?;
+                    }
+                }
+            }
+            Ok(rows.len())
+        })
+        .await
+    }
+
+    async fn deliver(&self, row: &OutboxEmail, message_id: &str) -> Result<String, SendError> {
+        let locale = Locale::parse(&row.locale).unwrap_or(Locale::Ko);
+        let rendered = templates::render(&row.template, locale, &row.payload)
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let to: Mailbox = row.recipient.parse().map_err(|e| {
+            SendError::Permanent(format!(
+                "recipient `{}` is not an address: {e}",
+                row.recipient
+            ))
+        })?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(rendered.subject)
+            .message_id(Some(message_id.to_owned()))
+            .header(ContentLanguage(locale.as_str().to_owned()))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(rendered.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(rendered.html),
+                    ),
+            )
+            .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
+        self.mailer.send(&message, &row.id.to_string()).await
+    }
+
+    /// Runs passes until `shutdown` flips to true; a pass in progress completes first.
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let pause = match self.run_once().await {
+                Ok(n) if n > 0 => Duration::ZERO,
+                Ok(_) => IDLE_POLL,
+                Err(e) => {
+                    tracing::warn!(error = format!("{e:#}"), "outbox pass failed");
+                    Duration::from_secs(2)
+                }
+            };
+            if !pause.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+}
+
+/// `Content-Language` (RFC 3282), so mail clients know which language the body is in.
+#[derive(Debug, Clone)]
+struct ContentLanguage(String);
+
+impl lettre::message::header::Header for ContentLanguage {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim().to_owned()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}

@@ -1,0 +1,423 @@
+//! The email outbox over a real SMTP listener: delivery, locale, Message-ID, retries,
+//! dead letters, rollback, racing workers, file transport, operations endpoints.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use coprocure::auth::Locale;
+use coprocure::clock::Clock;
+use coprocure::notifications::mailer::Mailer;
+use coprocure::notifications::templates::PasswordChanged;
+use coprocure::notifications::worker::Worker;
+use coprocure::notifications::{self, Email};
+use coprocure::schema::outbox_emails;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde_json::json;
+
+use crate::helpers::smtp::{Mode, SmtpSink};
+use crate::helpers::{TestApp, PASSWORD};
+
+const NEW_PASSWORD: &str = "aluminium-ingot-7";
+
+async fn change_password(app: &TestApp, email: &str) {
+    let pair = app.login(email, PASSWORD).await;
+    let r = app
+        .post(
+            "/api/v1/auth/password",
+            pair["access_token"].as_str(),
+            &json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+}
+
+#[derive(Queryable, Debug)]
+struct Row {
+    id: uuid::Uuid,
+    status: String,
+    attempts: i32,
+    message_id: Option<String>,
+    last_error: Option<String>,
+    smtp_response: Option<String>,
+    next_attempt_at: chrono::DateTime<chrono::Utc>,
+}
+
+async fn rows(app: &TestApp) -> Vec<Row> {
+    let mut conn = app.conn().await;
+    outbox_emails::table
+        .order(outbox_emails::created_at)
+        .select((
+            outbox_emails::id,
+            outbox_emails::status,
+            outbox_emails::attempts,
+            outbox_emails::message_id,
+            outbox_emails::last_error,
+            outbox_emails::smtp_response,
+            outbox_emails::next_attempt_at,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap()
+}
+
+async fn wait_row(app: &TestApp, what: &str, pred: impl Fn(&Row) -> bool) -> Row {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(r) = rows(app).await.into_iter().find(|r| pred(r)) {
+            return r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no outbox row {what}: {:?}",
+            rows(app).await
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn password_change_email_arrives_over_smtp_in_each_locale() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
+    app.create_admin_in("kim@coop.kr", PASSWORD, Locale::Ko)
+        .await;
+    app.create_admin_in("lee@coop.kr", PASSWORD, Locale::En)
+        .await;
+    change_password(&app, "kim@coop.kr").await;
+    change_password(&app, "lee@coop.kr").await;
+
+    let got = sink.wait_for(2, Duration::from_secs(10)).await;
+    let ko = got
+        .iter()
+        .find(|m| m.rcpt_to == ["kim@coop.kr"])
+        .expect("Korean email");
+    let en = got
+        .iter()
+        .find(|m| m.rcpt_to == ["lee@coop.kr"])
+        .expect("English email");
+
+    assert_eq!(
+        ko.header("Subject").unwrap(),
+        "coprocure 비밀번호가 변경되었습니다"
+    );
+    assert_eq!(
+        en.header("Subject").unwrap(),
+        "Your coprocure password was changed"
+    );
+    assert_eq!(ko.header("Content-Language").as_deref(), Some("ko"));
+    assert_eq!(
+        en.header("From").unwrap(),
+        "coprocure <no-reply@coprocure.test>"
+    );
+    assert!(ko.mail_from.contains("no-reply@coprocure.test"));
+    assert!(ko.parsed().ctype.mimetype == "multipart/alternative");
+    let ko_text = ko.part("text/plain").unwrap();
+    let ko_html = ko.part("text/html").unwrap();
+    assert!(
+        ko_text.contains("비밀번호가") && ko_text.contains("KST"),
+        "{ko_text}"
+    );
+    assert!(
+        ko_html.contains("<html lang=\"ko\">") && ko_html.contains("kim@coop.kr"),
+        "{ko_html}"
+    );
+    let en_text = en.part("text/plain").unwrap();
+    assert!(
+        en_text.contains("The password of your coprocure account lee@coop.kr was changed"),
+        "{en_text}"
+    );
+    assert!(en.part("text/html").unwrap().contains("<html lang=\"en\">"));
+
+    // Message-ID is the row's, and the row records the server's reply.
+    let stored = rows(&app).await;
+    for m in [ko, en] {
+        let mid = m.header("Message-ID").unwrap();
+        let row = stored
+            .iter()
+            .find(|r| r.message_id.as_deref() == Some(mid.as_str()))
+            .expect("row of message");
+        assert_eq!(mid, format!("<{}@coprocure.test>", row.id));
+        assert_eq!(row.status, "sent");
+        assert_eq!(row.attempts, 1);
+        assert!(
+            row.smtp_response.as_deref().unwrap().starts_with("250"),
+            "{:?}",
+            row.smtp_response
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(sink.messages().len(), 2, "each email once");
+}
+
+#[tokio::test]
+async fn smtp_down_keeps_the_row_pending_and_delivers_once_when_back() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app =
+        TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
+    app.create_admin_in("kim@coop.kr", PASSWORD, Locale::Ko)
+        .await;
+    change_password(&app, "kim@coop.kr").await;
+
+    let failed = wait_row(&app, "with a failed attempt", |r| r.attempts >= 1).await;
+    assert_eq!(failed.status, "pending");
+    assert!(failed.last_error.is_some());
+    let wait = (failed.next_attempt_at - app.clock.now()).num_milliseconds();
+    assert!(
+        (6_000..=12_500).contains(&wait),
+        "first retry after ~10 s ±20 %, got {wait} ms"
+    );
+    assert!(
+        failed.message_id.is_some(),
+        "the Message-ID is fixed at the first attempt"
+    );
+
+    let sink = SmtpSink::start_on(port).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(sink.messages().is_empty(), "not retried before its time");
+    app.clock.advance(chrono::Duration::seconds(13));
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(sink.messages().len(), 1, "delivered exactly once");
+    let sent = wait_row(&app, "sent", |r| r.status == "sent").await;
+    assert_eq!(sent.attempts, 2);
+    assert_eq!(
+        got[0].header("Message-ID"),
+        failed.message_id,
+        "same Message-ID on the retry"
+    );
+}
+
+#[tokio::test]
+async fn a_4xx_reply_is_retried_and_a_5xx_reply_is_dead_lettered_then_retried_by_hand() {
+    let sink = SmtpSink::start().await;
+    sink.set_mode(Mode::Defer);
+    let app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
+    app.create_admin("ops@coop.kr", PASSWORD).await;
+    let admin = app.login("ops@coop.kr", PASSWORD).await;
+    let token = admin["access_token"].as_str();
+    app.create_admin_in("kim@coop.kr", PASSWORD, Locale::Ko)
+        .await;
+    change_password(&app, "kim@coop.kr").await;
+
+    let deferred = wait_row(&app, "deferred", |r| r.attempts >= 1).await;
+    assert_eq!(deferred.status, "pending", "451 is transient");
+    assert!(
+        deferred.last_error.as_deref().unwrap().contains("451"),
+        "{:?}",
+        deferred.last_error
+    );
+
+    sink.set_mode(Mode::Reject);
+    app.clock.advance(chrono::Duration::seconds(15));
+    let dead = wait_row(&app, "dead", |r| r.status == "dead").await;
+    assert!(
+        dead.last_error.as_deref().unwrap().contains("550"),
+        "{:?}",
+        dead.last_error
+    );
+    assert_eq!(dead.attempts, 2);
+    assert!(sink.messages().is_empty());
+
+    // Operations: the dead letter is listed, with its error, and can be retried by hand.
+    let list = app.get("/api/v1/admin/outbox?status=dead", token).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json["items"].as_array().unwrap().len(), 1);
+    let item = &list.json["items"][0];
+    assert_eq!(item["id"], dead.id.to_string());
+    assert_eq!(item["attempts"], 2);
+    assert!(item["last_error"].as_str().unwrap().contains("550"));
+    assert!(item.get("payload").is_none(), "payloads are not exposed");
+    assert_eq!(
+        app.get("/api/v1/admin/outbox?status=pending", token)
+            .await
+            .json["items"],
+        json!([])
+    );
+
+    sink.set_mode(Mode::Accept);
+    let r = app
+        .post(
+            &format!("/api/v1/admin/outbox/{}/retry", dead.id),
+            token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["status"], "pending");
+    sink.wait_for(1, Duration::from_secs(10)).await;
+    wait_row(&app, "sent after retry", |r| r.status == "sent").await;
+    app.post(
+        &format!("/api/v1/admin/outbox/{}/retry", dead.id),
+        token,
+        &json!({}),
+    )
+    .await
+    .assert_problem(409, "already_sent");
+    app.post(
+        &format!("/api/v1/admin/outbox/{}/retry", uuid::Uuid::now_v7()),
+        token,
+        &json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.get("/api/v1/admin/outbox?status=lost", token)
+        .await
+        .assert_problem(422, "validation_failed");
+    app.get("/api/v1/admin/outbox", None)
+        .await
+        .assert_problem(401, "missing_token");
+}
+
+fn sample(n: usize) -> PasswordChanged {
+    PasswordChanged {
+        name: format!("Member {n}"),
+        email: format!("m{n}@coop.kr"),
+        changed_at_utc: "2026-11-29 04:00 UTC".into(),
+        changed_at_kst: "2026-11-29 13:00 KST".into(),
+        other_sessions_revoked: 0,
+    }
+}
+
+#[tokio::test]
+async fn a_rolled_back_transaction_enqueues_nothing_and_dedupe_keys_hold() {
+    let mut app = TestApp::spawn().await;
+    app.stop_background().await;
+    let mut conn = app.conn().await;
+    let now = app.clock.now();
+    let result: Result<(), anyhow::Error> = conn
+        .transaction(async |conn| {
+            let email = Email {
+                to: "a@coop.kr",
+                locale: Locale::En,
+                template: &sample(1),
+                dedupe_key: None,
+            };
+            notifications::enqueue(conn, now, email).await?;
+            anyhow::bail!("the use case failed after enqueuing")
+        })
+        .await;
+    assert!(result.is_err());
+    assert!(rows(&app).await.is_empty(), "rollback leaves no email");
+
+    let key = Some("rfq:1:invite:a".to_owned());
+    let first = notifications::enqueue(
+        &mut conn,
+        now,
+        Email {
+            to: "a@coop.kr",
+            locale: Locale::En,
+            template: &sample(1),
+            dedupe_key: key.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let second = notifications::enqueue(
+        &mut conn,
+        now,
+        Email {
+            to: "a@coop.kr",
+            locale: Locale::En,
+            template: &sample(1),
+            dedupe_key: key,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(first.is_some());
+    assert_eq!(second, None);
+    assert_eq!(rows(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn two_workers_racing_over_200_rows_deliver_each_once() {
+    let sink = SmtpSink::start().await;
+    let mut app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
+    app.stop_background().await;
+    let mut conn = app.conn().await;
+    let now = app.clock.now();
+    for n in 0..200 {
+        let t = sample(n);
+        notifications::enqueue(
+            &mut conn,
+            now,
+            Email {
+                to: &t.email,
+                locale: if n % 2 == 0 { Locale::Ko } else { Locale::En },
+                template: &t,
+                dedupe_key: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let make_worker = || {
+        let pool = coprocure::db::build_pool(&app.db.url, 2, Duration::from_secs(5)).unwrap();
+        let mailer = Mailer::from_settings(Some(&sink.url()), &app.data_dir).unwrap();
+        Worker::new(
+            pool,
+            mailer,
+            app.clock.clone() as Arc<dyn Clock>,
+            "coprocure <no-reply@coprocure.test>",
+        )
+        .unwrap()
+    };
+    let (a, b) = (make_worker(), make_worker());
+    let drain = |w: Worker| {
+        tokio::spawn(async move {
+            let mut total = 0;
+            loop {
+                let n = w.run_once().await.unwrap();
+                if n == 0 {
+                    return total;
+                }
+                total += n;
+            }
+        })
+    };
+    let (ta, tb) = (drain(a), drain(b));
+    let (na, nb) = (ta.await.unwrap(), tb.await.unwrap());
+    assert_eq!(na + nb, 200, "worker A sent {na}, worker B {nb}");
+    assert!(na > 0 && nb > 0, "both workers took part: {na} / {nb}");
+    let got = sink.wait_for(200, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 200);
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200, "no email sent twice");
+    assert!(rows(&app)
+        .await
+        .iter()
+        .all(|r| r.status == "sent" && r.attempts == 1));
+}
+
+#[tokio::test]
+async fn without_smtp_emails_become_eml_files() {
+    let app = TestApp::spawn().await;
+    app.create_admin_in("kim@coop.kr", PASSWORD, Locale::En)
+        .await;
+    change_password(&app, "kim@coop.kr").await;
+    let row = wait_row(&app, "sent to a file", |r| r.status == "sent").await;
+    let path = app.data_dir.join("mail").join(format!("{}.eml", row.id));
+    assert!(row
+        .smtp_response
+        .as_deref()
+        .unwrap()
+        .contains(&path.display().to_string()));
+    let raw = std::fs::read(&path).expect("eml file");
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    use mailparse::MailHeaderMap;
+    assert_eq!(
+        parsed.headers.get_first_value("Subject").unwrap(),
+        "Your coprocure password was changed"
+    );
+    assert_eq!(parsed.headers.get_first_value("To").unwrap(), "kim@coop.kr");
+}
