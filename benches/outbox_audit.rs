@@ -35,15 +35,21 @@ fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / samples.len() as f64;
-    (mean, ms(samples[samples.len() / 2]), ms(samples[samples.len() * 99 / 100]))
+    (
+        mean,
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() * 99 / 100]),
+    )
 }
 
 async fn baseline_tx(conn: &mut AsyncPgConnection, i: usize) {
     conn.transaction(async |c| {
-        diesel::sql_query("INSERT INTO login_failures (email, at, ip) VALUES ($1, now(), '127.0.0.1')")
-            .bind::<diesel::sql_types::Text, _>(format!("bench{i}@coop.kr"))
-            .execute(c)
-            .await?;
+        diesel::sql_query(
+            "INSERT INTO login_failures (email, at, ip) VALUES ($1, now(), '127.0.0.1')",
+        )
+        .bind::<diesel::sql_types::Text, _>(format!("bench{i}@coop.kr"))
+        .execute(c)
+        .await?;
         Ok::<_, diesel::result::Error>(())
     })
     .await
@@ -52,15 +58,23 @@ async fn baseline_tx(conn: &mut AsyncPgConnection, i: usize) {
 
 async fn audited_tx(conn: &mut AsyncPgConnection, i: usize, coop: CooperativeId) {
     conn.transaction(async |c| {
-        diesel::sql_query("INSERT INTO login_failures (email, at, ip) VALUES ($1, now(), '127.0.0.1')")
-            .bind::<diesel::sql_types::Text, _>(format!("bench{i}@coop.kr"))
-            .execute(c)
-            .await?;
+        diesel::sql_query(
+            "INSERT INTO login_failures (email, at, ip) VALUES ($1, now(), '127.0.0.1')",
+        )
+        .bind::<diesel::sql_types::Text, _>(format!("bench{i}@coop.kr"))
+        .execute(c)
+        .await?;
         audit::record(
             c,
             Utc::now(),
-            Event::platform(Actor::System, "demand.submitted", "demand_line", i, json!({"quantity": "12.5", "unit": "TNE"}))
-                .in_cooperative(Some(coop)),
+            Event::platform(
+                Actor::System,
+                "demand.submitted",
+                "demand_line",
+                i,
+                json!({"quantity": "12.5", "unit": "TNE"}),
+            )
+            .in_cooperative(Some(coop)),
         )
         .await?;
         Ok::<_, diesel::result::Error>(())
@@ -69,7 +83,13 @@ async fn audited_tx(conn: &mut AsyncPgConnection, i: usize, coop: CooperativeId)
     .unwrap();
 }
 
-async fn concurrent(url: &str, writers: usize, per: usize, audited: bool, coop: CooperativeId) -> f64 {
+async fn concurrent(
+    url: &str,
+    writers: usize,
+    per: usize,
+    audited: bool,
+    coop: CooperativeId,
+) -> f64 {
     let started = Instant::now();
     let tasks: Vec<_> = (0..writers)
         .map(|w| {
@@ -107,18 +127,27 @@ async fn main() {
     let (admin_url, mut cluster) = match std::env::var("COPROCURE_BENCH_DATABASE_URL") {
         Ok(u) => (u, None),
         Err(_) => {
-            let dir = std::env::temp_dir().join(format!("coprocure-bench-pg-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("coprocure-bench-pg-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
-            std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-            let c = LocalPostgres::start(LocalOptions { data_dir: dir.join("data"), database: "postgres".into(), ephemeral: false })
-                .await
+            std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))
                 .unwrap();
+            let c = LocalPostgres::start(LocalOptions {
+                data_dir: dir.join("data"),
+                database: "postgres".into(),
+                ephemeral: false,
+            })
+            .await
+            .unwrap();
             (c.admin_url(), Some(c))
         }
     };
     let db = format!("coprocure_bench_{}", std::process::id());
     let mut admin = AsyncPgConnection::establish(&admin_url).await.unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {db}")).execute(&mut admin).await.unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {db}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     let mut url = url::Url::parse(&admin_url).unwrap();
     url.set_path(&format!("/{db}"));
     let url = url.to_string();
@@ -148,22 +177,34 @@ async fn main() {
     println!("audit overhead, sequential ({N} transactions each, interleaved)");
     println!("  baseline tx (1 insert)          mean {bm:.3} ms  p50 {b50:.3} ms  p99 {b99:.3} ms");
     println!("  same tx + audit::record         mean {wm:.3} ms  p50 {w50:.3} ms  p99 {w99:.3} ms");
-    println!("  overhead per event              mean {:+.3} ms  p50 {:+.3} ms", wm - bm, w50 - b50);
+    println!(
+        "  overhead per event              mean {:+.3} ms  p50 {:+.3} ms",
+        wm - bm,
+        w50 - b50
+    );
     let tb = concurrent(&url, 16, 500, false, coop).await;
     let tw = concurrent(&url, 16, 500, true, coop).await;
     println!("audit overhead, 16 concurrent writers in one cooperative (8000 tx each)");
-    println!("  baseline {tb:.0} tx/s · with audit {tw:.0} tx/s · ratio {:.2}", tw / tb);
+    println!(
+        "  baseline {tb:.0} tx/s · with audit {tw:.0} tx/s · ratio {:.2}",
+        tw / tb
+    );
     let t = Instant::now();
     let sealed = audit::seal_pending(&mut conn, Utc::now()).await.unwrap();
     let seal_rate = sealed as f64 / t.elapsed().as_secs_f64();
     let v = audit::verify(&mut conn, &coop.to_string()).await.unwrap();
-    println!("  sealer: {sealed} events chained at {seal_rate:.0} events/s; verify ok={} over {} events", v.ok, v.events);
+    println!(
+        "  sealer: {sealed} events chained at {seal_rate:.0} events/s; verify ok={} over {} events",
+        v.ok, v.events
+    );
 
     // ---- 2. outbox delivery rate ------------------------------------------------------
     const M: usize = 2000;
     let sink = smtp::SmtpSink::start().await;
     let from: lettre::message::Mailbox = "coprocure <no-reply@coprocure.test>".parse().unwrap();
-    let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&sink.url()).unwrap().build();
+    let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&sink.url())
+        .unwrap()
+        .build();
     let t = Instant::now();
     for n in 0..M {
         let r = sample(n).render(Locale::Ko).unwrap();
@@ -171,7 +212,9 @@ async fn main() {
             .from(from.clone())
             .to(format!("m{n}@coop.kr").parse().unwrap())
             .subject(r.subject)
-            .multipart(lettre::message::MultiPart::alternative_plain_html(r.text, r.html))
+            .multipart(lettre::message::MultiPart::alternative_plain_html(
+                r.text, r.html,
+            ))
             .unwrap();
         transport.send(msg).await.unwrap();
     }
@@ -184,17 +227,33 @@ async fn main() {
         let now = Utc::now();
         for n in 0..M {
             let t = sample(n);
-            notifications::enqueue(&mut conn, now, Email { to: &t.email, locale: Locale::Ko, template: &t, dedupe_key: None })
-                .await
-                .unwrap();
+            notifications::enqueue(
+                &mut conn,
+                now,
+                Email {
+                    to: &t.email,
+                    locale: Locale::Ko,
+                    template: &t,
+                    dedupe_key: None,
+                },
+            )
+            .await
+            .unwrap();
         }
         let before = sink.messages().len();
         let t = Instant::now();
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let pool = coprocure::db::build_pool(&url, 2, Duration::from_secs(5)).unwrap();
-                let mailer = Mailer::from_settings(Some(&sink.url()), std::path::Path::new("/tmp")).unwrap();
-                let w = Worker::new(pool, mailer, clock.clone(), "coprocure <no-reply@coprocure.test>").unwrap();
+                let mailer =
+                    Mailer::from_settings(Some(&sink.url()), std::path::Path::new("/tmp")).unwrap();
+                let w = Worker::new(
+                    pool,
+                    mailer,
+                    clock.clone(),
+                    "coprocure <no-reply@coprocure.test>",
+                )
+                .unwrap();
                 tokio::spawn(async move { while w.run_once().await.unwrap() > 0 {} })
             })
             .collect();
@@ -202,17 +261,27 @@ async fn main() {
             h.await.unwrap();
         }
         let rate = M as f64 / t.elapsed().as_secs_f64();
-        assert_eq!(sink.messages().len() - before, M, "every email delivered once");
+        assert_eq!(
+            sink.messages().len() - before,
+            M,
+            "every email delivered once"
+        );
         rates.push((workers, rate));
     }
     println!("outbox delivery to a local SMTP listener ({M} emails, ko, text+HTML)");
     println!("  baseline: lettre direct, no DB  {direct:.0} emails/s");
     for (w, r) in rates {
-        println!("  outbox, {w} worker(s)             {r:.0} emails/s ({:.2} of baseline)", r / direct);
+        println!(
+            "  outbox, {w} worker(s)             {r:.0} emails/s ({:.2} of baseline)",
+            r / direct
+        );
     }
 
     drop(conn);
-    diesel::sql_query(format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+    diesel::sql_query(format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     if let Some(c) = cluster.as_mut() {
         c.stop();
     }

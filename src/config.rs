@@ -16,6 +16,7 @@
 //! | `COPROCURE_DB_ACQUIRE_TIMEOUT_MS` | `5000` | How long a request waits for a connection before answering 503. |
 //! | `COPROCURE_AUTH_RATE_PER_MINUTE` | `60` | Requests per minute one client IP may make to `/api/v1/auth/*` (burst of the same size). |
 //! | `COPROCURE_WORKERS` | CPU count | HTTP worker threads. |
+//! | `COPROCURE_ALLOW_LOOPBACK_WEBHOOKS` | `0` | `1` accepts `http://` loopback webhook URLs (tests, development). |
 //! | `RUST_LOG` | `info` | Log filter (`tracing_subscriber::EnvFilter` syntax). |
 
 use std::net::SocketAddr;
@@ -82,6 +83,8 @@ pub struct Settings {
     pub auth_rate_per_minute: u32,
     /// HTTP worker threads (`None`: one per CPU).
     pub workers: Option<usize>,
+    /// Accept loopback `http://` webhook URLs.
+    pub allow_loopback_webhooks: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -238,7 +241,19 @@ impl Settings {
             None => None,
         };
 
+        let allow_loopback_webhooks = match var("COPROCURE_ALLOW_LOOPBACK_WEBHOOKS").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "COPROCURE_ALLOW_LOOPBACK_WEBHOOKS",
+                    format!("`{other}` is not 0 or 1"),
+                ))
+            }
+        };
+
         Ok(Self {
+            allow_loopback_webhooks,
             database_url,
             data_dir,
             listen,

@@ -272,6 +272,20 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+/// Maps a unique-constraint violation to a 422 on the field its constraint guards
+/// (`constraints`: constraint or index name → field); any other error passes through.
+pub fn unique_violation(err: diesel::result::Error, constraints: &[(&str, &str)]) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    if let Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &err {
+        if let Some(name) = info.constraint_name() {
+            if let Some((_, field)) = constraints.iter().find(|(c, _)| *c == name) {
+                return AppError::invalid(*field, "taken", "is already in use");
+            }
+        }
+    }
+    err.into()
+}
+
 impl From<crate::db::PoolError> for AppError {
     fn from(err: crate::db::PoolError) -> Self {
         use diesel_async::pooled_connection::deadpool::PoolError as P;

@@ -92,3 +92,7 @@ uuid_id!(
     /// A supplier organisation (`suppliers.id`).
     SupplierId
 );
+uuid_id!(
+    /// A material of a cooperative's catalog (`materials.id`).
+    MaterialId
+);

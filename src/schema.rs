@@ -42,11 +42,64 @@ diesel::table! {
 }
 
 diesel::table! {
+    cooperatives (id) {
+        id -> Uuid,
+        name -> Text,
+        business_number -> Text,
+        country -> Text,
+        base_currency -> Text,
+        timezone -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invitations (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         email -> Text,
         at -> Timestamptz,
         ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    materials (id) {
+        id -> Uuid,
+        cooperative_id -> Uuid,
+        code -> Text,
+        name -> Text,
+        name_ko -> Nullable<Text>,
+        kind -> Text,
+        hs_code -> Nullable<Text>,
+        unit -> Text,
+        spec -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Uuid,
+        cooperative_id -> Uuid,
+        name -> Text,
+        business_number -> Text,
+        membership -> Text,
+        contact_email -> Text,
+        disabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -94,6 +147,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    suppliers (id) {
+        id -> Uuid,
+        name -> Text,
+        country -> Text,
+        business_number -> Nullable<Text>,
+        tax_id -> Nullable<Text>,
+        default_currency -> Text,
+        contact_email -> Text,
+        locale -> Text,
+        webhook_url -> Nullable<Text>,
+        webhook_secret -> Bytea,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -113,17 +184,26 @@ diesel::table! {
 
 diesel::joinable!(audit_chain -> audit_events (event_id));
 diesel::joinable!(audit_pending -> audit_events (event_id));
+diesel::joinable!(invitations -> users (user_id));
+diesel::joinable!(materials -> cooperatives (cooperative_id));
+diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(users -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
     audit_events,
     audit_heads,
     audit_pending,
+    cooperatives,
+    invitations,
     login_failures,
+    materials,
+    members,
     outbox_emails,
     refresh_tokens,
     sessions,
+    suppliers,
     users,
 );

@@ -65,6 +65,13 @@ pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
     }))
 }
 
+/// `201 Created` with a `Location` header.
+pub fn created(location: String, body: &impl serde::Serialize) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
 /// The answer for any unknown route.
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)

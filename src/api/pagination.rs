@@ -10,6 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::AppError;
 
+/// The sort key a cursor encodes: `(created_at, id)` of the last item.
+pub type SortKey = (DateTime<Utc>, uuid::Uuid);
+
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page size.
@@ -41,6 +44,35 @@ impl PageQuery {
     /// The decoded cursor.
     pub fn after(&self) -> Result<Option<(DateTime<Utc>, uuid::Uuid)>, AppError> {
         self.cursor.as_deref().map(decode).transpose()
+    }
+}
+
+/// `?q=&limit=&cursor=` of searchable lists.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Case-insensitive search on name (and code or email where the list has one).
+    pub q: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    /// `(q, after, limit)`, validated.
+    pub fn parts(&self) -> Result<(Option<&str>, Option<SortKey>, i64), AppError> {
+        let page = PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        };
+        if self.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
+            return Err(AppError::invalid(
+                "q",
+                "too_long",
+                "must be at most 100 characters",
+            ));
+        }
+        Ok((self.q.as_deref(), page.after()?, page.limit()?))
     }
 }
 

@@ -9,21 +9,6 @@ use super::chain::{link_hash, HashedEvent, StoredLink, Verifier, GENESIS};
 use super::{chain_of, Actor, Event, Verification};
 use crate::schema::{audit_chain, audit_events, audit_heads, audit_pending};
 
-#[derive(Insertable)]
-#[diesel(table_name = audit_events)]
-struct NewEvent<'a> {
-    id: uuid::Uuid,
-    cooperative_id: Option<uuid::Uuid>,
-    chain: String,
-    actor_kind: &'static str,
-    actor_id: Option<uuid::Uuid>,
-    action: &'a str,
-    entity: &'a str,
-    entity_id: Option<&'a str>,
-    at: DateTime<Utc>,
-    data: &'a Value,
-}
-
 /// A stored event.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
@@ -57,7 +42,7 @@ impl From<EventRow> for HashedEvent {
     }
 }
 
-/// Inserts the event and its pending-queue entry in one statement.
+/// Inserts the event and its pending-queue entry.
 pub async fn insert_event(
     conn: &mut AsyncPgConnection,
     at: DateTime<Utc>,
@@ -69,29 +54,27 @@ pub async fn insert_event(
         Actor::System => ("system", None),
     };
     let chain = chain_of(event.cooperative_id);
-    let row = NewEvent {
-        id,
-        cooperative_id: event.cooperative_id.map(|c| c.0),
-        chain: chain.clone(),
-        actor_kind,
-        actor_id,
-        action: event.action,
-        entity: event.entity,
-        entity_id: event.entity_id.as_deref(),
-        at: at.trunc_subsecs(6),
-        data: &event.data,
-    };
-    diesel::insert_into(audit_events::table)
-        .values(row)
-        .execute(conn)
-        .await?;
-    diesel::insert_into(audit_pending::table)
-        .values((
-            audit_pending::event_id.eq(id),
-            audit_pending::chain.eq(chain),
-        ))
-        .execute(conn)
-        .await?;
+    // One round trip: the event and its pending-queue entry in a single statement.
+    diesel::sql_query(
+        "WITH e AS (INSERT INTO audit_events \
+           (id, cooperative_id, chain, actor_kind, actor_id, action, entity, entity_id, at, data) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, chain) \
+         INSERT INTO audit_pending (event_id, chain) SELECT id, chain FROM e",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(
+        event.cooperative_id.map(|c| c.0),
+    )
+    .bind::<diesel::sql_types::Text, _>(&chain)
+    .bind::<diesel::sql_types::Text, _>(actor_kind)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(actor_id)
+    .bind::<diesel::sql_types::Text, _>(event.action)
+    .bind::<diesel::sql_types::Text, _>(event.entity)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(event.entity_id.as_deref())
+    .bind::<diesel::sql_types::Timestamptz, _>(at.trunc_subsecs(6))
+    .bind::<diesel::sql_types::Jsonb, _>(&event.data)
+    .execute(conn)
+    .await?;
     Ok(id)
 }
 

@@ -25,6 +25,26 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// May the caller act within cooperative `id` in one of `roles`? Platform admins always
+    /// may; a role that never may is 403; another cooperative's object is 404 (the same as
+    /// a missing one).
+    pub fn in_cooperative(&self, id: CooperativeId, roles: &[Role]) -> Result<(), AppError> {
+        if self.role == Role::PlatformAdmin {
+            return Ok(());
+        }
+        self.require(roles)?;
+        if self.cooperative_id == Some(id) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// The audit actor for this caller.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor::User(self.user_id)
+    }
+
     /// 403 unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
         if roles.contains(&self.role) {

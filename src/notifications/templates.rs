@@ -106,6 +106,26 @@ email_template!(PasswordChanged, "password_changed",
     ko: ["email/password_changed/ko/subject.txt", "email/password_changed/ko/body.txt", "email/password_changed/ko/body.html"],
     en: ["email/password_changed/en/subject.txt", "email/password_changed/en/body.txt", "email/password_changed/en/body.html"]);
 
+/// An invitation to set a password (a user created without one).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Invitation {
+    pub name: String,
+    pub email: String,
+    /// Cooperative or supplier name.
+    pub organisation: String,
+    pub role: String,
+    /// Name of the person who invited.
+    pub inviter: String,
+    /// `${COPROCURE_PUBLIC_URL}/invite/{token}`.
+    pub link: String,
+    pub expires_at_utc: String,
+    pub expires_at_kst: String,
+}
+
+email_template!(Invitation, "invitation",
+    ko: ["email/invitation/ko/subject.txt", "email/invitation/ko/body.txt", "email/invitation/ko/body.html"],
+    en: ["email/invitation/en/subject.txt", "email/invitation/en/body.txt", "email/invitation/en/body.html"]);
+
 /// Why a stored row cannot be rendered (a permanent failure).
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -127,6 +147,7 @@ fn render_as<T: EmailTemplate>(locale: Locale, payload: &Value) -> Result<Render
 pub fn render(template: &str, locale: Locale, payload: &Value) -> Result<Rendered, RenderError> {
     match template {
         PasswordChanged::NAME => render_as::<PasswordChanged>(locale, payload),
+        Invitation::NAME => render_as::<Invitation>(locale, payload),
         other => Err(RenderError::UnknownTemplate(other.to_owned())),
     }
 }

@@ -71,9 +71,16 @@ impl Worker {
         let now = self.clock.now();
         conn.transaction(async |conn| -> anyhow::Result<usize> {
             let rows = repo::claim_due(conn, now, BATCH).await?;
-            for row in &rows {
+            // The batch is sent concurrently (the SMTP transport pools connections), then
+            // every outcome is recorded before the claim commits.
+            let outcomes = futures_util::future::join_all(rows.iter().map(|row| async move {
                 let message_id = self.message_id(row.id);
-                match self.deliver(row, &message_id).await {
+                let outcome = self.deliver(row, &message_id).await;
+                (row, message_id, outcome)
+            }))
+            .await;
+            for (row, message_id, outcome) in outcomes {
+                match outcome {
                     Ok(reply) => {
                         repo::mark_sent(conn, row.id, &message_id, &reply, self.clock.now()).await?;
                     }

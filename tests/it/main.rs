@@ -9,4 +9,6 @@ mod cli;
 mod errors;
 mod health;
 mod local_postgres;
+mod organisations;
 mod outbox;
+mod tenancy;

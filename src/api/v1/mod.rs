@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod organisations;
 
 use actix_web::web;
 
@@ -14,6 +15,63 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
         .service(resource("/auth/password", "POST").route(web::post().to(auth::change_password)))
         .service(resource("/me", "GET").route(web::get().to(auth::me)))
+        .service(
+            resource("/auth/accept-invite", "POST")
+                .route(web::post().to(organisations::accept_invite)),
+        )
+        .service(
+            resource("/cooperatives", "GET, POST")
+                .route(web::get().to(organisations::list_cooperatives))
+                .route(web::post().to(organisations::create_cooperative)),
+        )
+        .service(
+            resource("/cooperatives/{id}", "GET")
+                .route(web::get().to(organisations::get_cooperative)),
+        )
+        .service(
+            resource("/cooperatives/{id}/members", "GET, POST")
+                .route(web::get().to(organisations::list_members))
+                .route(web::post().to(organisations::create_member)),
+        )
+        .service(
+            resource("/cooperatives/{id}/users", "GET, POST")
+                .route(web::get().to(organisations::list_coop_users))
+                .route(web::post().to(organisations::create_coop_user)),
+        )
+        .service(
+            resource("/cooperatives/{id}/materials", "GET, POST")
+                .route(web::get().to(organisations::list_materials))
+                .route(web::post().to(organisations::create_material)),
+        )
+        .service(
+            resource("/members/{id}", "GET, PATCH")
+                .route(web::get().to(organisations::get_member))
+                .route(web::patch().to(organisations::update_member)),
+        )
+        .service(
+            resource("/users/{id}", "GET, PATCH")
+                .route(web::get().to(organisations::get_user))
+                .route(web::patch().to(organisations::update_user)),
+        )
+        .service(
+            resource("/suppliers", "GET, POST")
+                .route(web::get().to(organisations::list_suppliers))
+                .route(web::post().to(organisations::create_supplier)),
+        )
+        .service(
+            resource("/suppliers/{id}", "GET").route(web::get().to(organisations::get_supplier)),
+        )
+        .service(
+            resource("/suppliers/{id}/users", "GET, POST")
+                .route(web::get().to(organisations::list_supplier_users))
+                .route(web::post().to(organisations::create_supplier_user)),
+        )
+        .service(
+            resource("/materials/{id}", "GET, PATCH")
+                .route(web::get().to(organisations::get_material))
+                .route(web::patch().to(organisations::update_material)),
+        )
+        .service(resource("/units", "GET").route(web::get().to(organisations::list_units)))
         .service(resource("/admin/outbox", "GET").route(web::get().to(admin::list_outbox)))
         .service(
             resource("/admin/outbox/{id}/retry", "POST").route(web::post().to(admin::retry_outbox)),

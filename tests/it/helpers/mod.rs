@@ -8,6 +8,7 @@
 //! same discovery as `cargo run`) in a temporary directory, and stops with the process.
 
 pub mod smtp;
+pub mod world;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};

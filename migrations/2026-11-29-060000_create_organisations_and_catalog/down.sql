@@ -1,0 +1,12 @@
+DROP TABLE materials;
+DROP TABLE invitations;
+DROP INDEX users_by_supplier;
+DROP INDEX users_by_member;
+DROP INDEX users_by_cooperative;
+ALTER TABLE users
+    DROP CONSTRAINT users_supplier_fk,
+    DROP CONSTRAINT users_member_fk,
+    DROP CONSTRAINT users_cooperative_fk;
+DROP TABLE suppliers;
+DROP TABLE members;
+DROP TABLE cooperatives;

@@ -1,0 +1,164 @@
+//! Queries on organisation users and invitations.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::auth::models::User;
+use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
+use crate::schema::{invitations, sessions, users};
+
+/// Who a list of users belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    Cooperative(CooperativeId),
+    Supplier(SupplierId),
+}
+
+/// A page of an organisation's users, newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    owner: Owner,
+    q: Option<&str>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table.select(User::as_select()).into_boxed();
+    query = match owner {
+        Owner::Cooperative(c) => query.filter(users::cooperative_id.eq(c)),
+        Owner::Supplier(s) => query.filter(users::supplier_id.eq(s)),
+    };
+    if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+        let p = crate::cooperatives::repo::like_pattern(q);
+        query = query.filter(users::name.ilike(p.clone()).or(users::email.ilike(p)));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            users::created_at
+                .lt(at)
+                .or(users::created_at.eq(at).and(users::id.lt(UserId(id)))),
+        );
+    }
+    query
+        .order((users::created_at.desc(), users::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Sets a user's fields.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    name: Option<&str>,
+    locale: Option<&str>,
+    disabled: Option<bool>,
+    now: DateTime<Utc>,
+) -> QueryResult<User> {
+    #[derive(AsChangeset)]
+    #[diesel(table_name = users)]
+    struct Form<'a> {
+        name: Option<&'a str>,
+        locale: Option<&'a str>,
+        disabled: Option<bool>,
+        updated_at: DateTime<Utc>,
+    }
+    diesel::update(users::table.find(id))
+        .set(Form {
+            name,
+            locale,
+            disabled,
+            updated_at: now,
+        })
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Revokes every live session of the given users; returns how many.
+pub async fn revoke_sessions_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[UserId],
+    now: DateTime<Utc>,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq_any(ids))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(now),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
+    .await
+}
+
+/// Disables every user of a member and revokes their sessions: (users, sessions).
+pub async fn disable_member_users(
+    conn: &mut AsyncPgConnection,
+    member: MemberId,
+    now: DateTime<Utc>,
+) -> QueryResult<(usize, usize)> {
+    let ids: Vec<UserId> = diesel::update(
+        users::table
+            .filter(users::member_id.eq(member))
+            .filter(users::disabled.eq(false)),
+    )
+    .set((users::disabled.eq(true), users::updated_at.eq(now)))
+    .returning(users::id)
+    .get_results(conn)
+    .await?;
+    let sessions = revoke_sessions_of(conn, &ids, now, "member_disabled").await?;
+    Ok((ids.len(), sessions))
+}
+
+/// Stores an invitation token (hashed).
+pub async fn insert_invitation(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    user: UserId,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::insert_into(invitations::table)
+        .values((
+            invitations::token_hash.eq(hash),
+            invitations::user_id.eq(user),
+            invitations::created_at.eq(now),
+            invitations::expires_at.eq(expires),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// An invitation with its user, locked.
+pub async fn invitation_for_update(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+) -> QueryResult<Option<(UserId, DateTime<Utc>, Option<DateTime<Utc>>)>> {
+    invitations::table
+        .find(hash)
+        .select((
+            invitations::user_id,
+            invitations::expires_at,
+            invitations::used_at,
+        ))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Marks an invitation used.
+pub async fn use_invitation(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(invitations::table.find(hash))
+        .set(invitations::used_at.eq(now))
+        .execute(conn)
+        .await
+}
