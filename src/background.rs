@@ -1,4 +1,5 @@
-//! Background tasks of an instance: the outbox worker and the audit sealer. `serve` runs
+//! Background tasks of an instance: the outbox worker, the audit sealer, and the round
+//! reminders (with housekeeping of expired idempotency keys). `serve` runs
 //! them beside the HTTP server; `coprocure worker` runs them alone.
 
 use std::sync::Arc;
@@ -30,7 +31,17 @@ impl Background {
         let (shutdown, rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(worker.run(rx.clone())),
-            tokio::spawn(crate::audit::run_sealer(pool, clock, rx)),
+            tokio::spawn(crate::audit::run_sealer(
+                pool.clone(),
+                clock.clone(),
+                rx.clone(),
+            )),
+            tokio::spawn(crate::rounds::reminders::run(
+                pool,
+                clock,
+                settings.public_url.clone(),
+                rx,
+            )),
         ];
         Ok(Self { shutdown, tasks })
     }

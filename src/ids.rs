@@ -96,3 +96,11 @@ uuid_id!(
     /// A material of a cooperative's catalog (`materials.id`).
     MaterialId
 );
+uuid_id!(
+    /// A demand round (`demand_rounds.id`).
+    RoundId
+);
+uuid_id!(
+    /// A demand line (`demand_lines.id`).
+    DemandLineId
+);

@@ -55,6 +55,55 @@ diesel::table! {
 }
 
 diesel::table! {
+    demand_lines (id) {
+        id -> Uuid,
+        round_id -> Uuid,
+        cooperative_id -> Uuid,
+        member_id -> Uuid,
+        material_id -> Uuid,
+        quantity -> Numeric,
+        unit -> Text,
+        quantity_base -> Numeric,
+        required_by -> Date,
+        delivery_site -> Text,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    demand_rounds (id) {
+        id -> Uuid,
+        cooperative_id -> Uuid,
+        title -> Text,
+        status -> Text,
+        closes_at -> Timestamptz,
+        opened_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        reminder_sent_at -> Nullable<Timestamptz>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        state -> Text,
+        response_status -> Nullable<Int4>,
+        response_body -> Nullable<Bytea>,
+        response_location -> Nullable<Text>,
+        response_content_type -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     invitations (token_hash) {
         token_hash -> Bytea,
         user_id -> Uuid,
@@ -134,6 +183,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    round_materials (round_id, material_id) {
+        round_id -> Uuid,
+        material_id -> Uuid,
+        cooperative_id -> Uuid,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -184,6 +241,9 @@ diesel::table! {
 
 diesel::joinable!(audit_chain -> audit_events (event_id));
 diesel::joinable!(audit_pending -> audit_events (event_id));
+diesel::joinable!(demand_rounds -> cooperatives (cooperative_id));
+diesel::joinable!(demand_rounds -> users (created_by));
+diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(materials -> cooperatives (cooperative_id));
 diesel::joinable!(members -> cooperatives (cooperative_id));
@@ -197,12 +257,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_heads,
     audit_pending,
     cooperatives,
+    demand_lines,
+    demand_rounds,
+    idempotency_keys,
     invitations,
     login_failures,
     materials,
     members,
     outbox_emails,
     refresh_tokens,
+    round_materials,
     sessions,
     suppliers,
     users,

@@ -4,6 +4,7 @@
 
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod openapi;
 pub mod pagination;
 pub mod v1;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(openapi::swagger_ui())
     .service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(idempotency::handle))
             .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
             .configure(v1::configure),
     );

@@ -42,24 +42,16 @@ fn default_timezone() -> String {
     "Asia/Seoul".into()
 }
 
-/// An IANA zone name (`Area/City`, or `UTC`).
+/// An IANA time zone name known to the bundled tz database (`Asia/Seoul`, `UTC`…).
 fn timezone(field: &str, raw: &str) -> Result<String, FieldError> {
     let t = raw.trim();
-    let ok = t == "UTC"
-        || (t.contains('/')
-            && t.split('/').all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c))
-            }));
-    if ok {
-        Ok(t.to_owned())
-    } else {
-        Err(FieldError::new(
+    match t.parse::<chrono_tz::Tz>() {
+        Ok(tz) => Ok(tz.name().to_owned()),
+        Err(_) => Err(FieldError::new(
             field,
             "invalid_timezone",
             "is not an IANA time zone such as Asia/Seoul",
-        ))
+        )),
     }
 }
 

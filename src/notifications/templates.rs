@@ -126,6 +126,39 @@ email_template!(Invitation, "invitation",
     ko: ["email/invitation/ko/subject.txt", "email/invitation/ko/body.txt", "email/invitation/ko/body.html"],
     en: ["email/invitation/en/subject.txt", "email/invitation/en/body.txt", "email/invitation/en/body.html"]);
 
+/// "A demand round is open" (to every member user when a round opens).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoundOpened {
+    pub name: String,
+    pub cooperative: String,
+    pub round_title: String,
+    pub closes_at_kst: String,
+    pub closes_at_utc: String,
+    /// `Name (CODE, UNIT)` of each material.
+    pub materials: Vec<String>,
+    pub link: String,
+}
+
+email_template!(RoundOpened, "round_opened",
+    ko: ["email/round_opened/ko/subject.txt", "email/round_opened/ko/body.txt", "email/round_opened/ko/body.html"],
+    en: ["email/round_opened/en/subject.txt", "email/round_opened/en/body.txt", "email/round_opened/en/body.html"]);
+
+/// "The round closes in 24 hours and you have entered no demand".
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoundReminder {
+    pub name: String,
+    pub cooperative: String,
+    pub round_title: String,
+    pub closes_at_kst: String,
+    pub closes_at_utc: String,
+    pub materials: Vec<String>,
+    pub link: String,
+}
+
+email_template!(RoundReminder, "round_reminder",
+    ko: ["email/round_reminder/ko/subject.txt", "email/round_reminder/ko/body.txt", "email/round_reminder/ko/body.html"],
+    en: ["email/round_reminder/en/subject.txt", "email/round_reminder/en/body.txt", "email/round_reminder/en/body.html"]);
+
 /// Why a stored row cannot be rendered (a permanent failure).
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -148,6 +181,8 @@ pub fn render(template: &str, locale: Locale, payload: &Value) -> Result<Rendere
     match template {
         PasswordChanged::NAME => render_as::<PasswordChanged>(locale, payload),
         Invitation::NAME => render_as::<Invitation>(locale, payload),
+        RoundOpened::NAME => render_as::<RoundOpened>(locale, payload),
+        RoundReminder::NAME => render_as::<RoundReminder>(locale, payload),
         other => Err(RenderError::UnknownTemplate(other.to_owned())),
     }
 }

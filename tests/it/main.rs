@@ -11,4 +11,5 @@ mod health;
 mod local_postgres;
 mod organisations;
 mod outbox;
+mod rounds;
 mod tenancy;

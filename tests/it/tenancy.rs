@@ -208,6 +208,8 @@ async fn snapshot(app: &TestApp) -> String {
         (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM users t), \
         (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM suppliers t), \
         (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM materials t), \
+        (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM demand_rounds t), \
+        (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM demand_lines t), \
         (SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM sessions t WHERE revoked_at IS NOT NULL)) AS s";
     diesel::sql_query(q)
         .get_result::<S>(&mut conn)
@@ -236,6 +238,7 @@ async fn every_principal_outside_reach_gets_403_or_404_and_nothing_changes() {
                 "GET" => app.client.get(app.url(&r.path)),
                 "POST" => app.client.post(app.url(&r.path)).json(&r.body),
                 "PATCH" => app.client.patch(app.url(&r.path)).json(&r.body),
+                "DELETE" => app.client.delete(app.url(&r.path)),
                 _ => unreachable!(),
             };
             req = req.bearer_auth(token(&w, who));
@@ -261,7 +264,7 @@ async fn every_principal_outside_reach_gets_403_or_404_and_nothing_changes() {
                 Some("application/problem+json")
             );
             // Same-role principals of the other tenant cannot even tell the object exists.
-            if who == "b_admin" && r.path.contains(&w.a.coop) {
+            if who == "b_admin" && (r.path.contains(&w.a.coop) || r.path.contains(&w.a.round)) {
                 assert_eq!(resp.status, 404, "{} {} as {who}", r.method, r.path);
             }
             assert_eq!(

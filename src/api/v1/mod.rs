@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod organisations;
+pub mod rounds;
 
 use actix_web::web;
 
@@ -72,6 +73,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(organisations::update_material)),
         )
         .service(resource("/units", "GET").route(web::get().to(organisations::list_units)))
+        .service(
+            resource("/cooperatives/{id}/rounds", "GET, POST")
+                .route(web::get().to(rounds::list_rounds))
+                .route(web::post().to(rounds::create_round)),
+        )
+        .service(resource("/rounds/{id}", "GET").route(web::get().to(rounds::get_round)))
+        .service(resource("/rounds/{id}/open", "POST").route(web::post().to(rounds::open_round)))
+        .service(resource("/rounds/{id}/close", "POST").route(web::post().to(rounds::close_round)))
+        .service(
+            resource("/rounds/{id}/cancel", "POST").route(web::post().to(rounds::cancel_round)),
+        )
+        .service(
+            resource("/rounds/{id}/demand", "GET, POST")
+                .route(web::get().to(rounds::list_demand))
+                .route(web::post().to(rounds::submit_demand)),
+        )
+        .service(resource("/rounds/{id}/aggregate", "GET").route(web::get().to(rounds::aggregate)))
+        .service(
+            resource("/demand/{id}", "PATCH, DELETE")
+                .route(web::patch().to(rounds::update_demand))
+                .route(web::delete().to(rounds::delete_demand)),
+        )
         .service(resource("/admin/outbox", "GET").route(web::get().to(admin::list_outbox)))
         .service(
             resource("/admin/outbox/{id}/retry", "POST").route(web::post().to(admin::retry_outbox)),

@@ -99,6 +99,25 @@ impl SmtpSink {
         self.received.lock().unwrap().clone()
     }
 
+    /// Waits for the first message to `recipient`.
+    pub async fn wait_for_recipient(&self, recipient: &str, within: Duration) -> Received {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(m) = self
+                .messages()
+                .into_iter()
+                .find(|m| m.rcpt_to.iter().any(|r| r == recipient))
+            {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no email to {recipient} within {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until at least `n` messages arrived.
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
         let deadline = Instant::now() + within;

@@ -18,6 +18,9 @@ pub const BIZ: [&str; 6] = [
 
 pub struct Org {
     pub coop: String,
+    /// An open round with one demand line (by the member user).
+    pub round: String,
+    pub demand_line: String,
     pub member: String,
     pub admin_user: String,
     pub member_user: String,
@@ -90,13 +93,39 @@ async fn org(app: &TestApp, platform: &str, tag: &str, biz: &str, member_biz: &s
         json!({"code": format!("CU-{tag}"), "name": "Copper cathode", "name_ko": "전기동", "kind": "raw", "hs_code": "7403.11", "unit": "TNE"}),
     )
     .await;
+    let round = ok(
+        app,
+        &format!("/api/v1/cooperatives/{coop_id}/rounds"),
+        &admin_token,
+        json!({"title": format!("Round {tag}"), "closes_at": (chrono::Utc::now() + chrono::Duration::days(20)).to_rfc3339()}),
+    )
+    .await;
+    let round_id = round["id"].as_str().unwrap().to_owned();
+    let opened = app
+        .post(
+            &format!("/api/v1/rounds/{round_id}/open"),
+            Some(&admin_token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(opened.status, 200, "{}", opened.text);
+    let member_token = token(app, &format!("user-{tag}@member.kr")).await;
+    let line = ok(
+        app,
+        &format!("/api/v1/rounds/{round_id}/demand"),
+        &member_token,
+        json!({"material_id": material["id"], "quantity": "12.5", "unit": "TNE", "required_by": "2027-06-30", "delivery_site": "Siheung plant"}),
+    )
+    .await;
     Org {
+        round: round_id,
+        demand_line: line["id"].as_str().unwrap().to_owned(),
         coop: coop_id,
         member: member_id,
         admin_user: admin["id"].as_str().unwrap().to_owned(),
         member_user: member_user["id"].as_str().unwrap().to_owned(),
         material: material["id"].as_str().unwrap().to_owned(),
-        member_token: token(app, &format!("user-{tag}@member.kr")).await,
+        member_token,
         admin: admin_token,
     }
 }

@@ -1,0 +1,223 @@
+//! Round emails: "the round is open" to every member user when it opens, and 24 hours
+//! before closing a reminder to the users of members that have entered no demand yet.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+
+use super::models::Round;
+use crate::audit::{self, Actor, Event};
+use crate::auth::Locale;
+use crate::cooperatives::models::Cooperative;
+use crate::ids::{MemberId, RoundId, UserId};
+use crate::notifications::templates::{RoundOpened, RoundReminder};
+use crate::notifications::{self, Email};
+use crate::schema::{demand_lines, demand_rounds, members, users};
+
+/// How long before closing the reminder goes out.
+pub const REMINDER_LEAD: Duration = Duration::hours(24);
+
+/// Active users of active members of a cooperative: (user, member, email, name, locale).
+async fn member_users(
+    conn: &mut AsyncPgConnection,
+    coop: crate::ids::CooperativeId,
+) -> QueryResult<Vec<(UserId, MemberId, String, String, String)>> {
+    users::table
+        .inner_join(members::table.on(users::member_id.eq(members::id.nullable())))
+        .filter(users::cooperative_id.eq(coop))
+        .filter(users::disabled.eq(false))
+        .filter(members::disabled.eq(false))
+        .select((
+            users::id,
+            members::id,
+            users::email,
+            users::name,
+            users::locale,
+        ))
+        .load(conn)
+        .await
+}
+
+async fn material_names(conn: &mut AsyncPgConnection, round: RoundId) -> QueryResult<Vec<String>> {
+    Ok(super::repo::round_materials(conn, round)
+        .await?
+        .into_iter()
+        .map(|(_, code, name, unit)| format!("{name} ({code}, {unit})"))
+        .collect())
+}
+
+fn kst(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Asia::Seoul)
+        .format("%Y-%m-%d %H:%M KST")
+        .to_string()
+}
+
+/// Queues the "round open" email to every member user; returns how many.
+pub async fn notify_opened(
+    conn: &mut AsyncPgConnection,
+    coop: &Cooperative,
+    round: &Round,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let recipients = member_users(conn, coop.id).await?;
+    let materials = material_names(conn, round.id).await?;
+    let mut n = 0;
+    for (user, _, email, name, locale) in recipients {
+        let t = RoundOpened {
+            name,
+            cooperative: coop.name.clone(),
+            round_title: round.title.clone(),
+            closes_at_kst: kst(round.closes_at),
+            closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            materials: materials.clone(),
+            link: format!("{public_url}/rounds/{}", round.id),
+        };
+        let locale = Locale::parse(&locale).unwrap_or(Locale::Ko);
+        let dedupe = Some(format!("round:{}:opened:{user}", round.id));
+        if notifications::enqueue(
+            conn,
+            now,
+            Email {
+                to: &email,
+                locale,
+                template: &t,
+                dedupe_key: dedupe,
+            },
+        )
+        .await?
+        .is_some()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Sends the 24-hour reminder of every open round that is due, once per round; returns
+/// the number of emails queued. Rounds are claimed with `SKIP LOCKED`, so several
+/// instances share the work.
+pub async fn send_due_reminders(
+    conn: &mut AsyncPgConnection,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    conn.transaction(async |conn| -> anyhow::Result<usize> {
+        let due: Vec<Round> = demand_rounds::table
+            .filter(demand_rounds::status.eq("open"))
+            .filter(demand_rounds::reminder_sent_at.is_null())
+            .filter(demand_rounds::closes_at.gt(now))
+            .filter(demand_rounds::closes_at.le(now + REMINDER_LEAD))
+            .select(Round::as_select())
+            .for_update()
+            .skip_locked()
+            .limit(20)
+            .load(conn)
+            .await?;
+        let mut queued = 0;
+        for round in due {
+            let coop =
+                crate::cooperatives::repo::find_cooperative(conn, round.cooperative_id).await?;
+            let Some(coop) = coop else { continue };
+            let with_demand: Vec<MemberId> = demand_lines::table
+                .filter(demand_lines::round_id.eq(round.id))
+                .select(demand_lines::member_id)
+                .distinct()
+                .load(conn)
+                .await?;
+            let materials = material_names(conn, round.id).await?;
+            let mut members_reminded = std::collections::BTreeSet::new();
+            for (user, member, email, name, locale) in member_users(conn, coop.id).await? {
+                if with_demand.contains(&member) {
+                    continue;
+                }
+                let t = RoundReminder {
+                    name,
+                    cooperative: coop.name.clone(),
+                    round_title: round.title.clone(),
+                    closes_at_kst: kst(round.closes_at),
+                    closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    materials: materials.clone(),
+                    link: format!("{public_url}/rounds/{}", round.id),
+                };
+                let locale = Locale::parse(&locale).unwrap_or(Locale::Ko);
+                let dedupe = Some(format!("round:{}:reminder:{user}", round.id));
+                if notifications::enqueue(
+                    conn,
+                    now,
+                    Email {
+                        to: &email,
+                        locale,
+                        template: &t,
+                        dedupe_key: dedupe,
+                    },
+                )
+                .await?
+                .is_some()
+                {
+                    queued += 1;
+                    members_reminded.insert(member);
+                }
+            }
+            diesel::update(demand_rounds::table.find(round.id))
+                .set(demand_rounds::reminder_sent_at.eq(Some(now)))
+                .execute(conn)
+                .await?;
+            audit::record(
+                conn,
+                now,
+                Event::platform(
+                    Actor::System,
+                    "round.reminder_sent",
+                    "round",
+                    round.id,
+                    json!({"members": members_reminded.len(), "emails": queued}),
+                )
+                .in_cooperative(Some(round.cooperative_id)),
+            )
+            .await?;
+        }
+        Ok(queued)
+    })
+    .await
+}
+
+/// Runs [`send_due_reminders`] every 30 seconds until shutdown, and prunes expired
+/// idempotency keys and old login failures.
+pub async fn run(
+    pool: crate::db::DbPool,
+    clock: Arc<dyn crate::clock::Clock>,
+    public_url: String,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let result = async {
+            let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let now = clock.now();
+            send_due_reminders(&mut conn, &public_url, now).await?;
+            crate::api::idempotency::prune(&mut conn, now).await?;
+            diesel::delete(
+                crate::schema::login_failures::table
+                    .filter(crate::schema::login_failures::at.lt(now - Duration::days(1))),
+            )
+            .execute(&mut conn)
+            .await?;
+            Ok::<_, anyhow::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = format!("{e:#}"), "round reminder pass failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(StdDuration::from_secs(30)) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Queries on rounds and demand lines.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::models::{DemandLine, Round};
+use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
+use crate::schema::{demand_lines, demand_rounds, materials, round_materials};
+
+pub async fn insert_round(
+    conn: &mut AsyncPgConnection,
+    r: &Round,
+    materials: &[MaterialId],
+) -> QueryResult<Round> {
+    let round = diesel::insert_into(demand_rounds::table)
+        .values(r)
+        .returning(Round::as_returning())
+        .get_result(conn)
+        .await?;
+    let rows: Vec<_> = materials
+        .iter()
+        .map(|m| {
+            (
+                round_materials::round_id.eq(round.id),
+                round_materials::material_id.eq(*m),
+                round_materials::cooperative_id.eq(round.cooperative_id),
+            )
+        })
+        .collect();
+    diesel::insert_into(round_materials::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(round)
+}
+
+pub async fn find_round(conn: &mut AsyncPgConnection, id: RoundId) -> QueryResult<Option<Round>> {
+    demand_rounds::table
+        .find(id)
+        .select(Round::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The round, locked against transitions (`FOR UPDATE`).
+pub async fn lock_round(conn: &mut AsyncPgConnection, id: RoundId) -> QueryResult<Option<Round>> {
+    demand_rounds::table
+        .find(id)
+        .select(Round::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The round, share-locked: many submissions at once, but no transition until they commit.
+pub async fn share_round(conn: &mut AsyncPgConnection, id: RoundId) -> QueryResult<Option<Round>> {
+    demand_rounds::table
+        .find(id)
+        .select(Round::as_select())
+        .for_share()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The round's materials with their base units, by code.
+pub async fn round_materials(
+    conn: &mut AsyncPgConnection,
+    id: RoundId,
+) -> QueryResult<Vec<(MaterialId, String, String, String)>> {
+    round_materials::table
+        .inner_join(materials::table.on(materials::id.eq(round_materials::material_id)))
+        .filter(round_materials::round_id.eq(id))
+        .order(materials::code.asc())
+        .select((
+            materials::id,
+            materials::code,
+            materials::name,
+            materials::unit,
+        ))
+        .load(conn)
+        .await
+}
+
+/// A page of a cooperative's rounds, newest first (`include_drafts` false hides drafts).
+pub async fn list_rounds(
+    conn: &mut AsyncPgConnection,
+    coop: CooperativeId,
+    include_drafts: bool,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<Round>> {
+    let mut q = demand_rounds::table
+        .filter(demand_rounds::cooperative_id.eq(coop))
+        .select(Round::as_select())
+        .into_boxed();
+    if !include_drafts {
+        q = q.filter(demand_rounds::status.ne("draft"));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            demand_rounds::created_at
+                .lt(at)
+                .or(demand_rounds::created_at
+                    .eq(at)
+                    .and(demand_rounds::id.lt(RoundId(id)))),
+        );
+    }
+    q.order((demand_rounds::created_at.desc(), demand_rounds::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Material ids of several rounds.
+pub async fn materials_of(
+    conn: &mut AsyncPgConnection,
+    rounds: &[RoundId],
+) -> QueryResult<Vec<(RoundId, MaterialId)>> {
+    round_materials::table
+        .filter(round_materials::round_id.eq_any(rounds))
+        .select((round_materials::round_id, round_materials::material_id))
+        .load(conn)
+        .await
+}
+
+/// Sets a round's status (and the matching timestamp).
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: RoundId,
+    status: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Round> {
+    let q = diesel::update(demand_rounds::table.find(id));
+    let q = match status {
+        "open" => {
+            q.set((
+                demand_rounds::status.eq(status),
+                demand_rounds::opened_at.eq(Some(now)),
+                demand_rounds::updated_at.eq(now),
+            ))
+            .returning(Round::as_returning())
+            .get_result(conn)
+            .await
+        }
+        "closed" => {
+            q.set((
+                demand_rounds::status.eq(status),
+                demand_rounds::closed_at.eq(Some(now)),
+                demand_rounds::updated_at.eq(now),
+            ))
+            .returning(Round::as_returning())
+            .get_result(conn)
+            .await
+        }
+        _ => {
+            q.set((
+                demand_rounds::status.eq(status),
+                demand_rounds::cancelled_at.eq(Some(now)),
+                demand_rounds::updated_at.eq(now),
+            ))
+            .returning(Round::as_returning())
+            .get_result(conn)
+            .await
+        }
+    };
+    q
+}
+
+pub async fn insert_line(conn: &mut AsyncPgConnection, l: &DemandLine) -> QueryResult<usize> {
+    diesel::insert_into(demand_lines::table)
+        .values(l)
+        .execute(conn)
+        .await
+}
+
+pub async fn find_line(
+    conn: &mut AsyncPgConnection,
+    id: DemandLineId,
+) -> QueryResult<Option<DemandLine>> {
+    demand_lines::table
+        .find(id)
+        .select(DemandLine::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Updates the editable fields of a line.
+pub async fn update_line(conn: &mut AsyncPgConnection, l: &DemandLine) -> QueryResult<DemandLine> {
+    diesel::update(demand_lines::table.find(l.id))
+        .set((
+            demand_lines::quantity.eq(l.quantity),
+            demand_lines::unit.eq(&l.unit),
+            demand_lines::quantity_base.eq(l.quantity_base),
+            demand_lines::required_by.eq(l.required_by),
+            demand_lines::delivery_site.eq(&l.delivery_site),
+            demand_lines::updated_at.eq(l.updated_at),
+        ))
+        .returning(DemandLine::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn delete_line(conn: &mut AsyncPgConnection, id: DemandLineId) -> QueryResult<usize> {
+    diesel::delete(demand_lines::table.find(id))
+        .execute(conn)
+        .await
+}
+
+/// A page of a round's lines (one member's, or all), newest first.
+pub async fn list_lines(
+    conn: &mut AsyncPgConnection,
+    round: RoundId,
+    member: Option<MemberId>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<DemandLine>> {
+    let mut q = demand_lines::table
+        .filter(demand_lines::round_id.eq(round))
+        .select(DemandLine::as_select())
+        .into_boxed();
+    if let Some(m) = member {
+        q = q.filter(demand_lines::member_id.eq(m));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            demand_lines::created_at.lt(at).or(demand_lines::created_at
+                .eq(at)
+                .and(demand_lines::id.lt(DemandLineId(id)))),
+        );
+    }
+    q.order((demand_lines::created_at.desc(), demand_lines::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
+}

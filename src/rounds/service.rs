@@ -1,0 +1,703 @@
+//! Use cases of rounds and demand lines.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::models::{DemandLine, DemandOut, Round, RoundOut, RoundStatus};
+use super::repo;
+use crate::audit::{self, Event};
+use crate::auth::{Principal, Role};
+use crate::cooperatives::models::Cooperative;
+use crate::error::{AppError, FieldError};
+use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
+use crate::materials::units;
+use crate::state::AppState;
+use crate::{db, validation};
+
+/// `POST /cooperatives/{id}/rounds` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRound {
+    pub title: String,
+    /// When the round stops taking demand (must be in the future).
+    pub closes_at: DateTime<Utc>,
+    /// Materials demand may be entered for (default: the whole catalog).
+    pub material_ids: Option<Vec<MaterialId>>,
+}
+
+fn round_not_open(status: RoundStatus) -> AppError {
+    AppError::conflict(
+        "round_not_open",
+        format!(
+            "The round is {}; demand can be changed only while it is open.",
+            serde_json::to_value(status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        ),
+    )
+}
+
+/// The round if the caller may see it: the cooperative's admins, and its members once the
+/// round is no longer a draft.
+async fn round_in_scope(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    id: RoundId,
+) -> Result<Round, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Member])?;
+    let r = repo::find_round(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    who.in_cooperative(r.cooperative_id, &[Role::CoopAdmin, Role::Member])?;
+    if who.role == Role::Member && r.status == "draft" {
+        return Err(AppError::NotFound);
+    }
+    Ok(r)
+}
+
+async fn round_out(
+    conn: &mut AsyncPgConnection,
+    r: Round,
+    now: DateTime<Utc>,
+) -> Result<RoundOut, AppError> {
+    let ids = repo::materials_of(conn, &[r.id])
+        .await?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    Ok(RoundOut::new(r, ids, now))
+}
+
+/// Creates a draft round (the cooperative's admins).
+pub async fn create_round(
+    state: &AppState,
+    who: &Principal,
+    coop_id: CooperativeId,
+    input: NewRound,
+) -> Result<RoundOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let coop = crate::cooperatives::service::cooperative_in_scope(
+        &mut conn,
+        who,
+        coop_id,
+        &[Role::CoopAdmin],
+    )
+    .await?;
+    let now = state.clock.now();
+    let mut errors = Vec::new();
+    let title = validation::text("title", &input.title, 200)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if input.closes_at <= now {
+        errors.push(FieldError::new(
+            "closes_at",
+            "in_the_past",
+            "must be in the future",
+        ));
+    }
+    let catalog: Vec<MaterialId> =
+        crate::materials::repo::list(&mut conn, coop.id, None, None, 10_000)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+    let materials = match input.material_ids {
+        Some(ids) if ids.is_empty() => {
+            errors.push(FieldError::new(
+                "material_ids",
+                "empty",
+                "must name at least one material",
+            ));
+            vec![]
+        }
+        Some(mut ids) => {
+            ids.sort();
+            ids.dedup();
+            if let Some(bad) = ids.iter().find(|m| !catalog.contains(m)) {
+                errors.push(FieldError::new(
+                    "material_ids",
+                    "unknown_material",
+                    format!("{bad} is not in this cooperative's catalog"),
+                ));
+            }
+            ids
+        }
+        None if catalog.is_empty() => {
+            errors.push(FieldError::new(
+                "material_ids",
+                "empty_catalog",
+                "the cooperative has no materials yet",
+            ));
+            vec![]
+        }
+        None => catalog,
+    };
+    let (Some(title), true) = (title, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let round = Round {
+        id: RoundId::new(),
+        cooperative_id: coop.id,
+        title,
+        status: "draft".into(),
+        closes_at: input.closes_at,
+        opened_at: None,
+        closed_at: None,
+        cancelled_at: None,
+        reminder_sent_at: None,
+        created_by: who.user_id,
+        created_at: now,
+        updated_at: now,
+    };
+    let round = conn
+        .transaction(async |conn| -> Result<Round, AppError> {
+            let r = repo::insert_round(conn, &round, &materials).await?;
+            let data =
+                json!({"title": r.title, "closes_at": r.closes_at, "materials": materials.len()});
+            audit::record(
+                conn,
+                now,
+                Event::platform(who.actor(), "round.created", "round", r.id, data)
+                    .in_cooperative(Some(coop.id)),
+            )
+            .await?;
+            Ok(r)
+        })
+        .await?;
+    Ok(RoundOut::new(round, materials, now))
+}
+
+/// `GET /rounds/{id}`.
+pub async fn get_round(
+    state: &AppState,
+    who: &Principal,
+    id: RoundId,
+) -> Result<RoundOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let r = round_in_scope(&mut conn, who, id).await?;
+    round_out(&mut conn, r, state.clock.now()).await
+}
+
+/// `GET /cooperatives/{id}/rounds` (members do not see drafts).
+pub async fn list_rounds(
+    state: &AppState,
+    who: &Principal,
+    coop_id: CooperativeId,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> Result<Vec<RoundOut>, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let coop = crate::cooperatives::service::cooperative_in_scope(
+        &mut conn,
+        who,
+        coop_id,
+        &[Role::CoopAdmin, Role::Member],
+    )
+    .await?;
+    let rounds =
+        repo::list_rounds(&mut conn, coop.id, who.role != Role::Member, after, limit).await?;
+    let ids: Vec<RoundId> = rounds.iter().map(|r| r.id).collect();
+    let mats = repo::materials_of(&mut conn, &ids).await?;
+    let now = state.clock.now();
+    Ok(rounds
+        .into_iter()
+        .map(|r| {
+            let m = mats
+                .iter()
+                .filter(|(rid, _)| *rid == r.id)
+                .map(|(_, m)| *m)
+                .collect();
+            RoundOut::new(r, m, now)
+        })
+        .collect())
+}
+
+/// A lifecycle transition.
+#[derive(Debug, Clone, Copy)]
+pub enum Transition {
+    Open,
+    Close,
+    Cancel,
+}
+
+/// `POST /rounds/{id}/open|close|cancel` (the cooperative's admins). Takes the round's row
+/// lock, so an early close waits for submissions in flight and every later one sees it.
+pub async fn transition(
+    state: &AppState,
+    who: &Principal,
+    id: RoundId,
+    t: Transition,
+) -> Result<RoundOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let r = round_in_scope(&mut conn, who, id).await?;
+    who.in_cooperative(r.cooperative_id, &[Role::CoopAdmin])?;
+    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, r.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let public_url = state.settings.public_url.clone();
+    let round = conn
+        .transaction(async |conn| -> Result<Round, AppError> {
+            let r = repo::lock_round(conn, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let now = state.clock.now();
+            let current = r.status_at(now);
+            let (to, action) = match (t, current) {
+                (Transition::Open, RoundStatus::Draft) if r.closes_at > now => {
+                    ("open", "round.opened")
+                }
+                (Transition::Open, RoundStatus::Draft) => {
+                    return Err(AppError::conflict(
+                        "closes_at_passed",
+                        "The closing time has passed; create a new round.",
+                    ))
+                }
+                (Transition::Close, RoundStatus::Open) => ("closed", "round.closed"),
+                (Transition::Cancel, RoundStatus::Draft | RoundStatus::Open) => {
+                    ("cancelled", "round.cancelled")
+                }
+                (_, status) => {
+                    let name = serde_json::to_value(status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    return Err(AppError::conflict(
+                        "invalid_transition",
+                        format!("The round is {name}."),
+                    ));
+                }
+            };
+            let updated = repo::set_status(conn, id, to, now).await?;
+            let mut data = json!({"from": r.status, "to": to});
+            if let Transition::Open = t {
+                data["emails"] = json!(
+                    super::reminders::notify_opened(conn, &coop, &updated, &public_url, now)
+                        .await?
+                );
+            }
+            audit::record(
+                conn,
+                now,
+                Event::platform(who.actor(), action, "round", id, data)
+                    .in_cooperative(Some(r.cooperative_id)),
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    round_out(&mut conn, round, state.clock.now()).await
+}
+
+/// `POST /rounds/{id}/demand` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDemand {
+    pub material_id: MaterialId,
+    /// Decimal string or number, > 0, at most 6 decimals.
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "12.5")]
+    pub quantity: Decimal,
+    /// Any unit of the material's dimension.
+    pub unit: String,
+    /// After the round's closing date (in the cooperative's time zone).
+    pub required_by: NaiveDate,
+    pub delivery_site: String,
+    /// Required when a coop admin enters demand for a member; a member user may omit it.
+    pub member_id: Option<MemberId>,
+}
+
+/// `PATCH /demand/{id}` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemandPatch {
+    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
+    #[schema(value_type = Option<String>)]
+    pub quantity: Option<Decimal>,
+    pub unit: Option<String>,
+    pub required_by: Option<NaiveDate>,
+    pub delivery_site: Option<String>,
+}
+
+/// The closing date in the cooperative's zone.
+fn closing_date(coop: &Cooperative, closes_at: DateTime<Utc>) -> NaiveDate {
+    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
+    closes_at.with_timezone(&tz).date_naive()
+}
+
+/// Validated quantity fields of a line.
+struct Quantities {
+    quantity: Decimal,
+    unit: String,
+    quantity_base: Decimal,
+    required_by: NaiveDate,
+    delivery_site: String,
+}
+
+fn validate_quantities(
+    quantity: Decimal,
+    unit_code: &str,
+    base_unit: &str,
+    required_by: NaiveDate,
+    close_date: NaiveDate,
+    site: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Quantities> {
+    let mut ok = true;
+    if quantity <= Decimal::ZERO {
+        errors.push(FieldError::new(
+            "quantity",
+            "not_positive",
+            "must be greater than 0",
+        ));
+        ok = false;
+    } else if quantity.normalize().scale() > 6 {
+        errors.push(FieldError::new(
+            "quantity",
+            "too_precise",
+            "may have at most 6 decimal places",
+        ));
+        ok = false;
+    }
+    let unit = units::unit(unit_code);
+    let base = units::unit(base_unit);
+    let converted = match (unit, base) {
+        (None, _) => {
+            errors.push(FieldError::new(
+                "unit",
+                "unknown_unit",
+                "is not a supported unit (see GET /api/v1/units)",
+            ));
+            None
+        }
+        (Some(u), Some(b)) if ok => match units::convert(quantity, u, b) {
+            Ok(q) => {
+                if quantity.normalize().scale() > u.precision {
+                    errors.push(FieldError::new(
+                        "quantity",
+                        "too_precise",
+                        format!("{} takes at most {} decimal places", u.code, u.precision),
+                    ));
+                    None
+                } else {
+                    Some((u.code.to_owned(), q))
+                }
+            }
+            Err(units::UnitError::Incompatible { .. }) => {
+                errors.push(FieldError::new(
+                    "unit",
+                    "incompatible_unit",
+                    format!(
+                        "{} cannot be converted to the material's unit {}",
+                        u.code, b.code
+                    ),
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(FieldError::new("unit", "inexact_conversion", e.to_string()));
+                None
+            }
+        },
+        _ => None,
+    };
+    if required_by <= close_date {
+        errors.push(FieldError::new(
+            "required_by",
+            "too_early",
+            format!("must be after the round's closing date {close_date}"),
+        ));
+    }
+    let site = validation::text("delivery_site", site, 200)
+        .map_err(|e| errors.push(e))
+        .ok();
+    match (converted, site, errors.is_empty()) {
+        (Some((unit, quantity_base)), Some(delivery_site), true) => Some(Quantities {
+            quantity: quantity.normalize(),
+            unit,
+            quantity_base,
+            required_by,
+            delivery_site,
+        }),
+        _ => None,
+    }
+}
+
+/// The member a principal enters demand for.
+async fn acting_member(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    round: &Round,
+    requested: Option<MemberId>,
+) -> Result<MemberId, AppError> {
+    match who.role {
+        Role::Member => match (who.member_id, requested) {
+            (Some(own), None) => Ok(own),
+            (Some(own), Some(m)) if m == own => Ok(own),
+            _ => Err(AppError::invalid(
+                "member_id",
+                "not_your_member",
+                "members enter demand only for themselves",
+            )),
+        },
+        Role::CoopAdmin | Role::PlatformAdmin => {
+            let Some(m) = requested else {
+                return Err(AppError::invalid(
+                    "member_id",
+                    "required",
+                    "name the member the demand is for",
+                ));
+            };
+            match crate::cooperatives::repo::find_member(conn, m).await? {
+                Some(member)
+                    if member.cooperative_id == round.cooperative_id && !member.disabled =>
+                {
+                    Ok(m)
+                }
+                _ => Err(AppError::invalid(
+                    "member_id",
+                    "unknown_member",
+                    "is not an active member of this cooperative",
+                )),
+            }
+        }
+        Role::Supplier => Err(AppError::Forbidden),
+    }
+}
+
+/// `POST /rounds/{id}/demand`. Validates everything first (422), then inside one
+/// transaction share-locks the round, checks it is open by the server clock (409
+/// `round_not_open`), inserts, audits, and checks the clock once more just before commit,
+/// so a line that commits was entered before `closes_at`.
+pub async fn submit_demand(
+    state: &AppState,
+    who: &Principal,
+    round_id: RoundId,
+    input: NewDemand,
+) -> Result<DemandOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let round = round_in_scope(&mut conn, who, round_id).await?;
+    let member_id = acting_member(&mut conn, who, &round, input.member_id).await?;
+    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, round.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let materials = repo::round_materials(&mut conn, round.id).await?;
+    let mut errors = Vec::new();
+    let base_unit = match materials.iter().find(|(id, ..)| *id == input.material_id) {
+        Some((_, _, _, unit)) => unit.clone(),
+        None => {
+            errors.push(FieldError::new(
+                "material_id",
+                "not_in_round",
+                "is not one of this round's materials",
+            ));
+            String::new()
+        }
+    };
+    let close_date = closing_date(&coop, round.closes_at);
+    let q = validate_quantities(
+        input.quantity,
+        &input.unit,
+        &base_unit,
+        input.required_by,
+        close_date,
+        &input.delivery_site,
+        &mut errors,
+    );
+    let Some(q) = q.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let line = conn
+        .transaction(async |conn| -> Result<DemandLine, AppError> {
+            let round = repo::share_round(conn, round_id).await?.ok_or(AppError::NotFound)?;
+            let now = state.clock.now();
+            let status = round.status_at(now);
+            if status != RoundStatus::Open {
+                return Err(round_not_open(status));
+            }
+            let line = DemandLine {
+                id: DemandLineId::new(),
+                round_id,
+                cooperative_id: round.cooperative_id,
+                member_id,
+                material_id: input.material_id,
+                quantity: q.quantity,
+                unit: q.unit,
+                quantity_base: q.quantity_base,
+                required_by: q.required_by,
+                delivery_site: q.delivery_site,
+                created_by: who.user_id,
+                created_at: now,
+                updated_at: now,
+            };
+            repo::insert_line(conn, &line).await?;
+            let data = json!({"member_id": member_id, "material_id": line.material_id, "quantity": line.quantity, "unit": line.unit, "quantity_base": line.quantity_base});
+            audit::record(conn, now, Event::platform(who.actor(), "demand.submitted", "demand_line", line.id, data).in_cooperative(Some(round.cooperative_id)))
+                .await?;
+            // Last check before commit: the line must not commit at or after the close.
+            let status = round.status_at(state.clock.now());
+            if status != RoundStatus::Open {
+                return Err(round_not_open(status));
+            }
+            Ok(line)
+        })
+        .await?;
+    Ok(DemandOut::new(line, base_unit))
+}
+
+/// A line the caller may change or see: the member's own users, the cooperative's admins.
+async fn line_in_scope(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    id: DemandLineId,
+) -> Result<(DemandLine, Round), AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Member])?;
+    let line = repo::find_line(conn, id).await?.ok_or(AppError::NotFound)?;
+    who.in_cooperative(line.cooperative_id, &[Role::CoopAdmin, Role::Member])?;
+    if who.role == Role::Member && who.member_id != Some(line.member_id) {
+        return Err(AppError::NotFound);
+    }
+    let round = repo::find_round(conn, line.round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((line, round))
+}
+
+/// `PATCH /demand/{id}` while the round is open.
+pub async fn update_demand(
+    state: &AppState,
+    who: &Principal,
+    id: DemandLineId,
+    patch: DemandPatch,
+) -> Result<DemandOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let (line, round) = line_in_scope(&mut conn, who, id).await?;
+    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, round.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let base_unit = repo::round_materials(&mut conn, round.id)
+        .await?
+        .into_iter()
+        .find(|(m, ..)| *m == line.material_id)
+        .map(|(_, _, _, u)| u)
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    let q = validate_quantities(
+        patch.quantity.unwrap_or(line.quantity),
+        patch.unit.as_deref().unwrap_or(&line.unit),
+        &base_unit,
+        patch.required_by.unwrap_or(line.required_by),
+        closing_date(&coop, round.closes_at),
+        patch
+            .delivery_site
+            .as_deref()
+            .unwrap_or(&line.delivery_site),
+        &mut errors,
+    );
+    let Some(q) = q.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let updated = conn
+        .transaction(async |conn| -> Result<DemandLine, AppError> {
+            let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
+            let now = state.clock.now();
+            let status = round.status_at(now);
+            if status != RoundStatus::Open {
+                return Err(round_not_open(status));
+            }
+            let changed = DemandLine {
+                quantity: q.quantity,
+                unit: q.unit,
+                quantity_base: q.quantity_base,
+                required_by: q.required_by,
+                delivery_site: q.delivery_site,
+                updated_at: now,
+                ..line.clone()
+            };
+            let updated = repo::update_line(conn, &changed).await?;
+            let data = json!({"before": {"quantity": line.quantity, "unit": line.unit, "required_by": line.required_by, "delivery_site": line.delivery_site},
+                              "after": {"quantity": updated.quantity, "unit": updated.unit, "required_by": updated.required_by, "delivery_site": updated.delivery_site}});
+            audit::record(conn, now, Event::platform(who.actor(), "demand.updated", "demand_line", id, data).in_cooperative(Some(round.cooperative_id)))
+                .await?;
+            if round.status_at(state.clock.now()) != RoundStatus::Open {
+                return Err(round_not_open(RoundStatus::Closed));
+            }
+            Ok(updated)
+        })
+        .await?;
+    Ok(DemandOut::new(updated, base_unit))
+}
+
+/// `DELETE /demand/{id}` while the round is open.
+pub async fn delete_demand(
+    state: &AppState,
+    who: &Principal,
+    id: DemandLineId,
+) -> Result<(), AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let (line, _) = line_in_scope(&mut conn, who, id).await?;
+    conn.transaction(async |conn| -> Result<(), AppError> {
+        let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
+        let now = state.clock.now();
+        let status = round.status_at(now);
+        if status != RoundStatus::Open {
+            return Err(round_not_open(status));
+        }
+        repo::delete_line(conn, id).await?;
+        let data = json!({"member_id": line.member_id, "material_id": line.material_id, "quantity": line.quantity, "unit": line.unit});
+        audit::record(conn, now, Event::platform(who.actor(), "demand.deleted", "demand_line", id, data).in_cooperative(Some(round.cooperative_id))).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// `GET /rounds/{id}/demand`: a member sees only its own lines.
+pub async fn list_demand(
+    state: &AppState,
+    who: &Principal,
+    round_id: RoundId,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> Result<Vec<DemandOut>, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let round = round_in_scope(&mut conn, who, round_id).await?;
+    let only = match who.role {
+        Role::Member => Some(who.member_id.ok_or(AppError::Forbidden)?),
+        _ => None,
+    };
+    let units: Vec<(MaterialId, String)> = repo::round_materials(&mut conn, round.id)
+        .await?
+        .into_iter()
+        .map(|(id, _, _, u)| (id, u))
+        .collect();
+    let lines = repo::list_lines(&mut conn, round.id, only, after, limit).await?;
+    Ok(lines
+        .into_iter()
+        .map(|l| {
+            let base = units
+                .iter()
+                .find(|(m, _)| *m == l.material_id)
+                .map(|(_, u)| u.clone())
+                .unwrap_or_default();
+            DemandOut::new(l, base)
+        })
+        .collect())
+}
+
+/// For the aggregate: the round if visible, and which member's entries the caller may see.
+pub async fn aggregate_scope(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    round_id: RoundId,
+) -> Result<(Round, Option<MemberId>), AppError> {
+    let round = round_in_scope(conn, who, round_id).await?;
+    let only = match who.role {
+        Role::Member => Some(who.member_id.ok_or(AppError::Forbidden)?),
+        _ => None,
+    };
+    Ok((round, only))
+}
