@@ -1,7 +1,7 @@
 //! Password policy and argon2id hashing.
 //!
 //! Parameters are OWASP's minimum for argon2id (m = 19 MiB, t = 2, p = 1). Hashing takes
-//! tens of milliseconds of CPU, so callers run it on the blocking pool
+//! tens of milliseconds of CPU, so callers run it on a dedicated thread pool
 //! ([`hash_blocking`], [`verify_blocking`]), never on the async reactor.
 
 use std::collections::HashSet;
@@ -106,22 +106,67 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-/// [`hash`] on the blocking thread pool.
-pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash(&password)).await?
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed pool of threads, one per core, for argon2 work. Hashing never runs on the async
+/// reactor, at most one hash per core runs at a time (a login flood queues instead of
+/// oversubscribing the CPU), and the 19 MiB working memory is allocated by the same few
+/// threads every time, so the allocator's per-thread arenas — and peak RSS — stay bounded.
+fn hash_pool() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
+    static POOL: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || loop {
+                let job = match rx.lock() {
+                    Ok(guard) => guard.recv(),
+                    Err(_) => return,
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start an argon2 thread");
+            }
+        }
+        std::sync::Mutex::new(tx)
+    })
 }
 
-/// [`verify`] on the blocking thread pool. `None` verifies against the dummy hash and
+async fn on_hash_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(f());
+    });
+    hash_pool()
+        .lock()
+        .map_err(|_| anyhow::anyhow!("argon2 pool poisoned"))?
+        .send(job)
+        .map_err(|_| anyhow::anyhow!("argon2 pool stopped"))?;
+    rx.await.map_err(|_| anyhow::anyhow!("argon2 job dropped"))
+}
+
+/// [`hash`] on the argon2 thread pool.
+pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
+    on_hash_pool(move || hash(&password)).await?
+}
+
+/// [`verify`] on the argon2 thread pool. `None` verifies against the dummy hash and
 /// returns false.
 pub async fn verify_blocking(password: String, phc: Option<String>) -> anyhow::Result<bool> {
-    Ok(tokio::task::spawn_blocking(move || match phc {
+    on_hash_pool(move || match phc {
         Some(phc) => verify(&password, &phc),
         None => {
             let _ = verify(&password, dummy_hash());
             false
         }
     })
-    .await?)
+    .await
 }
 
 #[cfg(test)]

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# National-scale demand round benchmark (issue: demand rounds).
+#
+#   bench/rounds.sh        # DATABASE_URL if set, else the embedded cluster in a temp dir
+#
+# Loads 2,000 members, 200 materials and 1,000,000 demand lines into one round, then prints
+# side by side:
+#   1. baseline: pgbench inserting a demand-line row (same table, foreign keys, indexes),
+#      8 clients, 20 s — TPS, p50, p99;
+#   2. POST /api/v1/rounds/{id}/demand over HTTP (release build, JWT, keep-alive), wrk with
+#      32 connections, 30 s — requests/s, p50, p99, errors;
+#   3. the aggregation SQL in psql vs GET /api/v1/rounds/{id}/aggregate, median of 5 each,
+#      with the query plans (no external sort; which index);
+#   4. server RSS idle and peak (VmHWM);
+# and the ratios against the targets. Needs: wrk, pgbench, psql, python3, curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for t in wrk pgbench psql python3 curl; do command -v $t >/dev/null || { echo "bench/rounds.sh needs $t" >&2; exit 1; }; done
+
+PORT=${PORT:-18090}
+WORK=$(mktemp -d /tmp/coprocure-rounds-XXXXXX)
+chmod 755 "$WORK" # as root the embedded server runs as `postgres` and must reach it
+cargo build --release --quiet
+BIN=$PWD/target/release/coprocure
+
+export COPROCURE_LISTEN=127.0.0.1:$PORT COPROCURE_DATA_DIR=$WORK/var RUST_LOG=warn COPROCURE_DB_POOL_SIZE=${POOL:-16}
+# A fixed secret, so this script can verify nothing and the server needs no file.
+export COPROCURE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
+$BIN serve >"$WORK/server.log" 2>&1 &
+SERVER=$!
+cleanup() { kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  DB=$DATABASE_URL
+else
+  PGPORT=$(sed -n 4p "$WORK/var/postgres/postmaster.pid")
+  DB="postgres://postgres:$(cat "$WORK/var/postgres.password")@127.0.0.1:$PGPORT/coprocure"
+fi
+q() { psql "$DB" -v ON_ERROR_STOP=1 -qAtX "$@"; }
+
+# --- accounts through the API ---------------------------------------------------------
+PASS="bench-password-$(date +%s)"
+echo "$PASS" | $BIN user create --role platform_admin --email "root-$$@bench.coop" --name Root --password-stdin >/dev/null
+login() { curl -sf -H 'content-type: application/json' -d "{\"email\":\"$1\",\"password\":\"$PASS\"}" "http://127.0.0.1:$PORT/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'; }
+ROOT=$(login "root-$$@bench.coop")
+COOP=$(curl -sf -H "authorization: Bearer $ROOT" -H 'content-type: application/json' -d '{"name":"National Casting Cooperative","business_number":"123-45-67891"}' "http://127.0.0.1:$PORT/api/v1/cooperatives" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -sf -H "authorization: Bearer $ROOT" -H 'content-type: application/json' -d "{\"email\":\"buyer-$$@bench.coop\",\"name\":\"Buyer\",\"role\":\"coop_admin\",\"password\":\"$PASS\"}" "http://127.0.0.1:$PORT/api/v1/cooperatives/$COOP/users" >/dev/null
+ADMIN_ID=$(q -c "SELECT id FROM users WHERE email = 'buyer-$$@bench.coop'")
+
+# --- bulk load: 2,000 members, 200 materials, one open round, 1,000,000 lines ----------
+echo "loading 2,000 members, 200 materials and 1,000,000 demand lines…" >&2
+LOAD_START=$(date +%s.%N)
+ROUND=$(q <<SQL
+CREATE TABLE bench_members (n int PRIMARY KEY, id uuid NOT NULL);
+CREATE TABLE bench_materials (n int PRIMARY KEY, id uuid NOT NULL);
+INSERT INTO bench_members SELECT n, gen_random_uuid() FROM generate_series(1, 2000) n;
+INSERT INTO bench_materials SELECT n, gen_random_uuid() FROM generate_series(1, 200) n;
+INSERT INTO members (id, cooperative_id, name, business_number, membership, contact_email, created_at, updated_at)
+  SELECT id, '$COOP', 'Member ' || n, lpad(n::text, 10, '0'), CASE WHEN n % 5 = 0 THEN 'associate' ELSE 'regular' END,
+         'm' || n || '@members.kr', now(), now() FROM bench_members;
+INSERT INTO materials (id, cooperative_id, code, name, kind, unit, created_at, updated_at)
+  SELECT id, '$COOP', 'MAT-' || n, 'Material ' || n, CASE WHEN n % 4 = 0 THEN 'subsidiary' ELSE 'raw' END, 'KGM', now(), now() FROM bench_materials;
+INSERT INTO demand_rounds (id, cooperative_id, title, status, closes_at, opened_at, created_by, created_at, updated_at)
+  VALUES ('00000000-0000-7000-8000-000000000001', '$COOP', 'National round', 'open', now() + interval '30 days', now(), '$ADMIN_ID', now(), now());
+INSERT INTO round_materials SELECT '00000000-0000-7000-8000-000000000001', id, '$COOP' FROM bench_materials;
+INSERT INTO demand_lines (id, round_id, cooperative_id, member_id, material_id, quantity, unit, quantity_base, required_by, delivery_site, created_by, created_at, updated_at)
+  SELECT gen_random_uuid(), '00000000-0000-7000-8000-000000000001', '$COOP', mb.id, mt.id,
+         q, 'KGM', q, date '2027-01-15' + (i % 120), 'Site ' || (i % 40), '$ADMIN_ID', now(), now()
+  FROM generate_series(0, 999999) i
+  JOIN bench_members mb ON mb.n = 1 + (i * 7919) % 2000
+  JOIN bench_materials mt ON mt.n = 1 + (i / 5000 + i * 31) % 200
+  CROSS JOIN LATERAL (SELECT ((i % 997) + 1) * 12.5 AS q) v;
+VACUUM ANALYZE demand_lines;
+VACUUM ANALYZE members;
+SELECT '00000000-0000-7000-8000-000000000001';
+SQL
+)
+ROUND=$(echo "$ROUND" | tail -1)
+LOAD_END=$(date +%s.%N)
+LINES=$(q -c "SELECT count(*) FROM demand_lines WHERE round_id = '$ROUND'")
+echo "loaded $LINES lines in $(python3 -c "print(round($LOAD_END - $LOAD_START, 1))") s" >&2
+ADMIN=$(login "buyer-$$@bench.coop")
+
+rss() { awk "/$1/ {print \$2}" /proc/$SERVER/status; }
+IDLE_RSS=$(rss VmRSS)
+
+# --- 1. baseline: pgbench single-row insert into demand_lines ----------------------------
+cat >"$WORK/insert.sql" <<SQL
+\set m random(1, 2000)
+\set t random(1, 200)
+INSERT INTO demand_lines (id, round_id, cooperative_id, member_id, material_id, quantity, unit, quantity_base, required_by, delivery_site, created_by, created_at, updated_at)
+  SELECT gen_random_uuid(), '$ROUND', '$COOP', mb.id, mt.id, 12.5, 'KGM', 12.5, date '2027-03-31', 'Site 7', '$ADMIN_ID', now(), now()
+  FROM bench_members mb, bench_materials mt WHERE mb.n = :m AND mt.n = :t;
+SQL
+(cd "$WORK" && pgbench "$DB" -n -c 8 -j 2 -T 20 -f insert.sql --log --log-prefix=pgb >"$WORK/pgbench.out" 2>&1)
+PG_TPS=$(grep -E '^tps' "$WORK/pgbench.out" | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/')
+read -r PG_P50 PG_P99 < <(cat "$WORK"/pgb.* | python3 -c '
+import sys
+lat = sorted(int(l.split()[2]) for l in sys.stdin if l.strip())
+print(lat[len(lat)//2] / 1000, lat[len(lat)*99//100] / 1000)')
+
+# --- 2. POST /rounds/{id}/demand over HTTP ----------------------------------------------
+python3 - "$WORK/post.lua" "$ADMIN" "$(q -c "SELECT string_agg(id::text, ',' ORDER BY n) FROM bench_members")" "$(q -c "SELECT string_agg(id::text, ',' ORDER BY n) FROM bench_materials")" <<'PY'
+import sys
+path, token, members, materials = sys.argv[1:]
+with open(path, "w") as f:
+    f.write('members = {"' + '","'.join(members.split(',')) + '"}\n')
+    f.write('materials = {"' + '","'.join(materials.split(',')) + '"}\n')
+    f.write('wrk.method = "POST"\n')
+    f.write('wrk.headers["Content-Type"] = "application/json"\n')
+    f.write('wrk.headers["Authorization"] = "Bearer ' + token + '"\n')
+    f.write('''request = function()
+  local body = string.format('{"member_id":"%s","material_id":"%s","quantity":"%d.5","unit":"KGM","required_by":"2027-03-31","delivery_site":"Site %d"}',
+    members[math.random(#members)], materials[math.random(#materials)], math.random(1, 999), math.random(0, 39))
+  return wrk.format(nil, nil, nil, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.1f %.2f %.2f %d %d %d\\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, summary.requests))
+end
+''')
+PY
+wrk -t2 -c32 -d30s --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/api/v1/rounds/$ROUND/demand" >"$WORK/wrk.out"
+read -r _ API_RPS API_P50 API_P99 API_SOCKERR API_STATUSERR API_N < <(grep '^RESULT' "$WORK/wrk.out")
+RSS_AFTER_POST=$(rss VmHWM)
+q -c "VACUUM ANALYZE demand_lines" >/dev/null
+
+# --- 3. aggregation: psql vs GET ----------------------------------------------------------
+AGG_SQL="SELECT material_id, member_id, sum(quantity_base), count(*), min(required_by) FROM demand_lines WHERE round_id = '$ROUND' GROUP BY material_id, member_id ORDER BY material_id, member_id;
+SELECT material_id, delivery_site, sum(quantity_base) FROM demand_lines WHERE round_id = '$ROUND' GROUP BY material_id, delivery_site;
+SELECT m.id, m.code, m.name, m.unit FROM round_materials r JOIN materials m ON m.id = r.material_id WHERE r.round_id = '$ROUND' ORDER BY m.code;
+SELECT id, name FROM members WHERE cooperative_id = '$COOP';"
+PSQL_TIMES=()
+for _ in 1 2 3 4 5; do
+  t=$( { echo '\timing on'; echo "$AGG_SQL"; } | psql "$DB" -qAtX -o /dev/null | python3 -c '
+import sys, re
+print(sum(float(m.group(1)) for m in re.finditer(r"Time: ([0-9.]+) ms", sys.stdin.read())))')
+  PSQL_TIMES+=("$t")
+done
+API_TIMES=()
+for _ in 1 2 3 4 5; do
+  t=$(curl -sf -o "$WORK/agg.json" -w '%{time_total}' -H "authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/rounds/$ROUND/aggregate")
+  API_TIMES+=("$(python3 -c "print($t * 1000)")")
+done
+PEAK_RSS=$(rss VmHWM)
+median() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
+PSQL_MED=$(median "${PSQL_TIMES[@]}")
+API_MED=$(median "${API_TIMES[@]}")
+AGG_BYTES=$(stat -c %s "$WORK/agg.json")
+PLAN=$(q -c "EXPLAIN (ANALYZE, BUFFERS) SELECT material_id, member_id, sum(quantity_base), count(*), min(required_by) FROM demand_lines WHERE round_id = '$ROUND' GROUP BY material_id, member_id ORDER BY material_id, member_id")
+PLAN2=$(q -c "EXPLAIN (ANALYZE) SELECT material_id, delivery_site, sum(quantity_base) FROM demand_lines WHERE round_id = '$ROUND' GROUP BY material_id, delivery_site")
+TOTAL_LINES=$(q -c "SELECT count(*) FROM demand_lines WHERE round_id = '$ROUND'")
+
+echo
+echo "== national-scale round: 2,000 members, 200 materials, $TOTAL_LINES demand lines at aggregation time"
+printf '%-46s %10s %9s %9s %8s\n' "" "per s" "p50 ms" "p99 ms" "errors"
+printf '%-46s %10s %9s %9s %8s\n' "1. pgbench INSERT demand_lines (8 clients, 20 s)" "$PG_TPS" "$PG_P50" "$PG_P99" "0"
+printf '%-46s %10s %9s %9s %8s\n' "2. POST /rounds/{id}/demand (wrk 32 conns, 30 s)" "$API_RPS" "$API_P50" "$API_P99" "$((API_SOCKERR + API_STATUSERR))"
+echo
+printf '%-46s %10s ms  (runs: %s)\n' "3. aggregation SQL in psql, median of 5" "$PSQL_MED" "${PSQL_TIMES[*]}"
+printf '%-46s %10s ms  (runs: %s; %s bytes of JSON)\n' "   GET /rounds/{id}/aggregate, median of 5" "$API_MED" "${API_TIMES[*]}" "$AGG_BYTES"
+echo
+echo "4. server RSS: idle $((IDLE_RSS / 1024)) MiB, peak (VmHWM) $((PEAK_RSS / 1024)) MiB (after the POST run: $((RSS_AFTER_POST / 1024)) MiB)"
+echo
+python3 - "$API_RPS" "$PG_TPS" "$API_P99" "$API_MED" "$PSQL_MED" "$PEAK_RSS" "$((API_SOCKERR + API_STATUSERR))" <<'PY'
+import sys
+rps, tps, p99, api, sql, peak, errors = map(float, sys.argv[1:])
+def verdict(ok): return "met" if ok else "MISSED"
+print(f"POST / pgbench TPS      = {rps / tps:.2f}  (target >= 0.40: {verdict(rps / tps >= 0.40)})")
+print(f"POST errors             = {int(errors)}     (target 0: {verdict(errors == 0)})")
+print(f"POST p99                = {p99:.2f} ms (target <= 15 ms: {verdict(p99 <= 15)})")
+print(f"aggregate GET / psql    = {api / sql:.2f}  (target <= 1.25: {verdict(api / sql <= 1.25)})")
+print(f"peak RSS                = {peak / 1024:.0f} MiB (target <= 100 MB: {verdict(peak / 1024 <= 95.4)})")
+PY
+echo
+echo "plan of the per-(material, member) query:"
+echo "$PLAN" | grep -E "Scan|Aggregate|Sort|Execution" | sed 's/^/  /'
+echo "plan of the per-(material, site) query:"
+echo "$PLAN2" | grep -E "Scan|Aggregate|Sort|Batches|Execution" | sed 's/^/  /'
+if echo "$PLAN$PLAN2" | grep -q "external"; then echo "  !! an external sort appears in the plans"; else echo "  no external sort in either plan"; fi
