@@ -16,6 +16,7 @@
 //! | `COPROCURE_DB_ACQUIRE_TIMEOUT_MS` | `5000` | How long a request waits for a connection before answering 503. |
 //! | `COPROCURE_AUTH_RATE_PER_MINUTE` | `60` | Requests per minute one client IP may make to `/api/v1/auth/*` (burst of the same size). |
 //! | `COPROCURE_WORKERS` | CPU count | HTTP worker threads. |
+//! | `COPROCURE_TRUST_FORWARDED` | `0` | `1` behind a reverse proxy / load balancer: the client IP (per-IP limits, session records) is taken from `Forwarded` / `X-Forwarded-For`. Never set it when clients reach the app directly. |
 //! | `COPROCURE_ALLOW_LOOPBACK_WEBHOOKS` | `0` | `1` accepts `http://` loopback webhook URLs (tests, development). |
 //! | `RUST_LOG` | `info` | Log filter (`tracing_subscriber::EnvFilter` syntax). |
 
@@ -85,6 +86,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Accept loopback `http://` webhook URLs.
     pub allow_loopback_webhooks: bool,
+    /// Take the client IP from forwarding headers (behind a trusted proxy).
+    pub trust_forwarded: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -252,7 +255,19 @@ impl Settings {
             }
         };
 
+        let trust_forwarded = match var("COPROCURE_TRUST_FORWARDED").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "COPROCURE_TRUST_FORWARDED",
+                    format!("`{other}` is not 0 or 1"),
+                ))
+            }
+        };
+
         Ok(Self {
+            trust_forwarded,
             allow_loopback_webhooks,
             database_url,
             data_dir,

@@ -210,17 +210,31 @@ impl AppError {
     /// The problem body this error renders to.
     pub fn problem(&self) -> Problem {
         let (status, code, title, detail) = self.parts();
+        let code = match self {
+            Self::Validation(errors) => shared_code(errors),
+            _ => code.to_owned(),
+        };
         Problem {
             type_: format!("/problems/{code}"),
             title: title.into(),
             status: status.as_u16(),
             detail,
-            code: code.into(),
+            code,
             errors: match self {
                 Self::Validation(e) => Some(e.clone()),
                 _ => None,
             },
         }
+    }
+}
+
+/// The `code` of a 422: the field errors' code when they all share one (so a client can
+/// switch on `invalid_business_number` or `rationale_required` directly), else
+/// `validation_failed`.
+fn shared_code(errors: &[FieldError]) -> String {
+    match errors.first() {
+        Some(first) if errors.iter().all(|e| e.code == first.code) => first.code.clone(),
+        _ => "validation_failed".to_owned(),
     }
 }
 
@@ -380,7 +394,11 @@ mod tests {
         assert_eq!(status, 422);
         assert_eq!(headers.get("content-type").unwrap(), PROBLEM_JSON);
         assert_eq!(body["errors"][0]["field"], "email");
-        assert_eq!(body["type"], "/problems/validation_failed");
+        assert_eq!(
+            body["code"], "required",
+            "one field error: its code is the problem's code"
+        );
+        assert_eq!(body["type"], "/problems/required");
         assert_eq!(body["status"], 422);
     }
 

@@ -44,6 +44,7 @@ impl Application {
                 settings.auth_rate_per_minute,
                 clock.clone(),
             )),
+            rounds: Arc::new(crate::rounds::service::RoundCache::default()),
             settings: Arc::new(settings),
             clock,
         });

@@ -21,4 +21,6 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Per-IP limiter of `/auth/*`.
     pub auth_limiter: Arc<IpRateLimiter>,
+    /// Immutable facts of demand rounds (hot path of demand entry).
+    pub rounds: Arc<crate::rounds::service::RoundCache>,
 }

@@ -9,7 +9,21 @@ use crate::auth::service::ClientMeta;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The client's IP: the TCP peer, or — with `COPROCURE_TRUST_FORWARDED=1`, behind a
+/// proxy — the address the proxy reports in `Forwarded` / `X-Forwarded-For`.
 fn peer_ip(req: &HttpRequest) -> Option<IpAddr> {
+    let trust = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.trust_forwarded);
+    if trust {
+        if let Some(ip) = req.connection_info().realip_remote_addr().and_then(|a| {
+            a.parse::<IpAddr>()
+                .ok()
+                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        }) {
+            return Some(ip);
+        }
+    }
     req.peer_addr().map(|a| a.ip())
 }
 

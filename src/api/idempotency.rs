@@ -6,7 +6,8 @@
 //! `Idempotent-Replayed: true` and runs nothing; the same key with a different request is a
 //! 422 `idempotency_key_reused`; the same key while the first is still running is a 409
 //! `idempotency_key_in_flight`. Keys are scoped per user and kept 24 hours. Server errors
-//! (5xx) are not stored, so the request can be retried with the same key.
+//! (5xx) and answers about credentials or rate (401, 403, 408, 429) are not stored, so
+//! the request can be retried with the same key.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -295,7 +296,11 @@ pub async fn handle(
                 .await
                 .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
             if let Ok(mut conn) = state.pool.get().await {
-                let stored = if status.is_server_error() {
+                // Answers about the caller's credentials or rate, not about the request, are
+                // not replayed: the retry after logging in again must run.
+                let transient =
+                    status.is_server_error() || matches!(status.as_u16(), 401 | 403 | 408 | 429);
+                let stored = if transient {
                     forget(&mut conn, user, &key).await
                 } else {
                     finish(

@@ -2,7 +2,7 @@
 //! rules of API.md "Auth".
 
 use chrono::{DateTime, Duration, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -134,87 +134,83 @@ pub async fn login(
     meta: ClientMeta,
 ) -> Result<TokenPair, AppError> {
     let now = state.clock.now();
-    // A malformed email cannot belong to an account: treat it as unknown, not as a 422,
-    // so the answer does not depend on what exists.
-    let email = validation::email("email", email).unwrap_or_else(|_| email.trim().to_lowercase());
-
-    let user = {
-        let mut conn = db::conn(&state.pool).await?;
-        check_account_lock(&mut conn, &email, now).await?;
-        repo::find_user_by_email(&mut conn, &email).await?
+    // A malformed email cannot belong to an account: it is treated as unknown (not a 422,
+    // so the answer does not depend on what exists), and only its hash is ever stored —
+    // people type passwords into the email field.
+    let (key, shown_email) = match validation::email("email", email) {
+        Ok(e) => (e.clone(), Some(e)),
+        Err(_) => {
+            use sha2::{Digest, Sha256};
+            (
+                format!(
+                    "sha256:{}",
+                    hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
+                ),
+                None,
+            )
+        }
     };
-    // The connection goes back to the pool while the hash is computed.
-    let verified = password::verify_blocking(
-        password,
-        user.as_ref().and_then(|u| u.password_hash.clone()),
-    )
-    .await?;
 
+    // One transaction per attempt, serialised per account by an advisory lock, so parallel
+    // guesses cannot all slip past the five-failure limit before any failure is recorded.
     let mut conn = db::conn(&state.pool).await?;
-    match user {
-        Some(user) if verified && !user.disabled => {
-            conn.transaction(async |conn| {
-                repo::clear_login_failures(conn, &email).await?;
-                let (pair, session_id) = start_session(state, conn, &user, &meta, now).await?;
-                audit::record(
-                    conn,
-                    now,
-                    Event::platform(
-                        Actor::User(user.id),
-                        "auth.login",
-                        "user",
-                        user.id,
-                        json!({"session_id": session_id, "ip": meta.ip}),
+    let outcome = conn
+        .transaction(async |conn| -> Result<Result<TokenPair, AppError>, AppError> {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+                .bind::<diesel::sql_types::Text, _>(&key)
+                .execute(conn)
+                .await?;
+            if let Err(locked) = check_account_lock(conn, &key, now).await {
+                return Ok(Err(locked));
+            }
+            let user = match &shown_email {
+                Some(e) => repo::find_user_by_email(conn, e).await?,
+                None => None,
+            };
+            let verified = password::verify_blocking(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
+            match user {
+                Some(user) if verified && !user.disabled => {
+                    repo::clear_login_failures(conn, &key).await?;
+                    let (pair, session_id) = start_session(state, conn, &user, &meta, now).await?;
+                    audit::record(
+                        conn,
+                        now,
+                        Event::platform(Actor::User(user.id), "auth.login", "user", user.id, json!({"session_id": session_id, "ip": meta.ip}))
+                            .in_cooperative(user.cooperative_id),
                     )
-                    .in_cooperative(user.cooperative_id),
-                )
-                .await?;
-                Ok(pair)
-            })
-            .await
-        }
-        user => {
-            let reason = match &user {
-                None => "unknown_email",
-                Some(u) if u.disabled => "account_disabled",
-                Some(u) if u.password_hash.is_none() => "no_password_set",
-                Some(_) => "wrong_password",
-            };
-            let event = match &user {
-                Some(u) => Event::platform(
-                    Actor::User(u.id),
-                    "auth.login_failed",
-                    "user",
-                    u.id,
-                    json!({"reason": reason, "ip": meta.ip}),
-                )
-                .in_cooperative(u.cooperative_id),
-                None => Event {
-                    cooperative_id: None,
-                    actor: Actor::System,
-                    action: "auth.login_failed",
-                    entity: "user",
-                    entity_id: None,
-                    data: json!({"reason": reason, "email": email, "ip": meta.ip}),
-                },
-            };
-            conn.transaction(async |conn| -> Result<(), AppError> {
-                repo::record_login_failure(
-                    conn,
-                    &NewLoginFailure {
-                        email: email.clone(),
-                        at: now,
-                        ip: meta.ip.clone(),
-                    },
-                )
-                .await?;
-                audit::record(conn, now, event).await?;
-                Ok(())
-            })
-            .await?;
-            Err(invalid_credentials())
-        }
-    }
+                    .await?;
+                    Ok(Ok(pair))
+                }
+                user => {
+                    let reason = match &user {
+                        None => "unknown_email",
+                        Some(u) if u.disabled => "account_disabled",
+                        Some(u) if u.password_hash.is_none() => "no_password_set",
+                        Some(_) => "wrong_password",
+                    };
+                    let event = match &user {
+                        Some(u) => Event::platform(Actor::User(u.id), "auth.login_failed", "user", u.id, json!({"reason": reason, "ip": meta.ip}))
+                            .in_cooperative(u.cooperative_id),
+                        None => Event {
+                            cooperative_id: None,
+                            actor: Actor::System,
+                            action: "auth.login_failed",
+                            entity: "user",
+                            entity_id: None,
+                            data: match &shown_email {
+                                Some(e) => json!({"reason": reason, "email": e, "ip": meta.ip}),
+                                None => json!({"reason": "malformed_email", "email_sha256": key.trim_start_matches("sha256:"), "ip": meta.ip}),
+                            },
+                        },
+                    };
+                    repo::record_login_failure(conn, &NewLoginFailure { email: key.clone(), at: now, ip: meta.ip.clone() }).await?;
+                    audit::record(conn, now, event).await?;
+                    Ok(Err(invalid_credentials()))
+                }
+            }
+        })
+        .await?;
+    outcome
 }
 
 enum Rotation {

@@ -328,9 +328,10 @@ pub async fn update_member(
     id: MemberId,
     patch: MemberPatch,
 ) -> Result<MemberOut, AppError> {
+    // A role that may never change members is 403 before anything is looked up.
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&state.pool).await?;
     let (member, coop) = member_in_scope(&mut conn, who, id).await?;
-    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut errors = Vec::new();
     let now = state.clock.now();
     let form = MemberUpdateForm {

@@ -81,7 +81,8 @@ pub async fn claim_due(
         .await
 }
 
-/// Records a successful send.
+/// Records a successful send. One-time secrets in the payload (an invitation's link with
+/// its token) are removed once delivered: the outbox must not keep a usable credential.
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
@@ -96,6 +97,9 @@ pub async fn mark_sent(
             outbox_emails::message_id.eq(message_id),
             outbox_emails::smtp_response.eq(response),
             outbox_emails::sent_at.eq(now),
+            outbox_emails::payload.eq(diesel::dsl::sql::<diesel::sql_types::Jsonb>(
+                "CASE WHEN template = 'invitation' THEN payload - 'link' ELSE payload END",
+            )),
         ))
         .execute(conn)
         .await

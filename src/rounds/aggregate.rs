@@ -2,11 +2,12 @@
 //! count, line count, earliest required-by date, and per-member and per-delivery-site
 //! breakdowns.
 //!
-//! Two statements, both served by the index `demand_lines_aggregate (round_id,
-//! material_id, member_id) INCLUDE (quantity_base, required_by, delivery_site)`:
-//! per-(material, member) sums stream out of it in order (index-only scan, GroupAggregate,
-//! no sort), and per-(material, site) sums hash over the same scan. Material totals are
-//! rolled up from the member sums in Rust.
+//! Served by the index `demand_lines_aggregate (round_id, material_id, member_id) INCLUDE
+//! (quantity_base, required_by, delivery_site)`: per material, the per-member sums stream
+//! out of its index range in member order (index-only scan, GroupAggregate, no sort); the
+//! per-(material, site) sums are one hash aggregate over the round. Material totals are
+//! rolled up from the member sums in Rust, and the response is streamed material by
+//! material.
 
 use std::collections::HashMap;
 
@@ -66,35 +67,32 @@ pub struct Aggregate {
     pub materials: Vec<MaterialAggregate>,
 }
 
-type MemberRow = (
-    MaterialId,
-    MemberId,
-    Option<Decimal>,
-    i64,
-    Option<NaiveDate>,
-);
+type MemberRow = (MemberId, Option<Decimal>, i64, Option<NaiveDate>);
 
-/// Computes the aggregate; `only_member` keeps just that member's entries in `members`.
-pub async fn compute(
+/// Output format of the aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// Header row of the CSV form (after a UTF-8 byte-order mark, so spreadsheet programs
+/// read Korean text correctly).
+pub const CSV_HEADER: &str = "\u{feff}level,material_id,code,name,unit,member_id,member_name,delivery_site,quantity,member_count,line_count,earliest_required_by\r\n";
+
+/// Everything but the per-member rows, loaded up front (small: sites per material and
+/// member names).
+pub struct Prelude {
+    sites: HashMap<MaterialId, Vec<SiteQuantity>>,
+    names: HashMap<MemberId, String>,
+}
+
+/// Loads the per-site sums and member names of a round.
+pub async fn prelude(
     conn: &mut AsyncPgConnection,
     round_id: RoundId,
-    status: RoundStatus,
-    materials: &[(MaterialId, String, String, String)],
-    only_member: Option<MemberId>,
-) -> QueryResult<Aggregate> {
-    let by_member: Vec<MemberRow> = demand_lines::table
-        .filter(demand_lines::round_id.eq(round_id))
-        .group_by((demand_lines::material_id, demand_lines::member_id))
-        .select((
-            demand_lines::material_id,
-            demand_lines::member_id,
-            sum(demand_lines::quantity_base),
-            count_star(),
-            min(demand_lines::required_by),
-        ))
-        .order((demand_lines::material_id, demand_lines::member_id))
-        .load(conn)
-        .await?;
+    cooperative: crate::ids::CooperativeId,
+) -> QueryResult<Prelude> {
     let by_site: Vec<(MaterialId, String, Option<Decimal>)> = demand_lines::table
         .filter(demand_lines::round_id.eq(round_id))
         .group_by((demand_lines::material_id, demand_lines::delivery_site))
@@ -105,45 +103,64 @@ pub async fn compute(
         ))
         .load(conn)
         .await?;
-    let member_ids: Vec<MemberId> = {
-        let mut ids: Vec<MemberId> = by_member.iter().map(|r| r.1).collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    };
-    let names: HashMap<MemberId, String> = members::table
-        .filter(members::id.eq_any(&member_ids))
+    let mut sites: HashMap<MaterialId, Vec<SiteQuantity>> = HashMap::new();
+    for (material, site, qty) in by_site {
+        sites.entry(material).or_default().push(SiteQuantity {
+            delivery_site: site,
+            quantity: qty.unwrap_or_default().normalize(),
+        });
+    }
+    for v in sites.values_mut() {
+        v.sort_by(|a, b| {
+            b.quantity
+                .cmp(&a.quantity)
+                .then_with(|| a.delivery_site.cmp(&b.delivery_site))
+        });
+    }
+    let names = members::table
+        .filter(members::cooperative_id.eq(cooperative))
         .select((members::id, members::name))
         .load::<(MemberId, String)>(conn)
         .await?
         .into_iter()
         .collect();
+    Ok(Prelude { sites, names })
+}
 
-    let mut out: Vec<MaterialAggregate> = materials
-        .iter()
-        .map(|(id, code, name, unit)| MaterialAggregate {
-            material_id: *id,
-            code: code.clone(),
-            name: name.clone(),
-            unit: unit.clone(),
-            total_quantity: Decimal::ZERO,
-            member_count: 0,
-            line_count: 0,
-            earliest_required_by: None,
-            members: Vec::new(),
-            sites: Vec::new(),
-        })
-        .collect();
-    let index: HashMap<MaterialId, usize> = out
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.material_id, i))
-        .collect();
-    for (material, member, qty, lines, earliest) in by_member {
-        let Some(&i) = index.get(&material) else {
-            continue;
-        };
-        let m = &mut out[i];
+/// Aggregates one material: per-member sums stream out of the index in member order.
+pub async fn material(
+    conn: &mut AsyncPgConnection,
+    round_id: RoundId,
+    (id, code, name, unit): &(MaterialId, String, String, String),
+    prelude: &mut Prelude,
+    only_member: Option<MemberId>,
+) -> QueryResult<MaterialAggregate> {
+    let rows: Vec<MemberRow> = demand_lines::table
+        .filter(demand_lines::round_id.eq(round_id))
+        .filter(demand_lines::material_id.eq(*id))
+        .group_by(demand_lines::member_id)
+        .select((
+            demand_lines::member_id,
+            sum(demand_lines::quantity_base),
+            count_star(),
+            min(demand_lines::required_by),
+        ))
+        .order(demand_lines::member_id)
+        .load(conn)
+        .await?;
+    let mut m = MaterialAggregate {
+        material_id: *id,
+        code: code.clone(),
+        name: name.clone(),
+        unit: unit.clone(),
+        total_quantity: Decimal::ZERO,
+        member_count: 0,
+        line_count: 0,
+        earliest_required_by: None,
+        members: Vec::new(),
+        sites: prelude.sites.remove(id).unwrap_or_default(),
+    };
+    for (member, qty, lines, earliest) in rows {
         let qty = qty.unwrap_or_default();
         m.total_quantity += qty;
         m.member_count += 1;
@@ -155,31 +172,71 @@ pub async fn compute(
         if only_member.is_none_or(|only| only == member) {
             m.members.push(MemberQuantity {
                 member_id: member,
-                member_name: names.get(&member).cloned().unwrap_or_default(),
+                member_name: prelude.names.get(&member).cloned().unwrap_or_default(),
                 quantity: qty.normalize(),
             });
         }
     }
-    for (material, site, qty) in by_site {
-        if let Some(&i) = index.get(&material) {
-            out[i].sites.push(SiteQuantity {
-                delivery_site: site,
-                quantity: qty.unwrap_or_default().normalize(),
-            });
+    m.total_quantity = m.total_quantity.normalize();
+    Ok(m)
+}
+
+/// Streams the aggregate material by material, so memory stays flat however large the
+/// round: the response is produced by a task that owns a pooled connection and hands
+/// chunks over a small channel (backpressure from the client). An error after the first
+/// byte ends the stream early (the client sees a truncated body) and is logged.
+pub fn stream(
+    pool: crate::db::DbPool,
+    round_id: RoundId,
+    cooperative: crate::ids::CooperativeId,
+    status: RoundStatus,
+    materials: Vec<(MaterialId, String, String, String)>,
+    only_member: Option<MemberId>,
+    format: Format,
+) -> impl futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::Error>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<actix_web::web::Bytes, String>>(4);
+    tokio::spawn(async move {
+        let result = async {
+            let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut p = prelude(&mut conn, round_id, cooperative).await?;
+            let head = match format {
+                Format::Json => format!(
+                    r#"{{"round_id":"{round_id}","status":{},"materials":["#,
+                    serde_json::to_string(&status)?
+                ),
+                Format::Csv => CSV_HEADER.to_owned(),
+            };
+            if tx.send(Ok(head.into())).await.is_err() {
+                return Ok(());
+            }
+            for (i, m) in materials.iter().enumerate() {
+                let agg = material(&mut conn, round_id, m, &mut p, only_member).await?;
+                let mut chunk = match format {
+                    Format::Json => serde_json::to_string(&agg)?,
+                    Format::Csv => csv_rows(&agg),
+                };
+                if format == Format::Json && i > 0 {
+                    chunk.insert(0, ',');
+                }
+                if tx.send(Ok(chunk.into())).await.is_err() {
+                    return Ok(()); // the client went away
+                }
+            }
+            if format == Format::Json {
+                let _ = tx.send(Ok("]}".into())).await;
+            }
+            Ok::<_, anyhow::Error>(())
         }
-    }
-    for m in &mut out {
-        m.total_quantity = m.total_quantity.normalize();
-        m.sites.sort_by(|a, b| {
-            b.quantity
-                .cmp(&a.quantity)
-                .then_with(|| a.delivery_site.cmp(&b.delivery_site))
-        });
-    }
-    Ok(Aggregate {
-        round_id,
-        status,
-        materials: out,
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = format!("{e:#}"), round = %round_id, "aggregate stream failed");
+            let _ = tx.send(Err("aggregate failed".to_owned())).await;
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|item| (item.map_err(actix_web::error::ErrorInternalServerError), rx))
     })
 }
 
@@ -191,50 +248,36 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The aggregate as CSV (UTF-8 with a byte-order mark so spreadsheet programs read Korean
-/// text correctly): one `material` row per material followed by its `member` and `site`
-/// rows.
-pub fn to_csv(a: &Aggregate) -> String {
-    let mut out = String::from("\u{feff}level,material_id,code,name,unit,member_id,member_name,delivery_site,quantity,member_count,line_count,earliest_required_by\r\n");
-    for m in &a.materials {
-        let earliest = m
-            .earliest_required_by
-            .map(|d| d.to_string())
-            .unwrap_or_default();
+/// The CSV rows of one material: a `material` row, then its `member` and `site` rows.
+pub fn csv_rows(m: &MaterialAggregate) -> String {
+    let mut out = String::new();
+    let earliest = m
+        .earliest_required_by
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let (code, name) = (csv_field(&m.code), csv_field(&m.name));
+    out.push_str(&format!(
+        "material,{},{code},{name},{},,,,{},{},{},{earliest}\r\n",
+        m.material_id, m.unit, m.total_quantity, m.member_count, m.line_count
+    ));
+    for e in &m.members {
         out.push_str(&format!(
-            "material,{},{},{},{},,,,{},{},{},{}\r\n",
+            "member,{},{code},{name},{},{},{},,{},,,\r\n",
             m.material_id,
-            csv_field(&m.code),
-            csv_field(&m.name),
             m.unit,
-            m.total_quantity,
-            m.member_count,
-            m.line_count,
-            earliest
+            e.member_id,
+            csv_field(&e.member_name),
+            e.quantity
         ));
-        for e in &m.members {
-            out.push_str(&format!(
-                "member,{},{},{},{},{},{},,{},,,\r\n",
-                m.material_id,
-                csv_field(&m.code),
-                csv_field(&m.name),
-                m.unit,
-                e.member_id,
-                csv_field(&e.member_name),
-                e.quantity
-            ));
-        }
-        for s in &m.sites {
-            out.push_str(&format!(
-                "site,{},{},{},{},,,{},{},,,\r\n",
-                m.material_id,
-                csv_field(&m.code),
-                csv_field(&m.name),
-                m.unit,
-                csv_field(&s.delivery_site),
-                s.quantity
-            ));
-        }
+    }
+    for s in &m.sites {
+        out.push_str(&format!(
+            "site,{},{code},{name},{},,,{},{},,,\r\n",
+            m.material_id,
+            m.unit,
+            csv_field(&s.delivery_site),
+            s.quantity
+        ));
     }
     out
 }
@@ -268,7 +311,7 @@ mod tests {
                 }],
             }],
         };
-        let csv = to_csv(&a);
+        let csv = format!("{CSV_HEADER}{}", csv_rows(&a.materials[0]));
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.contains("\"Copper, \"\"A\"\" grade\""));
         assert!(csv.contains(",12.5,1,2,2027-01-31\r\n"));

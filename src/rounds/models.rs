@@ -19,6 +19,18 @@ pub enum RoundStatus {
     Cancelled,
 }
 
+impl RoundStatus {
+    /// For an insert refused while the status still reads `open` (the clock reached
+    /// `closes_at` between the two reads): it is closed.
+    pub fn max_open_is_closed(self) -> Self {
+        if self == Self::Open {
+            Self::Closed
+        } else {
+            self
+        }
+    }
+}
+
 /// A round row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = demand_rounds, check_for_backend(diesel::pg::Pg))]

@@ -170,11 +170,45 @@ pub async fn set_status(
     q
 }
 
-pub async fn insert_line(conn: &mut AsyncPgConnection, l: &DemandLine) -> QueryResult<usize> {
-    diesel::insert_into(demand_lines::table)
-        .values(l)
-        .execute(conn)
-        .await
+/// Inserts a line and its audit event in one statement, only if the round is open and
+/// neither `now` (the server's clock) nor the database's clock has reached its close;
+/// the round row is share-locked for the rest of the (implicit) transaction. Returns
+/// whether the line was inserted.
+pub async fn insert_line_if_open(
+    conn: &mut AsyncPgConnection,
+    l: &DemandLine,
+    actor: crate::ids::UserId,
+    audit_data: &serde_json::Value,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{Date, Jsonb, Numeric, Text, Timestamptz, Uuid};
+    let n = diesel::sql_query(
+        "WITH r AS (SELECT id, cooperative_id FROM demand_rounds \
+                    WHERE id = $1 AND status = 'open' AND closes_at > greatest($2, clock_timestamp()) FOR SHARE), \
+              l AS (INSERT INTO demand_lines (id, round_id, cooperative_id, member_id, material_id, quantity, unit, \
+                      quantity_base, required_by, delivery_site, created_by, created_at, updated_at) \
+                    SELECT $3, r.id, r.cooperative_id, $4, $5, $6, $7, $8, $9, $10, $11, $2, $2 FROM r \
+                    RETURNING id, cooperative_id), \
+              e AS (INSERT INTO audit_events (id, cooperative_id, chain, actor_kind, actor_id, action, entity, entity_id, at, data) \
+                    SELECT $12, l.cooperative_id, l.cooperative_id::text, 'user', $11, 'demand.submitted', 'demand_line', l.id::text, $2, $13 \
+                    FROM l RETURNING id, chain) \
+         INSERT INTO audit_pending (event_id, chain) SELECT id, chain FROM e",
+    )
+    .bind::<Uuid, _>(l.round_id)
+    .bind::<Timestamptz, _>(l.created_at)
+    .bind::<Uuid, _>(l.id)
+    .bind::<Uuid, _>(l.member_id)
+    .bind::<Uuid, _>(l.material_id)
+    .bind::<Numeric, _>(l.quantity)
+    .bind::<Text, _>(&l.unit)
+    .bind::<Numeric, _>(l.quantity_base)
+    .bind::<Date, _>(l.required_by)
+    .bind::<Text, _>(&l.delivery_site)
+    .bind::<Uuid, _>(actor)
+    .bind::<Uuid, _>(uuid::Uuid::now_v7())
+    .bind::<Jsonb, _>(audit_data)
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
 }
 
 pub async fn find_line(

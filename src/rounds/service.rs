@@ -1,6 +1,6 @@
 //! Use cases of rounds and demand lines.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -427,68 +427,120 @@ fn validate_quantities(
     }
 }
 
-/// The member a principal enters demand for.
-async fn acting_member(
-    conn: &mut AsyncPgConnection,
-    who: &Principal,
-    round: &Round,
-    requested: Option<MemberId>,
-) -> Result<MemberId, AppError> {
-    match who.role {
-        Role::Member => match (who.member_id, requested) {
-            (Some(own), None) => Ok(own),
-            (Some(own), Some(m)) if m == own => Ok(own),
-            _ => Err(AppError::invalid(
-                "member_id",
-                "not_your_member",
-                "members enter demand only for themselves",
-            )),
-        },
-        Role::CoopAdmin | Role::PlatformAdmin => {
-            let Some(m) = requested else {
-                return Err(AppError::invalid(
-                    "member_id",
-                    "required",
-                    "name the member the demand is for",
-                ));
-            };
-            match crate::cooperatives::repo::find_member(conn, m).await? {
-                Some(member)
-                    if member.cooperative_id == round.cooperative_id && !member.disabled =>
-                {
-                    Ok(m)
-                }
-                _ => Err(AppError::invalid(
-                    "member_id",
-                    "unknown_member",
-                    "is not an active member of this cooperative",
-                )),
-            }
+/// Facts of a round that never change once it exists (cooperative, closing time, time
+/// zone, materials and their base units), cached per process so the hot path of demand
+/// entry needs no lookups. Status is *not* cached: it is checked in the insert itself.
+#[derive(Debug, Clone)]
+pub struct RoundFacts {
+    pub cooperative_id: CooperativeId,
+    pub closes_at: DateTime<Utc>,
+    pub close_date: NaiveDate,
+    pub materials: std::collections::HashMap<MaterialId, String>,
+}
+
+/// The per-process cache of [`RoundFacts`].
+#[derive(Debug, Default)]
+pub struct RoundCache {
+    map: std::sync::Mutex<std::collections::HashMap<RoundId, std::sync::Arc<RoundFacts>>>,
+}
+
+impl RoundCache {
+    async fn get(
+        &self,
+        conn: &mut AsyncPgConnection,
+        id: RoundId,
+    ) -> Result<Option<std::sync::Arc<RoundFacts>>, AppError> {
+        if let Some(f) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            return Ok(Some(f.clone()));
         }
-        Role::Supplier => Err(AppError::Forbidden),
+        let Some(round) = repo::find_round(conn, id).await? else {
+            return Ok(None);
+        };
+        let Some(coop) =
+            crate::cooperatives::repo::find_cooperative(conn, round.cooperative_id).await?
+        else {
+            return Ok(None);
+        };
+        let materials = repo::round_materials(conn, id)
+            .await?
+            .into_iter()
+            .map(|(m, _, _, unit)| (m, unit))
+            .collect();
+        let facts = std::sync::Arc::new(RoundFacts {
+            cooperative_id: round.cooperative_id,
+            closes_at: round.closes_at,
+            close_date: closing_date(&coop, round.closes_at),
+            materials,
+        });
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(id, facts.clone());
+        Ok(Some(facts))
     }
 }
 
-/// `POST /rounds/{id}/demand`. Validates everything first (422), then inside one
-/// transaction share-locks the round, checks it is open by the server clock (409
-/// `round_not_open`), inserts, audits, and checks the clock once more just before commit,
-/// so a line that commits was entered before `closes_at`.
+/// `POST /rounds/{id}/demand`. Validates everything first (422); then one statement
+/// share-locks the round, checks that it is open and that neither the server clock nor the
+/// database clock has reached `closes_at`, inserts the line and its audit event, and
+/// commits — so a line that commits was entered before the close, and an early close
+/// (which takes the round's row lock) waits for it. When the insert finds the round not
+/// open, the slow path works out the exact answer (404 for what the caller may not see,
+/// else 409 `round_not_open`).
 pub async fn submit_demand(
     state: &AppState,
     who: &Principal,
     round_id: RoundId,
     input: NewDemand,
 ) -> Result<DemandOut, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Member])?;
     let mut conn = db::conn(&state.pool).await?;
-    let round = round_in_scope(&mut conn, who, round_id).await?;
-    let member_id = acting_member(&mut conn, who, &round, input.member_id).await?;
-    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, round.cooperative_id)
+    let facts = state
+        .rounds
+        .get(&mut conn, round_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let materials = repo::round_materials(&mut conn, round.id).await?;
+    who.in_cooperative(facts.cooperative_id, &[Role::CoopAdmin, Role::Member])?;
+    let member_id = match who.role {
+        Role::Member => match (who.member_id, input.member_id) {
+            (Some(own), None) => own,
+            (Some(own), Some(m)) if m == own => own,
+            _ => {
+                return Err(AppError::invalid(
+                    "member_id",
+                    "not_your_member",
+                    "members enter demand only for themselves",
+                ))
+            }
+        },
+        _ => {
+            let Some(m) = input.member_id else {
+                return Err(AppError::invalid(
+                    "member_id",
+                    "required",
+                    "name the member the demand is for",
+                ));
+            };
+            match crate::cooperatives::repo::find_member(&mut conn, m).await? {
+                Some(member)
+                    if member.cooperative_id == facts.cooperative_id && !member.disabled =>
+                {
+                    m
+                }
+                _ => {
+                    return Err(AppError::invalid(
+                        "member_id",
+                        "unknown_member",
+                        "is not an active member of this cooperative",
+                    ))
+                }
+            }
+        }
+    };
     let mut errors = Vec::new();
-    let base_unit = match materials.iter().find(|(id, ..)| *id == input.material_id) {
-        Some((_, _, _, unit)) => unit.clone(),
+    let base_unit = match facts.materials.get(&input.material_id) {
+        Some(unit) => unit.clone(),
         None => {
             errors.push(FieldError::new(
                 "material_id",
@@ -498,55 +550,43 @@ pub async fn submit_demand(
             String::new()
         }
     };
-    let close_date = closing_date(&coop, round.closes_at);
     let q = validate_quantities(
         input.quantity,
         &input.unit,
         &base_unit,
         input.required_by,
-        close_date,
+        facts.close_date,
         &input.delivery_site,
         &mut errors,
     );
     let Some(q) = q.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let line = conn
-        .transaction(async |conn| -> Result<DemandLine, AppError> {
-            let round = repo::share_round(conn, round_id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
-            let status = round.status_at(now);
-            if status != RoundStatus::Open {
-                return Err(round_not_open(status));
-            }
-            let line = DemandLine {
-                id: DemandLineId::new(),
-                round_id,
-                cooperative_id: round.cooperative_id,
-                member_id,
-                material_id: input.material_id,
-                quantity: q.quantity,
-                unit: q.unit,
-                quantity_base: q.quantity_base,
-                required_by: q.required_by,
-                delivery_site: q.delivery_site,
-                created_by: who.user_id,
-                created_at: now,
-                updated_at: now,
-            };
-            repo::insert_line(conn, &line).await?;
-            let data = json!({"member_id": member_id, "material_id": line.material_id, "quantity": line.quantity, "unit": line.unit, "quantity_base": line.quantity_base});
-            audit::record(conn, now, Event::platform(who.actor(), "demand.submitted", "demand_line", line.id, data).in_cooperative(Some(round.cooperative_id)))
-                .await?;
-            // Last check before commit: the line must not commit at or after the close.
-            let status = round.status_at(state.clock.now());
-            if status != RoundStatus::Open {
-                return Err(round_not_open(status));
-            }
-            Ok(line)
-        })
-        .await?;
-    Ok(DemandOut::new(line, base_unit))
+    let now = state.clock.now().trunc_subsecs(6);
+    let line = DemandLine {
+        id: DemandLineId::new(),
+        round_id,
+        cooperative_id: facts.cooperative_id,
+        member_id,
+        material_id: input.material_id,
+        quantity: q.quantity,
+        unit: q.unit,
+        quantity_base: q.quantity_base,
+        required_by: q.required_by,
+        delivery_site: q.delivery_site,
+        created_by: who.user_id,
+        created_at: now,
+        updated_at: now,
+    };
+    let data = json!({"member_id": member_id, "material_id": line.material_id, "quantity": line.quantity, "unit": line.unit, "quantity_base": line.quantity_base});
+    if repo::insert_line_if_open(&mut conn, &line, who.user_id, &data).await? {
+        return Ok(DemandOut::new(line, base_unit));
+    }
+    // Not inserted: say exactly why.
+    let round = round_in_scope(&mut conn, who, round_id).await?;
+    Err(round_not_open(
+        round.status_at(state.clock.now()).max_open_is_closed(),
+    ))
 }
 
 /// A line the caller may change or see: the member's own users, the cooperative's admins.

@@ -35,6 +35,14 @@ pub struct NewSupplier {
     pub webhook_url: Option<String>,
 }
 
+/// Whether the caller may see a supplier's integration details: platform admins, the
+/// supplier's own users, and the user who registered it.
+fn shows_webhook(who: &Principal, s: &Supplier) -> bool {
+    who.role == Role::PlatformAdmin
+        || who.supplier_id == Some(s.id)
+        || s.created_by == Some(who.user_id)
+}
+
 /// Whether the supplier is in the viewing cooperative's country.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -71,8 +79,13 @@ pub struct SupplierOut {
 }
 
 impl SupplierOut {
-    fn new(s: Supplier, coop_country: Option<&str>) -> Self {
+    fn new(s: Supplier, coop_country: Option<&str>, show_webhook: bool) -> Self {
         Self {
+            webhook_url: if show_webhook {
+                s.webhook_url.clone()
+            } else {
+                None
+            },
             origin: coop_country.map(|c| origin(&s.country, c)),
             business_number: s
                 .business_number
@@ -85,7 +98,6 @@ impl SupplierOut {
             default_currency: s.default_currency,
             contact_email: s.contact_email,
             locale: Locale::parse(&s.locale).unwrap_or(Locale::En),
-            webhook_url: s.webhook_url,
             created_at: s.created_at,
         }
     }
@@ -103,6 +115,26 @@ pub fn webhook_url(field: &str, raw: &str, allow_loopback: bool) -> Result<Strin
         Some(url::Host::Domain(d)) => d == "localhost",
         None => false,
     };
+    // Internal addresses are never a supplier's endpoint (and would let a webhook probe the
+    // platform's own network). Names are checked again when resolved, at send time.
+    let internal = match u.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_documentation()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        _ => false,
+    };
+    if internal {
+        return bad("private, link-local and unspecified addresses are not allowed");
+    }
     match u.scheme() {
         "https" if !loopback => Ok(u.to_string()),
         "http" | "https" if loopback && allow_loopback => Ok(u.to_string()),
@@ -256,7 +288,12 @@ pub async fn create(
             Ok(s)
         })
         .await?;
-    Ok(SupplierOut::new(supplier, country_of_caller.as_deref()))
+    let show = shows_webhook(who, &supplier);
+    Ok(SupplierOut::new(
+        supplier,
+        country_of_caller.as_deref(),
+        show,
+    ))
 }
 
 /// `GET /suppliers/{id}`: any supplier for admins, only its own for a supplier user.
@@ -272,7 +309,8 @@ pub async fn get(
     let mut conn = db::conn(&state.pool).await?;
     let s = repo::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let country = caller_country(&mut conn, who).await?;
-    Ok(SupplierOut::new(s, country.as_deref()))
+    let show = shows_webhook(who, &s);
+    Ok(SupplierOut::new(s, country.as_deref(), show))
 }
 
 /// `GET /suppliers`: the directory for admins, only itself for a supplier user.
@@ -294,7 +332,10 @@ pub async fn list(
     let rows = repo::list(&mut conn, only, q, after, limit).await?;
     Ok(rows
         .into_iter()
-        .map(|s| SupplierOut::new(s, country.as_deref()))
+        .map(|s| {
+            let show = shows_webhook(who, &s);
+            SupplierOut::new(s, country.as_deref(), show)
+        })
         .collect())
 }
 
@@ -311,6 +352,15 @@ mod tests {
         assert!(webhook_url("w", "http://127.0.0.1:9000/h", true).is_ok());
         assert!(webhook_url("w", "http://[::1]:9000/h", true).is_ok());
         assert!(webhook_url("w", "ftp://x.y/z", true).is_err());
+        for internal in [
+            "https://10.0.0.5/h",
+            "https://169.254.169.254/latest",
+            "https://192.168.1.2/",
+            "https://[fd00::1]/",
+            "https://0.0.0.0/",
+        ] {
+            assert!(webhook_url("w", internal, true).is_err(), "{internal}");
+        }
         assert!(webhook_url("w", "not a url", true).is_err());
     }
 

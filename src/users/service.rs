@@ -181,14 +181,15 @@ pub async fn create_coop_user(
     create(state, &mut conn, who, draft).await
 }
 
-/// Creates a supplier user (platform admins, coop admins, and the supplier's own users).
+/// Creates a supplier user (platform admins and the supplier's own users; a cooperative
+/// must not be able to mint credentials for a platform-wide supplier).
 pub async fn create_supplier_user(
     state: &AppState,
     who: &Principal,
     supplier_id: SupplierId,
     input: NewSupplierUser,
 ) -> Result<UserOut, AppError> {
-    who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Supplier])?;
+    who.require(&[Role::PlatformAdmin, Role::Supplier])?;
     if who.role == Role::Supplier && who.supplier_id != Some(supplier_id) {
         return Err(AppError::NotFound);
     }
@@ -334,6 +335,10 @@ pub async fn accept_invite(state: &AppState, input: AcceptInvite) -> Result<(), 
         // Re-checked under the row lock: two concurrent accepts cannot both succeed.
         match repo::invitation_for_update(conn, &hash).await? {
             Some((_, expires, None)) if expires > now => {}
+            _ => return Err(invalid_invitation()),
+        }
+        match crate::auth::repo::find_user(conn, user.id).await? {
+            Some(u) if !u.disabled => {}
             _ => return Err(invalid_invitation()),
         }
         repo::use_invitation(conn, &hash, now).await?;

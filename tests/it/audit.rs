@@ -242,7 +242,16 @@ async fn an_event_altered_behind_the_triggers_back_is_the_first_broken_link() {
 #[tokio::test]
 async fn cooperative_chains_verify_separately_and_need_an_admin() {
     let (app, token) = admin_app().await;
-    let coop = uuid::Uuid::now_v7();
+    let created = app
+        .post(
+            "/api/v1/cooperatives",
+            Some(&token),
+            &json!({"name": "Chain coop", "business_number": "123-45-67891"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let coop = created.json["id"].as_str().unwrap().to_owned();
+    app.wait_audit_sealed().await;
     let v = app
         .get(
             &format!("/api/v1/cooperatives/{coop}/audit/verify"),
@@ -251,8 +260,23 @@ async fn cooperative_chains_verify_separately_and_need_an_admin() {
         .await;
     assert_eq!(v.status, 200, "{}", v.text);
     assert_eq!(v.json["ok"], true);
-    assert_eq!(v.json["events"], 0);
-    assert_eq!(v.json["chain"], coop.to_string());
+    assert_eq!(
+        v.json["events"], 1,
+        "cooperative.created opens the cooperative's own chain"
+    );
+    assert_eq!(v.json["chain"], coop);
+    let platform = app.get("/api/v1/admin/audit/verify", Some(&token)).await;
+    assert_eq!(
+        platform.json["events"], 2,
+        "user.created and auth.login stay in the platform chain"
+    );
+    let unknown = uuid::Uuid::now_v7();
+    app.get(
+        &format!("/api/v1/cooperatives/{unknown}/audit/verify"),
+        Some(&token),
+    )
+    .await
+    .assert_problem(404, "not_found");
     app.get("/api/v1/admin/audit/verify", None)
         .await
         .assert_problem(401, "missing_token");

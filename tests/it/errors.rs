@@ -79,7 +79,7 @@ async fn unknown_and_missing_fields_are_422_problems() {
             &json!({"email": "a@b.co", "password": "x", "role": "platform_admin"}),
         )
         .await;
-    r.assert_problem(422, "validation_failed");
+    r.assert_problem(422, "invalid_body");
     assert!(
         r.json["errors"][0]["message"]
             .as_str()
@@ -90,7 +90,7 @@ async fn unknown_and_missing_fields_are_422_problems() {
     );
     app.post("/api/v1/auth/login", None, &json!({"email": "a@b.co"}))
         .await
-        .assert_problem(422, "validation_failed");
+        .assert_problem(422, "invalid_body");
 }
 
 #[tokio::test]

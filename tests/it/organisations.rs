@@ -68,7 +68,7 @@ async fn cooperatives_validate_business_numbers_and_apply_defaults() {
             &json!({"name": "Again", "business_number": "123-45-67891"}),
         )
         .await;
-    dup.assert_problem(422, "validation_failed");
+    dup.assert_problem(422, "taken");
     assert_eq!(
         field_codes(&dup.json),
         [("business_number".into(), "taken".into())]
@@ -81,6 +81,10 @@ async fn cooperatives_validate_business_numbers_and_apply_defaults() {
                 &json!({"name": "X", "business_number": bad}),
             )
             .await;
+        assert_eq!(
+            r.json["code"], "invalid_business_number",
+            "API.md: 422 invalid_business_number"
+        );
         assert_eq!(
             field_codes(&r.json),
             [("business_number".into(), "invalid_business_number".into())],
@@ -98,7 +102,7 @@ async fn cooperatives_validate_business_numbers_and_apply_defaults() {
         r.text
     );
     let r = app.post("/api/v1/cooperatives", Some(&p), &json!({"name": "X", "business_number": BIZ[1], "id": "00000000-0000-0000-0000-000000000000"})).await;
-    r.assert_problem(422, "validation_failed");
+    r.assert_problem(422, "invalid_body");
     let mut conn = app.conn().await;
     use diesel::QueryDsl;
     use diesel_async::RunQueryDsl;
@@ -254,6 +258,25 @@ async fn invitations_arrive_by_email_work_once_and_expire_after_seven_days() {
     );
     let token = link.rsplit('/').next().unwrap().to_owned();
     assert_eq!(token.len(), 43, "256-bit token");
+    // Once sent, the outbox keeps no usable copy of the token.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.conn().await;
+        let payloads: Vec<serde_json::Value> = coprocure::schema::outbox_emails::table
+            .filter(coprocure::schema::outbox_emails::template.eq("invitation"))
+            .filter(coprocure::schema::outbox_emails::status.eq("sent"))
+            .select(coprocure::schema::outbox_emails::payload)
+            .load(&mut conn)
+            .await
+            .unwrap();
+        assert!(!payloads.is_empty());
+        assert!(
+            !serde_json::to_string(&payloads).unwrap().contains(&token),
+            "token scrubbed after delivery"
+        );
+    }
 
     // Policy applies; the token is not spent by a refused password.
     let r = app
@@ -462,10 +485,10 @@ async fn materials_have_unique_codes_per_cooperative_search_and_pagination() {
     );
     app.get(&format!("{path}?limit=500"), Some(&w.a.admin))
         .await
-        .assert_problem(422, "validation_failed");
+        .assert_problem(422, "out_of_range");
     app.get(&format!("{path}?cursor=zzz"), Some(&w.a.admin))
         .await
-        .assert_problem(422, "validation_failed");
+        .assert_problem(422, "invalid_cursor");
 
     let patched = app
         .send(
@@ -486,7 +509,7 @@ async fn materials_have_unique_codes_per_cooperative_search_and_pagination() {
                 .json(&json!({"unit": "KGM"})),
         )
         .await;
-    r.assert_problem(422, "validation_failed");
+    r.assert_problem(422, "invalid_body");
 }
 
 #[tokio::test]

@@ -355,7 +355,7 @@ async fn idempotency_keys_replay_refuse_changes_and_guard_in_flight() {
     let mut changed = body.clone();
     changed["quantity"] = json!("5");
     let r = send("k-1", &changed).await;
-    r.assert_problem(422, "validation_failed");
+    r.assert_problem(422, "idempotency_key_reused");
     assert_eq!(
         codes(&r.json),
         [("Idempotency-Key".into(), "idempotency_key_reused".into())]
@@ -518,7 +518,7 @@ async fn aggregate_totals_breakdowns_csv_and_member_view() {
         Some(&w.a.admin),
     )
     .await
-    .assert_problem(422, "validation_failed");
+    .assert_problem(422, "invalid_format");
 }
 
 #[tokio::test]

@@ -153,7 +153,7 @@ fn rows(w: &World) -> Vec<Row> {
             "POST",
             format!("/api/v1/suppliers/{s1}/users"),
             json!({"email": "intruder@kcopper.kr", "name": "Intruder", "password": "copper-cathode-2026"}),
-            &["platform", "a_admin", "b_admin", "s1"],
+            &["platform", "s1"],
         ),
         row(
             "GET",

@@ -105,5 +105,8 @@ pub async fn verify_cooperative_audit(
         return Err(AppError::NotFound);
     }
     let mut conn = crate::db::conn(&state.pool).await?;
+    crate::cooperatives::repo::find_cooperative(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(audit::verify(&mut conn, &audit::chain_of(Some(id))).await?))
 }

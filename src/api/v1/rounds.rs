@@ -189,24 +189,31 @@ pub async fn aggregate(
     let mut conn = crate::db::conn(&state.pool).await?;
     let (round, only) = service::aggregate_scope(&mut conn, &who, id.into_inner()).await?;
     let materials = crate::rounds::repo::round_materials(&mut conn, round.id).await?;
-    let agg = aggregate::compute(
-        &mut conn,
-        round.id,
-        round.status_at(state.clock.now()),
-        &materials,
-        only,
-    )
-    .await?;
     drop(conn);
+    let status = round.status_at(state.clock.now());
+    let format = if wants_csv {
+        aggregate::Format::Csv
+    } else {
+        aggregate::Format::Json
+    };
+    let body = aggregate::stream(
+        state.pool.clone(),
+        round.id,
+        round.cooperative_id,
+        status,
+        materials,
+        only,
+        format,
+    );
+    let mut res = HttpResponse::Ok();
     if wants_csv {
-        Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        res.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
             .insert_header((
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"round-{}-aggregate.csv\"", round.id),
-            ))
-            .body(aggregate::to_csv(&agg)))
+            ));
     } else {
-        Ok(HttpResponse::Ok().json(agg))
+        res.insert_header((header::CONTENT_TYPE, "application/json"));
     }
+    Ok(res.streaming(body))
 }
