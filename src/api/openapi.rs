@@ -59,6 +59,7 @@ use crate::api::{health, v1};
         v1::admin::retry_outbox,
         v1::admin::verify_platform_audit,
         v1::admin::verify_cooperative_audit,
+        v1::admin::list_cooperative_audit,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),

@@ -244,3 +244,74 @@ pub async fn chains(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
         .load(conn)
         .await
 }
+
+/// One event with its link (if sealed), as the audit list shows it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct EventOut {
+    pub id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+    /// `user` or `system`.
+    pub actor_kind: String,
+    pub actor_id: Option<uuid::Uuid>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub data: Value,
+    /// Position in the chain (`null` until the sealer has chained it, within a second).
+    pub position: Option<i64>,
+    /// Hex SHA-256 of the link.
+    pub hash: Option<String>,
+}
+
+/// A page of one chain's events, newest first, optionally for one entity.
+pub async fn list_events(
+    conn: &mut AsyncPgConnection,
+    chain: &str,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<EventOut>> {
+    let mut q = audit_events::table
+        .left_join(audit_chain::table)
+        .filter(audit_events::chain.eq(chain))
+        .select((
+            EventRow::as_select(),
+            audit_chain::position.nullable(),
+            audit_chain::hash.nullable(),
+        ))
+        .into_boxed();
+    if let Some(e) = entity {
+        q = q.filter(audit_events::entity.eq(e.to_owned()));
+    }
+    if let Some(id) = entity_id {
+        q = q.filter(audit_events::entity_id.eq(id.to_owned()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            audit_events::at
+                .lt(at)
+                .or(audit_events::at.eq(at).and(audit_events::id.lt(id))),
+        );
+    }
+    let rows: Vec<(EventRow, Option<i64>, Option<Vec<u8>>)> = q
+        .order((audit_events::at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(e, position, hash)| EventOut {
+            id: e.id,
+            at: e.at,
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id,
+            action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            data: e.data,
+            position,
+            hash: hash.map(hex::encode),
+        })
+        .collect())
+}

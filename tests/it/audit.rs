@@ -265,6 +265,23 @@ async fn cooperative_chains_verify_separately_and_need_an_admin() {
         "cooperative.created opens the cooperative's own chain"
     );
     assert_eq!(v.json["chain"], coop);
+    let events = app
+        .get(
+            &format!("/api/v1/cooperatives/{coop}/audit?entity=cooperative&entity_id={coop}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(events.status, 200, "{}", events.text);
+    assert_eq!(events.json["items"][0]["action"], "cooperative.created");
+    assert_eq!(events.json["items"][0]["position"], 1);
+    assert_eq!(events.json["items"][0]["hash"], v.json["head"]);
+    let none = app
+        .get(
+            &format!("/api/v1/cooperatives/{coop}/audit?entity=member"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(none.json["items"], json!([]));
     let platform = app.get("/api/v1/admin/audit/verify", Some(&token)).await;
     assert_eq!(
         platform.json["events"], 2,

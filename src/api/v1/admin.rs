@@ -110,3 +110,54 @@ pub async fn verify_cooperative_audit(
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(audit::verify(&mut conn, &audit::chain_of(Some(id))).await?))
 }
+
+/// `GET /cooperatives/{id}/audit` filter.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Entity kind, e.g. `round`, `demand_line`, `member`.
+    pub entity: Option<String>,
+    /// Entity id (with `entity`).
+    pub entity_id: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A cooperative's audit trail, newest first, with each event's chain link.
+#[utoipa::path(get, path = "/api/v1/cooperatives/{id}/audit", tag = "operations",
+    params(("id" = uuid::Uuid, Path, description = "Cooperative"), AuditQuery),
+    security(("bearer" = [])), responses(
+    (status = 200, body = inline(Page<crate::audit::repo::EventOut>)),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn list_cooperative_audit(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<CooperativeId>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    who.in_cooperative(id, &[Role::CoopAdmin])?;
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let (limit, after) = (page.limit()?, page.after()?);
+    let mut conn = crate::db::conn(&state.pool).await?;
+    crate::cooperatives::repo::find_cooperative(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let items = audit::repo::list_events(
+        &mut conn,
+        &audit::chain_of(Some(id)),
+        query.entity.as_deref(),
+        query.entity_id.as_deref(),
+        after,
+        limit,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.at, e.id))))
+}

@@ -104,6 +104,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(admin::verify_platform_audit)),
         )
         .service(
+            resource("/cooperatives/{id}/audit", "GET")
+                .route(web::get().to(admin::list_cooperative_audit)),
+        )
+        .service(
             resource("/cooperatives/{id}/audit/verify", "GET")
                 .route(web::get().to(admin::verify_cooperative_audit)),
         );
