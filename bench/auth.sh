@@ -25,9 +25,14 @@ cleanup() { kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm 
 trap cleanup EXIT
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 
-EMAIL="bench-$(date +%s%N)@example.coop"
+# Eight accounts: logins of one account are serialised on purpose (the failed-login limit),
+# so the login run rotates over several users, as real traffic does.
+STAMP=$(date +%s%N)
 PASSWORD="bench-password-$(date +%s)"
-echo "$PASSWORD" | $BIN user create --role platform_admin --email "$EMAIL" --name Bench --password-stdin >/dev/null
+for i in 1 2 3 4 5 6 7 8; do
+  echo "$PASSWORD" | $BIN user create --role platform_admin --email "bench-$STAMP-$i@example.coop" --name "Bench $i" --password-stdin >/dev/null
+done
+EMAIL="bench-$STAMP-1@example.coop"
 LOGIN_BODY="{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
 TOKEN=$(curl -sf -H 'content-type: application/json' -d "$LOGIN_BODY" "http://127.0.0.1:$PORT/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
@@ -37,8 +42,13 @@ PEAK_RSS=$IDLE_RSS
 
 cat >"$WORK/login.lua" <<LUA
 wrk.method = "POST"
-wrk.body = '$LOGIN_BODY'
 wrk.headers["Content-Type"] = "application/json"
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format('{"email":"bench-$STAMP-%d@example.coop","password":"$PASSWORD"}', (counter % 8) + 1)
+  return wrk.format(nil, nil, nil, body)
+end
 LUA
 cat >"$WORK/report.lua" <<'LUA'
 done = function(summary, latency, requests)

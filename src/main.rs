@@ -8,6 +8,14 @@ use clap::Parser;
 use coprocure::{cli, config::Settings, telemetry};
 
 fn main() -> ExitCode {
+    // glibc raises its mmap threshold after large frees, after which argon2's 19 MiB work
+    // areas stay in the heap arenas of whichever threads ran them; a fixed threshold keeps
+    // such blocks mmapped, so they go back to the OS when a hash completes.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called once, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
     let args = cli::Cli::parse();
     let settings = match Settings::from_env() {
         Ok(s) => s,
