@@ -70,3 +70,31 @@ impl FromRequest for AuthRateLimit {
         ready(result)
     }
 }
+
+/// The authenticated caller and a JSON body, extracted in that order: a missing, invalid or
+/// revoked token answers 401 whatever the body holds (actix would otherwise poll both
+/// extractors at once, and a malformed body could answer first).
+pub struct Authed<T> {
+    /// The caller.
+    pub who: crate::auth::Principal,
+    /// The parsed body.
+    pub body: T,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Authed<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let who = crate::auth::Principal::from_request(req, &mut Payload::None);
+        let body = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let who = who.await?;
+            let body = body.await?;
+            Ok(Authed {
+                who,
+                body: body.into_inner(),
+            })
+        })
+    }
+}

@@ -153,3 +153,41 @@ async fn database_that_never_answers_is_a_503_problem_not_a_hang() {
     r.assert_problem(503, "database_unavailable");
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
+
+#[tokio::test]
+async fn a_bad_token_is_401_whatever_the_body_holds() {
+    let app = TestApp::spawn().await;
+    app.create_admin("ops@coop.kr", PASSWORD).await;
+    let pair = app.login("ops@coop.kr", PASSWORD).await;
+    let access = pair["access_token"].as_str().unwrap().to_owned();
+    app.post(
+        "/api/v1/auth/logout",
+        None,
+        &json!({"refresh_token": pair["refresh_token"]}),
+    )
+    .await;
+    for (token, code) in [
+        ("garbage", "invalid_token"),
+        (access.as_str(), "session_revoked"),
+    ] {
+        let r = app
+            .send(
+                app.client
+                    .post(app.url("/api/v1/cooperatives"))
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body("{\"name\": "),
+            )
+            .await;
+        r.assert_problem(401, code);
+        let r = app
+            .send(
+                app.client
+                    .post(app.url("/api/v1/cooperatives"))
+                    .bearer_auth(token)
+                    .json(&json!({"unknown": 1})),
+            )
+            .await;
+        r.assert_problem(401, code);
+    }
+}

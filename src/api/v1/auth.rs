@@ -1,5 +1,6 @@
 //! Handlers of API.md "Auth".
 
+use crate::api::extract::Authed;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -105,10 +106,8 @@ pub async fn logout(
 pub async fn change_password(
     _limit: AuthRateLimit,
     state: web::Data<AppState>,
-    who: Principal,
-    body: web::Json<ChangePasswordRequest>,
+    Authed { who, body }: Authed<ChangePasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
     service::change_password(&state, &who, body.current_password, body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,6 @@
 //! Handlers of API.md "Cooperatives, members, users", "Suppliers" and "Materials".
 
+use crate::api::extract::Authed;
 use actix_web::{web, HttpResponse};
 
 use crate::api::created;
@@ -38,10 +39,9 @@ where
 ))]
 pub async fn create_cooperative(
     state: web::Data<AppState>,
-    who: Principal,
-    body: web::Json<NewCooperative>,
+    Authed { who, body }: Authed<NewCooperative>,
 ) -> Result<HttpResponse, AppError> {
-    let c = coops::create_cooperative(&state, &who, body.into_inner()).await?;
+    let c = coops::create_cooperative(&state, &who, body).await?;
     Ok(created(format!("/api/v1/cooperatives/{}", c.id), &c))
 }
 
@@ -77,11 +77,10 @@ pub async fn get_cooperative(
 ))]
 pub async fn create_member(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<CooperativeId>,
-    body: web::Json<NewMember>,
+    Authed { who, body }: Authed<NewMember>,
 ) -> Result<HttpResponse, AppError> {
-    let m = coops::create_member(&state, &who, id.into_inner(), body.into_inner()).await?;
+    let m = coops::create_member(&state, &who, id.into_inner(), body).await?;
     Ok(created(format!("/api/v1/members/{}", m.id), &m))
 }
 
@@ -115,12 +114,10 @@ pub async fn get_member(
     security(("bearer" = [])), responses((status = 200, body = MemberOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_member(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<MemberId>,
-    body: web::Json<MemberPatch>,
+    Authed { who, body }: Authed<MemberPatch>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .json(coops::update_member(&state, &who, id.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(coops::update_member(&state, &who, id.into_inner(), body).await?))
 }
 
 /// Creates a coop admin or member user; without a password, an invitation email is sent.
@@ -128,11 +125,10 @@ pub async fn update_member(
     request_body = NewCoopUser, security(("bearer" = [])), responses((status = 201, body = UserOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_coop_user(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<CooperativeId>,
-    body: web::Json<NewCoopUser>,
+    Authed { who, body }: Authed<NewCoopUser>,
 ) -> Result<HttpResponse, AppError> {
-    let u = users::create_coop_user(&state, &who, id.into_inner(), body.into_inner()).await?;
+    let u = users::create_coop_user(&state, &who, id.into_inner(), body).await?;
     Ok(created(format!("/api/v1/users/{}", u.id), &u))
 }
 
@@ -166,12 +162,10 @@ pub async fn get_user(
     security(("bearer" = [])), responses((status = 200, body = UserOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_user(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<UserId>,
-    body: web::Json<UserPatch>,
+    Authed { who, body }: Authed<UserPatch>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .json(users::update_user(&state, &who, id.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(users::update_user(&state, &who, id.into_inner(), body).await?))
 }
 
 /// Sets the password of an invited user (the link's token works once, for 7 days).
@@ -193,10 +187,9 @@ pub async fn accept_invite(
     security(("bearer" = [])), responses((status = 201, body = SupplierOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_supplier(
     state: web::Data<AppState>,
-    who: Principal,
-    body: web::Json<NewSupplier>,
+    Authed { who, body }: Authed<NewSupplier>,
 ) -> Result<HttpResponse, AppError> {
-    let s = suppliers::create(&state, &who, body.into_inner()).await?;
+    let s = suppliers::create(&state, &who, body).await?;
     Ok(created(format!("/api/v1/suppliers/{}", s.id), &s))
 }
 
@@ -229,11 +222,10 @@ pub async fn get_supplier(
     request_body = NewSupplierUser, security(("bearer" = [])), responses((status = 201, body = UserOut)))]
 pub async fn create_supplier_user(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<SupplierId>,
-    body: web::Json<NewSupplierUser>,
+    Authed { who, body }: Authed<NewSupplierUser>,
 ) -> Result<HttpResponse, AppError> {
-    let u = users::create_supplier_user(&state, &who, id.into_inner(), body.into_inner()).await?;
+    let u = users::create_supplier_user(&state, &who, id.into_inner(), body).await?;
     Ok(created(format!("/api/v1/users/{}", u.id), &u))
 }
 
@@ -256,11 +248,10 @@ pub async fn list_supplier_users(
     request_body = NewMaterial, security(("bearer" = [])), responses((status = 201, body = MaterialOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_material(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<CooperativeId>,
-    body: web::Json<NewMaterial>,
+    Authed { who, body }: Authed<NewMaterial>,
 ) -> Result<HttpResponse, AppError> {
-    let m = materials::create(&state, &who, id.into_inner(), body.into_inner()).await?;
+    let m = materials::create(&state, &who, id.into_inner(), body).await?;
     Ok(created(format!("/api/v1/materials/{}", m.id), &m))
 }
 
@@ -294,12 +285,10 @@ pub async fn get_material(
     security(("bearer" = [])), responses((status = 200, body = MaterialOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_material(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<MaterialId>,
-    body: web::Json<MaterialPatch>,
+    Authed { who, body }: Authed<MaterialPatch>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .json(materials::update(&state, &who, id.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(materials::update(&state, &who, id.into_inner(), body).await?))
 }
 
 /// Supported units of measure with their exact factors.

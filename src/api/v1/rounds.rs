@@ -1,5 +1,6 @@
 //! Handlers of API.md "Demand rounds".
 
+use crate::api::extract::Authed;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -21,11 +22,10 @@ use crate::state::AppState;
     (status = 201, body = RoundOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_round(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<CooperativeId>,
-    body: web::Json<NewRound>,
+    Authed { who, body }: Authed<NewRound>,
 ) -> Result<HttpResponse, AppError> {
-    let r = service::create_round(&state, &who, id.into_inner(), body.into_inner()).await?;
+    let r = service::create_round(&state, &who, id.into_inner(), body).await?;
     Ok(created(format!("/api/v1/rounds/{}", r.id), &r))
 }
 
@@ -105,11 +105,10 @@ pub async fn cancel_round(
     (status = 422, description = "unit of another dimension, too many decimals, required_by too early…", body = Problem, content_type = "application/problem+json")))]
 pub async fn submit_demand(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<RoundId>,
-    body: web::Json<NewDemand>,
+    Authed { who, body }: Authed<NewDemand>,
 ) -> Result<HttpResponse, AppError> {
-    let d = service::submit_demand(&state, &who, id.into_inner(), body.into_inner()).await?;
+    let d = service::submit_demand(&state, &who, id.into_inner(), body).await?;
     Ok(created(format!("/api/v1/demand/{}", d.id), &d))
 }
 
@@ -132,12 +131,10 @@ pub async fn list_demand(
     security(("bearer" = [])), responses((status = 200, body = DemandOut), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_demand(
     state: web::Data<AppState>,
-    who: Principal,
     id: web::Path<DemandLineId>,
-    body: web::Json<DemandPatch>,
+    Authed { who, body }: Authed<DemandPatch>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .json(service::update_demand(&state, &who, id.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::update_demand(&state, &who, id.into_inner(), body).await?))
 }
 
 /// Deletes a demand line while the round is open.
