@@ -56,6 +56,80 @@ fn kst(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// The fields every round email shares.
+struct Notice {
+    name: String,
+    cooperative: String,
+    round_title: String,
+    closes_at_kst: String,
+    closes_at_utc: String,
+    materials: Vec<String>,
+    link: String,
+}
+
+impl Notice {
+    fn new(
+        coop: &Cooperative,
+        round: &Round,
+        name: String,
+        materials: &[String],
+        public_url: &str,
+    ) -> Self {
+        Self {
+            name,
+            cooperative: coop.name.clone(),
+            round_title: round.title.clone(),
+            closes_at_kst: kst(round.closes_at),
+            closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            materials: materials.to_vec(),
+            link: format!("{public_url}/rounds/{}", round.id),
+        }
+    }
+
+    fn opened(self) -> RoundOpened {
+        RoundOpened {
+            name: self.name,
+            cooperative: self.cooperative,
+            round_title: self.round_title,
+            closes_at_kst: self.closes_at_kst,
+            closes_at_utc: self.closes_at_utc,
+            materials: self.materials,
+            link: self.link,
+        }
+    }
+
+    fn reminder(self) -> RoundReminder {
+        RoundReminder {
+            name: self.name,
+            cooperative: self.cooperative,
+            round_title: self.round_title,
+            closes_at_kst: self.closes_at_kst,
+            closes_at_utc: self.closes_at_utc,
+            materials: self.materials,
+            link: self.link,
+        }
+    }
+}
+
+/// Queues one round email; false when its dedupe key was used already.
+async fn enqueue_once<T: notifications::EmailTemplate>(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    locale: &str,
+    template: &T,
+    dedupe_key: String,
+) -> anyhow::Result<bool> {
+    let locale = Locale::parse(locale).unwrap_or(Locale::Ko);
+    let email = Email {
+        to,
+        locale,
+        template,
+        dedupe_key: Some(dedupe_key),
+    };
+    Ok(notifications::enqueue(conn, now, email).await?.is_some())
+}
+
 /// Queues the "round open" email to every member user; returns how many.
 pub async fn notify_opened(
     conn: &mut AsyncPgConnection,
@@ -68,29 +142,16 @@ pub async fn notify_opened(
     let materials = material_names(conn, round.id).await?;
     let mut n = 0;
     for (user, _, email, name, locale) in recipients {
-        let t = RoundOpened {
-            name,
-            cooperative: coop.name.clone(),
-            round_title: round.title.clone(),
-            closes_at_kst: kst(round.closes_at),
-            closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            materials: materials.clone(),
-            link: format!("{public_url}/rounds/{}", round.id),
-        };
-        let locale = Locale::parse(&locale).unwrap_or(Locale::Ko);
-        let dedupe = Some(format!("round:{}:opened:{user}", round.id));
-        if notifications::enqueue(
+        let t = Notice::new(coop, round, name, &materials, public_url).opened();
+        if enqueue_once(
             conn,
             now,
-            Email {
-                to: &email,
-                locale,
-                template: &t,
-                dedupe_key: dedupe,
-            },
+            &email,
+            &locale,
+            &t,
+            format!("round:{}:opened:{user}", round.id),
         )
         .await?
-        .is_some()
         {
             n += 1;
         }
@@ -135,29 +196,16 @@ pub async fn send_due_reminders(
                 if with_demand.contains(&member) {
                     continue;
                 }
-                let t = RoundReminder {
-                    name,
-                    cooperative: coop.name.clone(),
-                    round_title: round.title.clone(),
-                    closes_at_kst: kst(round.closes_at),
-                    closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                    materials: materials.clone(),
-                    link: format!("{public_url}/rounds/{}", round.id),
-                };
-                let locale = Locale::parse(&locale).unwrap_or(Locale::Ko);
-                let dedupe = Some(format!("round:{}:reminder:{user}", round.id));
-                if notifications::enqueue(
+                let t = Notice::new(&coop, &round, name, &materials, public_url).reminder();
+                if enqueue_once(
                     conn,
                     now,
-                    Email {
-                        to: &email,
-                        locale,
-                        template: &t,
-                        dedupe_key: dedupe,
-                    },
+                    &email,
+                    &locale,
+                    &t,
+                    format!("round:{}:reminder:{user}", round.id),
                 )
                 .await?
-                .is_some()
                 {
                     queued += 1;
                     members_reminded.insert(member);
