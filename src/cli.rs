@@ -294,11 +294,10 @@ async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn worker(mut settings: Settings) -> anyhow::Result<ExitCode> {
+async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let database = Database::open(&settings).await?;
     let result = async {
         db::run_migrations(&database.url).await?;
-        settings.resolve_jwt_secret()?;
         let pool = db::build_pool(&database.url, 4, settings.db_acquire_timeout)?;
         let background = Background::spawn(pool.clone(), &settings, Arc::new(SystemClock))?;
         println!("coprocure worker running (outbox delivery, audit sealing); Ctrl-C stops it");
