@@ -14,6 +14,18 @@ use crate::db::DbPool;
 use crate::notifications::mailer::Mailer;
 use crate::notifications::worker::Worker;
 
+/// Waits `pause` (none when zero) or until shutdown is requested; true when the task should
+/// stop. Every background loop ends its pass with this.
+pub async fn pause_or_stop(shutdown: &mut watch::Receiver<bool>, pause: Duration) -> bool {
+    if !pause.is_zero() && !*shutdown.borrow() {
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    *shutdown.borrow()
+}
+
 /// Running background tasks.
 pub struct Background {
     shutdown: watch::Sender<bool>,

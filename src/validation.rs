@@ -3,6 +3,18 @@
 
 use crate::error::FieldError;
 
+/// Gathers field errors so a request is answered with all of them at once.
+pub trait Collect<T> {
+    /// The value if valid; otherwise the error goes into `errors` and the result is `None`.
+    fn collect_into(self, errors: &mut Vec<FieldError>) -> Option<T>;
+}
+
+impl<T> Collect<T> for Result<T, FieldError> {
+    fn collect_into(self, errors: &mut Vec<FieldError>) -> Option<T> {
+        self.map_err(|e| errors.push(e)).ok()
+    }
+}
+
 /// Longest accepted email address (RFC 5321 path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
 

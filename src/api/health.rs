@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,12 +28,7 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let check = async {
-        let mut conn = crate::db::conn(&state.pool).await?;
-        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
-        Ok::<_, AppError>(())
-    };
-    match tokio::time::timeout(Duration::from_secs(2), check).await {
+    match tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.pool)).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
         Ok(Err(AppError::Internal(e))) => {
             tracing::warn!(error = format!("{e:#}"), "readiness check failed");

@@ -133,6 +133,52 @@ pub async fn verify(
     repo::verify_chain(conn, chain_name).await
 }
 
+/// `GET /cooperatives/{id}/audit/verify`: the cooperative's admins and platform admins.
+pub async fn verify_cooperative(
+    state: &crate::state::AppState,
+    who: &crate::auth::Principal,
+    id: CooperativeId,
+) -> Result<Verification, crate::error::AppError> {
+    let mut conn = crate::db::conn(&state.pool).await?;
+    crate::cooperatives::service::cooperative_in_scope(
+        &mut conn,
+        who,
+        id,
+        &[crate::auth::Role::CoopAdmin],
+    )
+    .await?;
+    Ok(verify(&mut conn, &chain_of(Some(id))).await?)
+}
+
+/// `GET /cooperatives/{id}/audit`: a page of the cooperative's events, newest first.
+pub async fn list_cooperative(
+    state: &crate::state::AppState,
+    who: &crate::auth::Principal,
+    id: CooperativeId,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> Result<Vec<repo::EventOut>, crate::error::AppError> {
+    let mut conn = crate::db::conn(&state.pool).await?;
+    crate::cooperatives::service::cooperative_in_scope(
+        &mut conn,
+        who,
+        id,
+        &[crate::auth::Role::CoopAdmin],
+    )
+    .await?;
+    Ok(repo::list_events(
+        &mut conn,
+        &chain_of(Some(id)),
+        entity,
+        entity_id,
+        after,
+        limit,
+    )
+    .await?)
+}
+
 /// The chain of a cooperative (or the platform's).
 pub fn chain_of(cooperative_id: Option<CooperativeId>) -> String {
     cooperative_id.map_or_else(|| PLATFORM_CHAIN.to_owned(), |c| c.to_string())
@@ -158,11 +204,7 @@ pub async fn run_sealer(
                 std::time::Duration::from_secs(2)
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = shutdown.changed() => {}
-        }
-        if *shutdown.borrow() {
+        if crate::background::pause_or_stop(&mut shutdown, pause).await {
             break;
         }
     }

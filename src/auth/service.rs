@@ -18,6 +18,7 @@ use crate::ids::{SessionId, UserId};
 use crate::notifications::{self, templates::PasswordChanged, Email};
 use crate::state::AppState;
 use crate::validation;
+use crate::validation::Collect;
 
 /// Absolute lifetime of a session, however often it is refreshed.
 pub const SESSION_TTL: Duration = Duration::days(30);
@@ -476,12 +477,8 @@ pub async fn create_user(
     now: DateTime<Utc>,
 ) -> Result<User, AppError> {
     let mut errors = Vec::new();
-    let email = validation::email("email", &input.email)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let name = validation::text("name", &input.name, 200)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let email = validation::email("email", &input.email).collect_into(&mut errors);
+    let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
     if let Err(e) = password::check_policy("password", &input.password, email.as_deref()) {
         errors.push(e);
     }

@@ -8,16 +8,6 @@ use super::models::{Cooperative, Member, MemberUpdateForm};
 use crate::ids::{CooperativeId, MemberId};
 use crate::schema::{cooperatives, members};
 
-/// `ILIKE` pattern for a search term, with wildcards escaped.
-pub fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .trim()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 pub async fn insert_cooperative(
     conn: &mut AsyncPgConnection,
     c: &Cooperative,
@@ -56,7 +46,7 @@ pub async fn list_cooperatives(
         query = query.filter(cooperatives::id.eq(id));
     }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        query = query.filter(cooperatives::name.ilike(like_pattern(q)));
+        query = query.filter(cooperatives::name.ilike(crate::db::like_pattern(q)));
     }
     if let Some((at, id)) = after {
         query = query.filter(
@@ -109,7 +99,7 @@ pub async fn list_members(
         query = query.filter(members::id.eq(id));
     }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        let p = like_pattern(q);
+        let p = crate::db::like_pattern(q);
         query = query.filter(
             members::name
                 .ilike(p.clone())

@@ -12,6 +12,7 @@ use crate::auth::{Principal, Role};
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId};
 use crate::state::AppState;
+use crate::validation::Collect;
 use crate::{db, reference, validation};
 
 /// `POST /cooperatives` body.
@@ -65,10 +66,6 @@ pub fn business_number(field: &str, country: &str, raw: &str) -> Result<String, 
     }
 }
 
-fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
-}
-
 /// Creates a cooperative (platform admins).
 pub async fn create_cooperative(
     state: &AppState,
@@ -77,19 +74,14 @@ pub async fn create_cooperative(
 ) -> Result<CooperativeOut, AppError> {
     who.require(&[Role::PlatformAdmin])?;
     let mut errors = Vec::new();
-    let name = collect(&mut errors, validation::text("name", &input.name, 200));
-    let country = collect(&mut errors, reference::country("country", &input.country));
+    let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
+    let country = reference::country("country", &input.country).collect_into(&mut errors);
     let number = country.as_deref().and_then(|c| {
-        collect(
-            &mut errors,
-            business_number("business_number", c, &input.business_number),
-        )
+        business_number("business_number", c, &input.business_number).collect_into(&mut errors)
     });
-    let currency = collect(
-        &mut errors,
-        reference::currency("base_currency", &input.base_currency),
-    );
-    let tz = collect(&mut errors, timezone("timezone", &input.timezone));
+    let currency =
+        reference::currency("base_currency", &input.base_currency).collect_into(&mut errors);
+    let tz = timezone("timezone", &input.timezone).collect_into(&mut errors);
     let (Some(name), Some(country), Some(number), Some(currency), Some(tz), true) =
         (name, country, number, currency, tz, errors.is_empty())
     else {
@@ -203,16 +195,11 @@ pub async fn create_member(
     let mut conn = db::conn(&state.pool).await?;
     let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let mut errors = Vec::new();
-    let name = collect(&mut errors, validation::text("name", &input.name, 200));
-    let number = collect(
-        &mut errors,
-        business_number("business_number", &coop.country, &input.business_number),
-    );
-    let membership = collect(&mut errors, membership("membership", &input.membership));
-    let email = collect(
-        &mut errors,
-        validation::email("contact_email", &input.contact_email),
-    );
+    let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
+    let number = business_number("business_number", &coop.country, &input.business_number)
+        .collect_into(&mut errors);
+    let membership = membership("membership", &input.membership).collect_into(&mut errors);
+    let email = validation::email("contact_email", &input.contact_email).collect_into(&mut errors);
     let (Some(name), Some(number), Some(membership), Some(email), true) =
         (name, number, membership, email, errors.is_empty())
     else {
@@ -338,15 +325,15 @@ pub async fn update_member(
         name: patch
             .name
             .as_deref()
-            .and_then(|n| collect(&mut errors, validation::text("name", n, 200))),
+            .and_then(|n| validation::text("name", n, 200).collect_into(&mut errors)),
         membership: patch
             .membership
             .as_deref()
-            .and_then(|m| collect(&mut errors, membership("membership", m))),
+            .and_then(|m| membership("membership", m).collect_into(&mut errors)),
         contact_email: patch
             .contact_email
             .as_deref()
-            .and_then(|e| collect(&mut errors, validation::email("contact_email", e))),
+            .and_then(|e| validation::email("contact_email", e).collect_into(&mut errors)),
         disabled: patch.disabled,
         updated_at: Some(now),
     };

@@ -42,9 +42,27 @@ pub fn build_pool(url: &str, max_size: usize, acquire_timeout: Duration) -> anyh
         .context("cannot build the database pool")
 }
 
+/// `ILIKE` pattern for a search term, with wildcards escaped.
+pub fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Takes a connection from the pool, mapping exhaustion or an unreachable server to 503.
 pub async fn conn(pool: &DbPool) -> Result<DbConn, AppError> {
     Ok(pool.get().await?)
+}
+
+/// Checks that the database answers a trivial query.
+pub async fn ping(pool: &DbPool) -> Result<(), AppError> {
+    use diesel_async::RunQueryDsl;
+    let mut c = conn(pool).await?;
+    diesel::sql_query("SELECT 1").execute(&mut c).await?;
+    Ok(())
 }
 
 /// Applies every pending migration, holding an advisory lock so that concurrent starts

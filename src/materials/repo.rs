@@ -44,6 +44,18 @@ pub async fn insert(conn: &mut AsyncPgConnection, m: &Material) -> QueryResult<M
         .await
 }
 
+/// Every material id of a cooperative's catalog.
+pub async fn ids_of(
+    conn: &mut AsyncPgConnection,
+    cooperative: CooperativeId,
+) -> QueryResult<Vec<MaterialId>> {
+    materials::table
+        .filter(materials::cooperative_id.eq(cooperative))
+        .select(materials::id)
+        .load(conn)
+        .await
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: MaterialId) -> QueryResult<Option<Material>> {
     materials::table
         .find(id)
@@ -78,7 +90,7 @@ pub async fn list(
         .select(Material::as_select())
         .into_boxed();
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        let p = crate::cooperatives::repo::like_pattern(q);
+        let p = crate::db::like_pattern(q);
         query = query.filter(
             materials::code
                 .ilike(p.clone())

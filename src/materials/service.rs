@@ -13,6 +13,7 @@ use crate::auth::{Principal, Role};
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MaterialId};
 use crate::state::AppState;
+use crate::validation::Collect;
 use crate::{db, validation};
 
 /// `POST /cooperatives/{id}/materials` body.
@@ -154,19 +155,12 @@ pub async fn create(
     )
     .await?;
     let mut errors = Vec::new();
-    let code = code("code", &input.code).map_err(|e| errors.push(e)).ok();
-    let name = validation::text("name", &input.name, 200)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let name_ko = optional_text("name_ko", input.name_ko.as_deref(), 200)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let kind = kind("kind", &input.kind).map_err(|e| errors.push(e)).ok();
+    let code = code("code", &input.code).collect_into(&mut errors);
+    let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
+    let name_ko = optional_text("name_ko", input.name_ko.as_deref(), 200).collect_into(&mut errors);
+    let kind = kind("kind", &input.kind).collect_into(&mut errors);
     let hs = match input.hs_code.as_deref().filter(|h| !h.trim().is_empty()) {
-        Some(h) => hs_code("hs_code", h)
-            .map(Some)
-            .map_err(|e| errors.push(e))
-            .ok(),
+        Some(h) => hs_code("hs_code", h).map(Some).collect_into(&mut errors),
         None => Some(None),
     };
     let unit = match units::unit(&input.unit) {
@@ -180,9 +174,7 @@ pub async fn create(
             None
         }
     };
-    let spec = optional_text("spec", input.spec.as_deref(), 4000)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let spec = optional_text("spec", input.spec.as_deref(), 4000).collect_into(&mut errors);
     let (Some(code), Some(name), Some(name_ko), Some(kind), Some(hs), Some(unit), Some(spec), true) =
         (code, name, name_ko, kind, hs, unit, spec, errors.is_empty())
     else {
@@ -288,35 +280,29 @@ pub async fn update(
     let mut errors = Vec::new();
     let now = state.clock.now();
     let form = MaterialUpdateForm {
-        name: patch.name.as_deref().and_then(|n| {
-            validation::text("name", n, 200)
-                .map_err(|e| errors.push(e))
-                .ok()
-        }),
-        name_ko: patch.name_ko.as_deref().and_then(|n| {
-            optional_text("name_ko", Some(n), 200)
-                .map_err(|e| errors.push(e))
-                .ok()
-        }),
+        name: patch
+            .name
+            .as_deref()
+            .and_then(|n| validation::text("name", n, 200).collect_into(&mut errors)),
+        name_ko: patch
+            .name_ko
+            .as_deref()
+            .and_then(|n| optional_text("name_ko", Some(n), 200).collect_into(&mut errors)),
         kind: patch
             .kind
             .as_deref()
-            .and_then(|k| kind("kind", k).map_err(|e| errors.push(e)).ok()),
+            .and_then(|k| kind("kind", k).collect_into(&mut errors)),
         hs_code: patch.hs_code.as_deref().and_then(|h| {
             if h.trim().is_empty() {
                 Some(None)
             } else {
-                hs_code("hs_code", h)
-                    .map(Some)
-                    .map_err(|e| errors.push(e))
-                    .ok()
+                hs_code("hs_code", h).map(Some).collect_into(&mut errors)
             }
         }),
-        spec: patch.spec.as_deref().and_then(|s| {
-            optional_text("spec", Some(s), 4000)
-                .map_err(|e| errors.push(e))
-                .ok()
-        }),
+        spec: patch
+            .spec
+            .as_deref()
+            .and_then(|s| optional_text("spec", Some(s), 4000).collect_into(&mut errors)),
         updated_at: Some(now),
     };
     if !errors.is_empty() {

@@ -126,9 +126,10 @@ email_template!(Invitation, "invitation",
     ko: ["email/invitation/ko/subject.txt", "email/invitation/ko/body.txt", "email/invitation/ko/body.html"],
     en: ["email/invitation/en/subject.txt", "email/invitation/en/body.txt", "email/invitation/en/body.html"]);
 
-/// "A demand round is open" (to every member user when a round opens).
+/// What every round email says about the round (the payload of both round emails).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RoundOpened {
+pub struct RoundNotice {
+    /// The recipient's name.
     pub name: String,
     pub cooperative: String,
     pub round_title: String,
@@ -139,21 +140,37 @@ pub struct RoundOpened {
     pub link: String,
 }
 
+/// Declares an email kind whose payload is a [`RoundNotice`] (templates read `d.name`…
+/// through `Deref`).
+macro_rules! round_email {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+        #[serde(transparent)]
+        pub struct $name(pub RoundNotice);
+
+        impl std::ops::Deref for $name {
+            type Target = RoundNotice;
+            fn deref(&self) -> &RoundNotice {
+                &self.0
+            }
+        }
+    };
+}
+
+round_email!(
+    /// "A demand round is open" (to every member user when a round opens).
+    RoundOpened
+);
+
 email_template!(RoundOpened, "round_opened",
     ko: ["email/round_opened/ko/subject.txt", "email/round_opened/ko/body.txt", "email/round_opened/ko/body.html"],
     en: ["email/round_opened/en/subject.txt", "email/round_opened/en/body.txt", "email/round_opened/en/body.html"]);
 
-/// "The round closes in 24 hours and you have entered no demand".
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RoundReminder {
-    pub name: String,
-    pub cooperative: String,
-    pub round_title: String,
-    pub closes_at_kst: String,
-    pub closes_at_utc: String,
-    pub materials: Vec<String>,
-    pub link: String,
-}
+round_email!(
+    /// "The round closes in 24 hours and you have entered no demand".
+    RoundReminder
+);
 
 email_template!(RoundReminder, "round_reminder",
     ko: ["email/round_reminder/ko/subject.txt", "email/round_reminder/ko/body.txt", "email/round_reminder/ko/body.html"],

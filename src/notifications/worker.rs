@@ -150,13 +150,7 @@ impl Worker {
                     Duration::from_secs(2)
                 }
             };
-            if !pause.is_zero() {
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = shutdown.changed() => {}
-                }
-            }
-            if *shutdown.borrow() {
+            if crate::background::pause_or_stop(&mut shutdown, pause).await {
                 break;
             }
         }

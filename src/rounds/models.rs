@@ -20,13 +20,13 @@ pub enum RoundStatus {
 }
 
 impl RoundStatus {
-    /// For an insert refused while the status still reads `open` (the clock reached
-    /// `closes_at` between the two reads): it is closed.
-    pub fn max_open_is_closed(self) -> Self {
-        if self == Self::Open {
-            Self::Closed
-        } else {
-            self
+    /// The serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::audit::{self, Actor, Event};
 use crate::auth::Locale;
 use crate::cooperatives::models::Cooperative;
 use crate::ids::{MemberId, RoundId, UserId};
-use crate::notifications::templates::{RoundOpened, RoundReminder};
+use crate::notifications::templates::{RoundNotice, RoundOpened, RoundReminder};
 use crate::notifications::{self, Email};
 use crate::schema::{demand_lines, demand_rounds, members, users};
 
@@ -56,58 +56,22 @@ fn kst(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// The fields every round email shares.
-struct Notice {
+/// What a round email says to one recipient.
+fn notice(
+    coop: &Cooperative,
+    round: &Round,
     name: String,
-    cooperative: String,
-    round_title: String,
-    closes_at_kst: String,
-    closes_at_utc: String,
-    materials: Vec<String>,
-    link: String,
-}
-
-impl Notice {
-    fn new(
-        coop: &Cooperative,
-        round: &Round,
-        name: String,
-        materials: &[String],
-        public_url: &str,
-    ) -> Self {
-        Self {
-            name,
-            cooperative: coop.name.clone(),
-            round_title: round.title.clone(),
-            closes_at_kst: kst(round.closes_at),
-            closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            materials: materials.to_vec(),
-            link: format!("{public_url}/rounds/{}", round.id),
-        }
-    }
-
-    fn opened(self) -> RoundOpened {
-        RoundOpened {
-            name: self.name,
-            cooperative: self.cooperative,
-            round_title: self.round_title,
-            closes_at_kst: self.closes_at_kst,
-            closes_at_utc: self.closes_at_utc,
-            materials: self.materials,
-            link: self.link,
-        }
-    }
-
-    fn reminder(self) -> RoundReminder {
-        RoundReminder {
-            name: self.name,
-            cooperative: self.cooperative,
-            round_title: self.round_title,
-            closes_at_kst: self.closes_at_kst,
-            closes_at_utc: self.closes_at_utc,
-            materials: self.materials,
-            link: self.link,
-        }
+    materials: &[String],
+    public_url: &str,
+) -> RoundNotice {
+    RoundNotice {
+        name,
+        cooperative: coop.name.clone(),
+        round_title: round.title.clone(),
+        closes_at_kst: kst(round.closes_at),
+        closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        materials: materials.to_vec(),
+        link: format!("{public_url}/rounds/{}", round.id),
     }
 }
 
@@ -142,7 +106,7 @@ pub async fn notify_opened(
     let materials = material_names(conn, round.id).await?;
     let mut n = 0;
     for (user, _, email, name, locale) in recipients {
-        let t = Notice::new(coop, round, name, &materials, public_url).opened();
+        let t = RoundOpened(notice(coop, round, name, &materials, public_url));
         if enqueue_once(
             conn,
             now,
@@ -196,7 +160,7 @@ pub async fn send_due_reminders(
                 if with_demand.contains(&member) {
                     continue;
                 }
-                let t = Notice::new(&coop, &round, name, &materials, public_url).reminder();
+                let t = RoundReminder(notice(&coop, &round, name, &materials, public_url));
                 if enqueue_once(
                     conn,
                     now,
@@ -260,11 +224,7 @@ pub async fn run(
         if let Err(e) = result {
             tracing::warn!(error = format!("{e:#}"), "round reminder pass failed");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(StdDuration::from_secs(30)) => {}
-            _ = shutdown.changed() => {}
-        }
-        if *shutdown.borrow() {
+        if crate::background::pause_or_stop(&mut shutdown, StdDuration::from_secs(30)).await {
             break;
         }
     }

@@ -127,47 +127,34 @@ pub async fn materials_of(
         .await
 }
 
-/// Sets a round's status (and the matching timestamp).
+/// Sets a round's status and the timestamp of that transition.
 pub async fn set_status(
     conn: &mut AsyncPgConnection,
     id: RoundId,
     status: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<Round> {
-    let q = diesel::update(demand_rounds::table.find(id));
-    let q = match status {
-        "open" => {
-            q.set((
-                demand_rounds::status.eq(status),
-                demand_rounds::opened_at.eq(Some(now)),
-                demand_rounds::updated_at.eq(now),
-            ))
-            .returning(Round::as_returning())
-            .get_result(conn)
-            .await
-        }
-        "closed" => {
-            q.set((
-                demand_rounds::status.eq(status),
-                demand_rounds::closed_at.eq(Some(now)),
-                demand_rounds::updated_at.eq(now),
-            ))
-            .returning(Round::as_returning())
-            .get_result(conn)
-            .await
-        }
-        _ => {
-            q.set((
-                demand_rounds::status.eq(status),
-                demand_rounds::cancelled_at.eq(Some(now)),
-                demand_rounds::updated_at.eq(now),
-            ))
-            .returning(Round::as_returning())
-            .get_result(conn)
-            .await
-        }
-    };
-    q
+    #[derive(AsChangeset)]
+    #[diesel(table_name = demand_rounds)]
+    struct Transition<'a> {
+        status: &'a str,
+        opened_at: Option<DateTime<Utc>>,
+        closed_at: Option<DateTime<Utc>>,
+        cancelled_at: Option<DateTime<Utc>>,
+        updated_at: DateTime<Utc>,
+    }
+    let at = |s: &str| (status == s).then_some(now);
+    diesel::update(demand_rounds::table.find(id))
+        .set(Transition {
+            status,
+            opened_at: at("open"),
+            closed_at: at("closed"),
+            cancelled_at: at("cancelled"),
+            updated_at: now,
+        })
+        .returning(Round::as_returning())
+        .get_result(conn)
+        .await
 }
 
 /// Inserts a line and its audit event in one statement, only if the round is open and

@@ -16,6 +16,7 @@ use crate::error::{AppError, FieldError};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
 use crate::materials::units;
 use crate::state::AppState;
+use crate::validation::Collect;
 use crate::{db, validation};
 
 /// `POST /cooperatives/{id}/rounds` body.
@@ -34,10 +35,7 @@ fn round_not_open(status: RoundStatus) -> AppError {
         "round_not_open",
         format!(
             "The round is {}; demand can be changed only while it is open.",
-            serde_json::to_value(status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
+            status.as_str()
         ),
     )
 }
@@ -90,9 +88,7 @@ pub async fn create_round(
     .await?;
     let now = state.clock.now();
     let mut errors = Vec::new();
-    let title = validation::text("title", &input.title, 200)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
     if input.closes_at <= now {
         errors.push(FieldError::new(
             "closes_at",
@@ -100,12 +96,7 @@ pub async fn create_round(
             "must be in the future",
         ));
     }
-    let catalog: Vec<MaterialId> =
-        crate::materials::repo::list(&mut conn, coop.id, None, None, 10_000)
-            .await?
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
+    let catalog = crate::materials::repo::ids_of(&mut conn, coop.id).await?;
     let materials = match input.material_ids {
         Some(ids) if ids.is_empty() => {
             errors.push(FieldError::new(
@@ -236,9 +227,6 @@ pub async fn transition(
     let mut conn = db::conn(&state.pool).await?;
     let r = round_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(r.cooperative_id, &[Role::CoopAdmin])?;
-    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, r.cooperative_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let public_url = state.settings.public_url.clone();
     let round = conn
         .transaction(async |conn| -> Result<Round, AppError> {
@@ -262,19 +250,18 @@ pub async fn transition(
                     ("cancelled", "round.cancelled")
                 }
                 (_, status) => {
-                    let name = serde_json::to_value(status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
                     return Err(AppError::conflict(
                         "invalid_transition",
-                        format!("The round is {name}."),
+                        format!("The round is {}.", status.as_str()),
                     ));
                 }
             };
             let updated = repo::set_status(conn, id, to, now).await?;
             let mut data = json!({"from": r.status, "to": to});
             if let Transition::Open = t {
+                let coop = crate::cooperatives::repo::find_cooperative(conn, r.cooperative_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
                 data["emails"] = json!(
                     super::reminders::notify_opened(conn, &coop, &updated, &public_url, now)
                         .await?
@@ -412,9 +399,7 @@ fn validate_quantities(
             format!("must be after the round's closing date {close_date}"),
         ));
     }
-    let site = validation::text("delivery_site", site, 200)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let site = validation::text("delivery_site", site, 200).collect_into(errors);
     match (converted, site, errors.is_empty()) {
         (Some((unit, quantity_base)), Some(delivery_site), true) => Some(Quantities {
             quantity: quantity.normalize(),
@@ -584,9 +569,12 @@ pub async fn submit_demand(
     }
     // Not inserted: say exactly why.
     let round = round_in_scope(&mut conn, who, round_id).await?;
-    Err(round_not_open(
-        round.status_at(state.clock.now()).max_open_is_closed(),
-    ))
+    let status = match round.status_at(state.clock.now()) {
+        // Still reads open by our clock: the database's clock had reached `closes_at`.
+        RoundStatus::Open => RoundStatus::Closed,
+        other => other,
+    };
+    Err(round_not_open(status))
 }
 
 /// A line the caller may change or see: the member's own users, the cooperative's admins.
@@ -594,17 +582,14 @@ async fn line_in_scope(
     conn: &mut AsyncPgConnection,
     who: &Principal,
     id: DemandLineId,
-) -> Result<(DemandLine, Round), AppError> {
+) -> Result<DemandLine, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Member])?;
     let line = repo::find_line(conn, id).await?.ok_or(AppError::NotFound)?;
     who.in_cooperative(line.cooperative_id, &[Role::CoopAdmin, Role::Member])?;
     if who.role == Role::Member && who.member_id != Some(line.member_id) {
         return Err(AppError::NotFound);
     }
-    let round = repo::find_round(conn, line.round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((line, round))
+    Ok(line)
 }
 
 /// `PATCH /demand/{id}` while the round is open.
@@ -615,15 +600,16 @@ pub async fn update_demand(
     patch: DemandPatch,
 ) -> Result<DemandOut, AppError> {
     let mut conn = db::conn(&state.pool).await?;
-    let (line, round) = line_in_scope(&mut conn, who, id).await?;
-    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, round.cooperative_id)
+    let line = line_in_scope(&mut conn, who, id).await?;
+    let facts = state
+        .rounds
+        .get(&mut conn, line.round_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let base_unit = repo::round_materials(&mut conn, round.id)
-        .await?
-        .into_iter()
-        .find(|(m, ..)| *m == line.material_id)
-        .map(|(_, _, _, u)| u)
+    let base_unit = facts
+        .materials
+        .get(&line.material_id)
+        .cloned()
         .unwrap_or_default();
     let mut errors = Vec::new();
     let q = validate_quantities(
@@ -631,7 +617,7 @@ pub async fn update_demand(
         patch.unit.as_deref().unwrap_or(&line.unit),
         &base_unit,
         patch.required_by.unwrap_or(line.required_by),
-        closing_date(&coop, round.closes_at),
+        facts.close_date,
         patch
             .delivery_site
             .as_deref()
@@ -679,7 +665,7 @@ pub async fn delete_demand(
     id: DemandLineId,
 ) -> Result<(), AppError> {
     let mut conn = db::conn(&state.pool).await?;
-    let (line, _) = line_in_scope(&mut conn, who, id).await?;
+    let line = line_in_scope(&mut conn, who, id).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
         let now = state.clock.now();
@@ -705,39 +691,58 @@ pub async fn list_demand(
 ) -> Result<Vec<DemandOut>, AppError> {
     let mut conn = db::conn(&state.pool).await?;
     let round = round_in_scope(&mut conn, who, round_id).await?;
-    let only = match who.role {
-        Role::Member => Some(who.member_id.ok_or(AppError::Forbidden)?),
-        _ => None,
-    };
-    let units: Vec<(MaterialId, String)> = repo::round_materials(&mut conn, round.id)
+    let only = visible_member(who)?;
+    let facts = state
+        .rounds
+        .get(&mut conn, round.id)
         .await?
-        .into_iter()
-        .map(|(id, _, _, u)| (id, u))
-        .collect();
+        .ok_or(AppError::NotFound)?;
     let lines = repo::list_lines(&mut conn, round.id, only, after, limit).await?;
     Ok(lines
         .into_iter()
         .map(|l| {
-            let base = units
-                .iter()
-                .find(|(m, _)| *m == l.material_id)
-                .map(|(_, u)| u.clone())
+            let base = facts
+                .materials
+                .get(&l.material_id)
+                .cloned()
                 .unwrap_or_default();
             DemandOut::new(l, base)
         })
         .collect())
 }
 
-/// For the aggregate: the round if visible, and which member's entries the caller may see.
-pub async fn aggregate_scope(
-    conn: &mut AsyncPgConnection,
+/// Whose entries a caller may see in demand lists and breakdowns: a member user only its
+/// own member's, everyone else all.
+fn visible_member(who: &Principal) -> Result<Option<MemberId>, AppError> {
+    match who.role {
+        Role::Member => Ok(Some(who.member_id.ok_or(AppError::Forbidden)?)),
+        _ => Ok(None),
+    }
+}
+
+/// `GET /rounds/{id}/aggregate`: checks visibility, then streams the aggregate (a member
+/// sees the totals and only its own entries).
+pub async fn aggregate(
+    state: &AppState,
     who: &Principal,
     round_id: RoundId,
-) -> Result<(Round, Option<MemberId>), AppError> {
-    let round = round_in_scope(conn, who, round_id).await?;
-    let only = match who.role {
-        Role::Member => Some(who.member_id.ok_or(AppError::Forbidden)?),
-        _ => None,
-    };
-    Ok((round, only))
+    format: super::aggregate::Format,
+) -> Result<
+    impl futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::Error>>,
+    AppError,
+> {
+    let mut conn = db::conn(&state.pool).await?;
+    let round = round_in_scope(&mut conn, who, round_id).await?;
+    let only = visible_member(who)?;
+    let materials = repo::round_materials(&mut conn, round.id).await?;
+    drop(conn);
+    Ok(super::aggregate::stream(
+        state.pool.clone(),
+        round.id,
+        round.cooperative_id,
+        round.status_at(state.clock.now()),
+        materials,
+        only,
+        format,
+    ))
 }

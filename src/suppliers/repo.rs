@@ -56,7 +56,7 @@ pub async fn list(
         query = query.filter(suppliers::id.eq(id));
     }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        query = query.filter(suppliers::name.ilike(crate::cooperatives::repo::like_pattern(q)));
+        query = query.filter(suppliers::name.ilike(crate::db::like_pattern(q)));
     }
     if let Some((at, id)) = after {
         query = query.filter(

@@ -12,6 +12,7 @@ use crate::auth::{Locale, Principal, Role};
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::SupplierId;
 use crate::state::AppState;
+use crate::validation::Collect;
 use crate::{db, reference, validation};
 
 /// `POST /suppliers` body.
@@ -165,31 +166,27 @@ pub async fn create(
 ) -> Result<SupplierOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut errors = Vec::new();
-    let mut ok = |r: Result<String, FieldError>| r.map_err(|e| errors.push(e)).ok();
-    let name = ok(validation::text("name", &input.name, 200));
-    let country = ok(reference::country("country", &input.country));
-    let currency = ok(reference::currency(
-        "default_currency",
-        &input.default_currency,
-    ));
-    let email = ok(validation::email("contact_email", &input.contact_email));
+    let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
+    let country = reference::country("country", &input.country).collect_into(&mut errors);
+    let currency =
+        reference::currency("default_currency", &input.default_currency).collect_into(&mut errors);
+    let email = validation::email("contact_email", &input.contact_email).collect_into(&mut errors);
     let webhook = match input
         .webhook_url
         .as_deref()
         .filter(|w| !w.trim().is_empty())
     {
-        Some(w) => ok(webhook_url(
-            "webhook_url",
-            w,
-            state.settings.allow_loopback_webhooks,
-        ))
-        .map(Some),
+        Some(w) => webhook_url("webhook_url", w, state.settings.allow_loopback_webhooks)
+            .collect_into(&mut errors)
+            .map(Some),
         None => Some(None),
     };
     let (business_number, tax_id) = match country.as_deref() {
         Some("KR") => match input.business_number.as_deref() {
             Some(b) => (
-                ok(reference::kr_business_number("business_number", b)).map(Some),
+                reference::kr_business_number("business_number", b)
+                    .collect_into(&mut errors)
+                    .map(Some),
                 Some(None),
             ),
             None => {
@@ -202,7 +199,12 @@ pub async fn create(
             }
         },
         Some(_) => match input.tax_id.as_deref() {
-            Some(t) => (Some(None), ok(reference::tax_id("tax_id", t)).map(Some)),
+            Some(t) => (
+                Some(None),
+                reference::tax_id("tax_id", t)
+                    .collect_into(&mut errors)
+                    .map(Some),
+            ),
             None => {
                 errors.push(FieldError::new(
                     "tax_id",

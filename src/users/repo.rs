@@ -29,7 +29,7 @@ pub async fn list(
         Owner::Supplier(s) => query.filter(users::supplier_id.eq(s)),
     };
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        let p = crate::cooperatives::repo::like_pattern(q);
+        let p = crate::db::like_pattern(q);
         query = query.filter(users::name.ilike(p.clone()).or(users::email.ilike(p)));
     }
     if let Some((at, id)) = after {

@@ -14,6 +14,7 @@ use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
 use crate::notifications::{self, templates::Invitation, Email};
 use crate::state::AppState;
+use crate::validation::Collect;
 use crate::{db, validation};
 
 /// How long an invitation link works.
@@ -100,12 +101,8 @@ fn validate_common(
     password: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> (Option<String>, Option<String>) {
-    let email = validation::email("email", email)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let name = validation::text("name", name, 200)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let email = validation::email("email", email).collect_into(errors);
+    let name = validation::text("name", name, 200).collect_into(errors);
     if let Some(p) = password {
         if let Err(e) = password::check_policy("password", p, email.as_deref()) {
             errors.push(e);

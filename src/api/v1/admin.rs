@@ -99,16 +99,7 @@ pub async fn verify_cooperative_audit(
     who: Principal,
     id: web::Path<CooperativeId>,
 ) -> Result<HttpResponse, AppError> {
-    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let id = id.into_inner();
-    if who.role == Role::CoopAdmin && who.cooperative_id != Some(id) {
-        return Err(AppError::NotFound);
-    }
-    let mut conn = crate::db::conn(&state.pool).await?;
-    crate::cooperatives::repo::find_cooperative(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(HttpResponse::Ok().json(audit::verify(&mut conn, &audit::chain_of(Some(id))).await?))
+    Ok(HttpResponse::Ok().json(audit::verify_cooperative(&state, &who, id.into_inner()).await?))
 }
 
 /// `GET /cooperatives/{id}/audit` filter.
@@ -138,21 +129,16 @@ pub async fn list_cooperative_audit(
     id: web::Path<CooperativeId>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    who.in_cooperative(id, &[Role::CoopAdmin])?;
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
     };
     let (limit, after) = (page.limit()?, page.after()?);
-    let mut conn = crate::db::conn(&state.pool).await?;
-    crate::cooperatives::repo::find_cooperative(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let items = audit::repo::list_events(
-        &mut conn,
-        &audit::chain_of(Some(id)),
+    let items = audit::list_cooperative(
+        &state,
+        &who,
+        id.into_inner(),
         query.entity.as_deref(),
         query.entity_id.as_deref(),
         after,

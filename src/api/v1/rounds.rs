@@ -183,31 +183,19 @@ pub async fn aggregate(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("text/csv")),
     };
-    let mut conn = crate::db::conn(&state.pool).await?;
-    let (round, only) = service::aggregate_scope(&mut conn, &who, id.into_inner()).await?;
-    let materials = crate::rounds::repo::round_materials(&mut conn, round.id).await?;
-    drop(conn);
-    let status = round.status_at(state.clock.now());
     let format = if wants_csv {
         aggregate::Format::Csv
     } else {
         aggregate::Format::Json
     };
-    let body = aggregate::stream(
-        state.pool.clone(),
-        round.id,
-        round.cooperative_id,
-        status,
-        materials,
-        only,
-        format,
-    );
+    let id = id.into_inner();
+    let body = service::aggregate(&state, &who, id, format).await?;
     let mut res = HttpResponse::Ok();
     if wants_csv {
         res.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"round-{}-aggregate.csv\"", round.id),
+                format!("attachment; filename=\"round-{id}-aggregate.csv\""),
             ));
     } else {
         res.insert_header((header::CONTENT_TYPE, "application/json"));
