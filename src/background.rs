@@ -48,6 +48,14 @@ impl Background {
                 clock.clone(),
                 rx.clone(),
             )),
+            tokio::spawn(
+                crate::webhooks::worker::Worker::new(
+                    pool.clone(),
+                    clock.clone(),
+                    settings.allow_loopback_webhooks,
+                )?
+                .run(rx.clone()),
+            ),
             tokio::spawn(crate::rounds::reminders::run(
                 pool,
                 clock,

@@ -93,6 +93,17 @@ pub fn exact_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::
     d.deserialize_option(Opt)
 }
 
+/// A `Decimal` parsed exactly, for places where a field attribute cannot reach (map values,
+/// list items).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exact(pub Decimal);
+
+impl<'de> serde::Deserialize<'de> for Exact {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        exact(d).map(Exact)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,3 +104,15 @@ uuid_id!(
     /// A demand line (`demand_lines.id`).
     DemandLineId
 );
+uuid_id!(
+    /// A request for quotation (`rfqs.id`).
+    RfqId
+);
+uuid_id!(
+    /// A line of an RFQ: one material and its quantity (`rfq_lines.id`).
+    RfqLineId
+);
+uuid_id!(
+    /// A supplier's quote on an RFQ (`quotes.id`).
+    QuoteId
+);

@@ -173,12 +173,139 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_webhooks (id) {
+        id -> Uuid,
+        supplier_id -> Uuid,
+        url -> Text,
+        event -> Text,
+        body -> Text,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        response_status -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        retry_window_started_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    quote_lines (quote_id, rfq_line_id) {
+        quote_id -> Uuid,
+        rfq_line_id -> Uuid,
+        rfq_id -> Uuid,
+        unit_price -> Numeric,
+        freight_per_unit -> Numeric,
+        insurance_per_unit -> Numeric,
+        min_quantity -> Numeric,
+        max_quantity -> Nullable<Numeric>,
+    }
+}
+
+diesel::table! {
+    quote_price_breaks (quote_id, rfq_line_id, min_quantity) {
+        quote_id -> Uuid,
+        rfq_line_id -> Uuid,
+        min_quantity -> Numeric,
+        unit_price -> Numeric,
+    }
+}
+
+diesel::table! {
+    quote_revisions (quote_id, revision) {
+        quote_id -> Uuid,
+        revision -> Int4,
+        document -> Text,
+        digest -> Text,
+        submitted_at -> Timestamptz,
+        submitted_by -> Uuid,
+    }
+}
+
+diesel::table! {
+    quotes (id) {
+        id -> Uuid,
+        rfq_id -> Uuid,
+        cooperative_id -> Uuid,
+        supplier_id -> Uuid,
+        status -> Text,
+        revision -> Int4,
+        currency -> Text,
+        incoterm -> Text,
+        named_place -> Nullable<Text>,
+        valid_until -> Date,
+        lead_time_days -> Int4,
+        payment_terms -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        digest -> Text,
+        submitted_at -> Timestamptz,
+        withdrawn_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Bytea,
         session_id -> Uuid,
         issued_at -> Timestamptz,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    rfq_lines (id) {
+        id -> Uuid,
+        rfq_id -> Uuid,
+        cooperative_id -> Uuid,
+        round_id -> Uuid,
+        material_id -> Uuid,
+        position -> Int4,
+        quantity -> Numeric,
+        unit -> Text,
+        required_by -> Date,
+        duty_rate -> Numeric,
+        live -> Bool,
+    }
+}
+
+diesel::table! {
+    rfq_logistics_adders (rfq_id, incoterm) {
+        rfq_id -> Uuid,
+        incoterm -> Text,
+        amount -> Numeric,
+    }
+}
+
+diesel::table! {
+    rfq_suppliers (rfq_id, supplier_id) {
+        rfq_id -> Uuid,
+        supplier_id -> Uuid,
+        cooperative_id -> Uuid,
+        invited_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rfqs (id) {
+        id -> Uuid,
+        cooperative_id -> Uuid,
+        round_id -> Uuid,
+        title -> Text,
+        status -> Text,
+        deadline -> Timestamptz,
+        delivery_place -> Text,
+        currencies -> Array<Nullable<Text>>,
+        incoterms -> Array<Nullable<Text>>,
+        weight_price -> Numeric,
+        weight_lead_time -> Numeric,
+        published_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancel_reason -> Nullable<Text>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -247,7 +374,15 @@ diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(materials -> cooperatives (cooperative_id));
 diesel::joinable!(members -> cooperatives (cooperative_id));
+diesel::joinable!(outbox_webhooks -> suppliers (supplier_id));
+diesel::joinable!(quote_lines -> quotes (quote_id));
+diesel::joinable!(quote_revisions -> quotes (quote_id));
+diesel::joinable!(quote_revisions -> users (submitted_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(rfq_logistics_adders -> rfqs (rfq_id));
+diesel::joinable!(rfq_suppliers -> rfqs (rfq_id));
+diesel::joinable!(rfq_suppliers -> suppliers (supplier_id));
+diesel::joinable!(rfqs -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> cooperatives (cooperative_id));
 
@@ -265,7 +400,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     materials,
     members,
     outbox_emails,
+    outbox_webhooks,
+    quote_lines,
+    quote_price_breaks,
+    quote_revisions,
+    quotes,
     refresh_tokens,
+    rfq_lines,
+    rfq_logistics_adders,
+    rfq_suppliers,
+    rfqs,
     round_materials,
     sessions,
     suppliers,

@@ -176,6 +176,75 @@ email_template!(RoundReminder, "round_reminder",
     ko: ["email/round_reminder/ko/subject.txt", "email/round_reminder/ko/body.txt", "email/round_reminder/ko/body.html"],
     en: ["email/round_reminder/en/subject.txt", "email/round_reminder/en/body.txt", "email/round_reminder/en/body.html"]);
 
+/// What every RFQ email says about the RFQ (the payload of the three RFQ emails).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RfqNotice {
+    /// The recipient's name.
+    pub name: String,
+    pub cooperative: String,
+    pub rfq_title: String,
+    pub deadline_utc: String,
+    pub deadline_kst: String,
+    pub delivery_place: String,
+    /// `Name (CODE): 120 TNE, required by 2027-01-10` per line.
+    pub lines: Vec<String>,
+    /// `KRW, USD`.
+    pub currencies: String,
+    /// `FOB, CIF`.
+    pub incoterms: String,
+    pub link: String,
+    /// Why it was cancelled (cancellation only).
+    pub reason: Option<String>,
+    /// The deadline before an extension (extension only).
+    pub previous_deadline_utc: Option<String>,
+    pub previous_deadline_kst: Option<String>,
+}
+
+/// Declares an email kind whose payload is an [`RfqNotice`].
+macro_rules! rfq_email {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+        #[serde(transparent)]
+        pub struct $name(pub RfqNotice);
+
+        impl std::ops::Deref for $name {
+            type Target = RfqNotice;
+            fn deref(&self) -> &RfqNotice {
+                &self.0
+            }
+        }
+    };
+}
+
+rfq_email!(
+    /// "You are invited to quote" (to every user and the contact address of each invited
+    /// supplier when an RFQ is published).
+    RfqInvitation
+);
+
+email_template!(RfqInvitation, "rfq_invitation",
+    ko: ["email/rfq_invitation/ko/subject.txt", "email/rfq_invitation/ko/body.txt", "email/rfq_invitation/ko/body.html"],
+    en: ["email/rfq_invitation/en/subject.txt", "email/rfq_invitation/en/body.txt", "email/rfq_invitation/en/body.html"]);
+
+rfq_email!(
+    /// "The RFQ was cancelled" (to invited suppliers of a published RFQ).
+    RfqCancelled
+);
+
+email_template!(RfqCancelled, "rfq_cancelled",
+    ko: ["email/rfq_cancelled/ko/subject.txt", "email/rfq_cancelled/ko/body.txt", "email/rfq_cancelled/ko/body.html"],
+    en: ["email/rfq_cancelled/en/subject.txt", "email/rfq_cancelled/en/body.txt", "email/rfq_cancelled/en/body.html"]);
+
+rfq_email!(
+    /// "The deadline was extended" (to invited suppliers).
+    RfqExtended
+);
+
+email_template!(RfqExtended, "rfq_extended",
+    ko: ["email/rfq_extended/ko/subject.txt", "email/rfq_extended/ko/body.txt", "email/rfq_extended/ko/body.html"],
+    en: ["email/rfq_extended/en/subject.txt", "email/rfq_extended/en/body.txt", "email/rfq_extended/en/body.html"]);
+
 /// Why a stored row cannot be rendered (a permanent failure).
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -200,6 +269,9 @@ pub fn render(template: &str, locale: Locale, payload: &Value) -> Result<Rendere
         Invitation::NAME => render_as::<Invitation>(locale, payload),
         RoundOpened::NAME => render_as::<RoundOpened>(locale, payload),
         RoundReminder::NAME => render_as::<RoundReminder>(locale, payload),
+        RfqInvitation::NAME => render_as::<RfqInvitation>(locale, payload),
+        RfqCancelled::NAME => render_as::<RfqCancelled>(locale, payload),
+        RfqExtended::NAME => render_as::<RfqExtended>(locale, payload),
         other => Err(RenderError::UnknownTemplate(other.to_owned())),
     }
 }

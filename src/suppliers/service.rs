@@ -74,6 +74,10 @@ pub struct SupplierOut {
     pub contact_email: String,
     pub locale: Locale,
     pub webhook_url: Option<String>,
+    /// Hex key of the webhook signatures (`X-Coprocure-Signature: sha256=<hex HMAC-SHA256
+    /// of the raw body>`); shown to the supplier's own users, platform admins and the user
+    /// who registered the supplier.
+    pub webhook_secret: Option<String>,
     /// Relative to the caller's cooperative (absent for platform admins and suppliers).
     pub origin: Option<Origin>,
     pub created_at: DateTime<Utc>,
@@ -87,6 +91,8 @@ impl SupplierOut {
             } else {
                 None
             },
+            webhook_secret: (show_webhook && s.webhook_url.is_some())
+                .then(|| hex::encode(&s.webhook_secret)),
             origin: coop_country.map(|c| origin(&s.country, c)),
             business_number: s
                 .business_number

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod organisations;
+pub mod rfqs;
 pub mod rounds;
 
 use actix_web::web;
@@ -94,6 +95,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/demand/{id}", "PATCH, DELETE")
                 .route(web::patch().to(rounds::update_demand))
                 .route(web::delete().to(rounds::delete_demand)),
+        )
+        .service(
+            resource("/rounds/{id}/rfqs", "POST").route(web::post().to(rfqs::create_rfq)),
+        )
+        .service(resource("/rfqs", "GET").route(web::get().to(rfqs::list_rfqs)))
+        .service(
+            resource("/rfqs/{id}", "GET, PATCH")
+                .route(web::get().to(rfqs::get_rfq))
+                .route(web::patch().to(rfqs::update_rfq)),
+        )
+        .service(resource("/rfqs/{id}/publish", "POST").route(web::post().to(rfqs::publish_rfq)))
+        .service(resource("/rfqs/{id}/cancel", "POST").route(web::post().to(rfqs::cancel_rfq)))
+        .service(
+            resource("/rfqs/{id}/quotes", "GET, POST")
+                .route(web::get().to(rfqs::list_quotes))
+                .route(web::post().to(rfqs::submit_quote)),
+        )
+        .service(
+            resource("/quotes/{id}", "GET, PUT")
+                .route(web::get().to(rfqs::get_quote))
+                .route(web::put().to(rfqs::revise_quote)),
+        )
+        .service(
+            resource("/quotes/{id}/withdraw", "POST").route(web::post().to(rfqs::withdraw_quote)),
+        )
+        .service(
+            resource("/quotes/{id}/revisions", "GET")
+                .route(web::get().to(rfqs::quote_revisions)),
         )
         .service(resource("/admin/outbox", "GET").route(web::get().to(admin::list_outbox)))
         .service(

@@ -1,0 +1,11 @@
+DROP TABLE outbox_webhooks;
+DROP TRIGGER quote_revisions_no_update ON quote_revisions;
+DROP TABLE quote_revisions;
+DROP FUNCTION quote_revisions_append_only();
+DROP TABLE quote_price_breaks;
+DROP TABLE quote_lines;
+DROP TABLE quotes;
+DROP TABLE rfq_suppliers;
+DROP TABLE rfq_lines;
+DROP TABLE rfq_logistics_adders;
+DROP TABLE rfqs;

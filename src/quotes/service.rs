@@ -1,0 +1,776 @@
+//! Use cases of quotes: submit, revise, withdraw (suppliers, before the deadline), and read
+//! (the supplier any time; the buyer side after the deadline).
+//!
+//! The deadline is decided by the server's clock inside the writing transaction, which
+//! share-locks the RFQ (a deadline change or award waits for it): the clock is read after
+//! the lock and again just before commit, and a write that is not entirely before the
+//! deadline is rolled back with `409 rfq_closed`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::models::{
+    timestamp, PriceBreak, PriceBreakOut, Quote, QuoteLine, QuoteLineOut, QuoteOut,
+    QuoteRevision, RevisionOut,
+};
+use super::receipt::{self, BreakContent, Content, LineContent};
+use super::repo::{self, Reader, Unsealed};
+use crate::audit::{self, Event};
+use crate::auth::{Principal, Role};
+use crate::error::{AppError, FieldError};
+use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId};
+use crate::rfqs::models::{Rfq, RfqStatus};
+use crate::state::AppState;
+use crate::validation::Collect;
+use crate::{db, validation};
+
+/// A price break in a request.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceBreakIn {
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "500")]
+    pub min_quantity: Decimal,
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "8300")]
+    pub unit_price: Decimal,
+}
+
+/// A quote line in a request.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteLineIn {
+    pub rfq_line_id: RfqLineId,
+    /// Price per base unit of the line, in the quote's currency (> 0).
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "8450.50")]
+    pub unit_price: Decimal,
+    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
+    #[schema(value_type = Option<String>)]
+    pub freight_per_unit: Option<Decimal>,
+    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
+    #[schema(value_type = Option<String>)]
+    pub insurance_per_unit: Option<Decimal>,
+    /// Smallest quantity the supplier will deliver (default 0).
+    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
+    #[schema(value_type = Option<String>)]
+    pub min_quantity: Option<Decimal>,
+    /// Largest quantity the supplier can deliver (default unlimited).
+    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
+    #[schema(value_type = Option<String>)]
+    pub max_quantity: Option<Decimal>,
+    /// All-units volume discounts: the price of the break with the largest `min_quantity`
+    /// ≤ q applies to every unit. Strictly increasing `min_quantity`, non-increasing prices
+    /// not above `unit_price`.
+    #[serde(default)]
+    pub price_breaks: Vec<PriceBreakIn>,
+}
+
+/// `POST /rfqs/{id}/quotes` and `PUT /quotes/{id}` body.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteIn {
+    /// One of the RFQ's currencies.
+    pub currency: String,
+    /// One of the RFQ's Incoterms.
+    pub incoterm: String,
+    /// The Incoterm's named place (`Busan port`).
+    pub named_place: Option<String>,
+    /// Not before the deadline's date (in the cooperative's time zone).
+    pub valid_until: NaiveDate,
+    /// 0–365.
+    pub lead_time_days: i64,
+    pub payment_terms: Option<String>,
+    pub notes: Option<String>,
+    /// Some or all of the RFQ's lines, each at most once.
+    pub lines: Vec<QuoteLineIn>,
+}
+
+/// `GET /rfqs/{id}/quotes`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteList {
+    /// True until the deadline: then `items` is empty whoever asks.
+    pub sealed: bool,
+    /// Quotes currently submitted (not withdrawn).
+    pub submitted_count: i64,
+    pub items: Vec<QuoteOut>,
+}
+
+const MAX_SCALE: u32 = 6;
+const MAX_BREAKS: usize = 20;
+
+fn sealed() -> AppError {
+    AppError::conflict(
+        "sealed",
+        "Quotes are sealed until the RFQ's deadline; only their count is visible.",
+    )
+}
+
+fn closed() -> AppError {
+    AppError::conflict(
+        "rfq_closed",
+        "The RFQ's deadline has passed; quotes can no longer change.",
+    )
+}
+
+/// Checks an amount: `positive` (> 0) or non-negative, at most 6 decimals, below 10¹².
+fn amount(
+    field: &str,
+    v: Decimal,
+    positive: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<Decimal> {
+    if positive && v <= Decimal::ZERO {
+        errors.push(FieldError::new(field, "not_positive", "must be greater than 0"));
+    } else if v < Decimal::ZERO {
+        errors.push(FieldError::new(field, "negative", "must not be negative"));
+    } else if v.normalize().scale() > MAX_SCALE {
+        errors.push(FieldError::new(
+            field,
+            "too_precise",
+            format!("may have at most {MAX_SCALE} decimal places"),
+        ));
+    } else if v >= Decimal::from(1_000_000_000_000i64) {
+        errors.push(FieldError::new(field, "too_large", "must be below 10^12"));
+    } else {
+        return Some(v.normalize());
+    }
+    None
+}
+
+fn optional_text(
+    field: &str,
+    raw: &Option<String>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => validation::text(field, t, max).collect_into(errors),
+    }
+}
+
+/// Validates a quote against its RFQ (422 with every problem at once).
+fn validate(
+    input: &QuoteIn,
+    rfq: &Rfq,
+    rfq_lines: &[crate::rfqs::models::RfqLine],
+    deadline_date: NaiveDate,
+) -> Result<Content, AppError> {
+    let mut errors = Vec::new();
+    let currency = input.currency.trim().to_ascii_uppercase();
+    let currencies = rfq.currency_list();
+    if !currencies.contains(&currency) {
+        errors.push(FieldError::new(
+            "currency",
+            "currency_not_allowed",
+            format!("must be one of {}", currencies.join(", ")),
+        ));
+    }
+    let incoterm = input.incoterm.trim().to_ascii_uppercase();
+    let incoterms = rfq.incoterm_list();
+    if !incoterms.contains(&incoterm) {
+        errors.push(FieldError::new(
+            "incoterm",
+            "incoterm_not_allowed",
+            format!("must be one of {}", incoterms.join(", ")),
+        ));
+    }
+    let named_place = optional_text("named_place", &input.named_place, 200, &mut errors);
+    let payment_terms = optional_text("payment_terms", &input.payment_terms, 500, &mut errors);
+    let notes = optional_text("notes", &input.notes, 2000, &mut errors);
+    if input.valid_until < deadline_date {
+        errors.push(FieldError::new(
+            "valid_until",
+            "before_deadline",
+            format!("must not be before the deadline's date {deadline_date}"),
+        ));
+    }
+    if !(0..=365).contains(&input.lead_time_days) {
+        errors.push(FieldError::new(
+            "lead_time_days",
+            "out_of_range",
+            "must be from 0 to 365",
+        ));
+    }
+    if input.lines.is_empty() {
+        errors.push(FieldError::new(
+            "lines",
+            "empty",
+            "quote at least one line",
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut lines = Vec::new();
+    for (i, l) in input.lines.iter().enumerate() {
+        let f = |name: &str| format!("lines[{i}].{name}");
+        if !rfq_lines.iter().any(|r| r.id == l.rfq_line_id) {
+            errors.push(FieldError::new(
+                f("rfq_line_id"),
+                "unknown_line",
+                "is not a line of this RFQ",
+            ));
+        } else if !seen.insert(l.rfq_line_id) {
+            errors.push(FieldError::new(
+                f("rfq_line_id"),
+                "duplicate_line",
+                "is quoted more than once",
+            ));
+        }
+        let price = amount(&f("unit_price"), l.unit_price, true, &mut errors);
+        let freight = amount(
+            &f("freight_per_unit"),
+            l.freight_per_unit.unwrap_or_default(),
+            false,
+            &mut errors,
+        );
+        let insurance = amount(
+            &f("insurance_per_unit"),
+            l.insurance_per_unit.unwrap_or_default(),
+            false,
+            &mut errors,
+        );
+        let min = amount(
+            &f("min_quantity"),
+            l.min_quantity.unwrap_or_default(),
+            false,
+            &mut errors,
+        );
+        let max = l
+            .max_quantity
+            .map(|m| amount(&f("max_quantity"), m, true, &mut errors));
+        if let (Some(min), Some(Some(max))) = (min, max) {
+            if min > max {
+                errors.push(FieldError::new(
+                    f("min_quantity"),
+                    "min_above_max",
+                    "must not exceed max_quantity",
+                ));
+            }
+        }
+        if l.price_breaks.len() > MAX_BREAKS {
+            errors.push(FieldError::new(
+                f("price_breaks"),
+                "too_many",
+                format!("at most {MAX_BREAKS} price breaks"),
+            ));
+        }
+        let mut breaks = Vec::new();
+        let (mut last_min, mut last_price) = (Decimal::ZERO, price);
+        for (j, b) in l.price_breaks.iter().enumerate() {
+            let bf = |name: &str| format!("lines[{i}].price_breaks[{j}].{name}");
+            let bmin = amount(&bf("min_quantity"), b.min_quantity, true, &mut errors);
+            let bprice = amount(&bf("unit_price"), b.unit_price, true, &mut errors);
+            if let Some(m) = bmin {
+                if m <= last_min {
+                    errors.push(FieldError::new(
+                        bf("min_quantity"),
+                        "not_increasing",
+                        "must be greater than the previous break's min_quantity",
+                    ));
+                }
+                last_min = m;
+            }
+            if let (Some(p), Some(prev)) = (bprice, last_price) {
+                if p > prev {
+                    errors.push(FieldError::new(
+                        bf("unit_price"),
+                        "not_a_discount",
+                        "a price break must not be above the unit price or the previous break",
+                    ));
+                }
+            }
+            if bprice.is_some() {
+                last_price = bprice;
+            }
+            if let (Some(m), Some(p)) = (bmin, bprice) {
+                breaks.push(BreakContent {
+                    min_quantity: m,
+                    unit_price: p,
+                });
+            }
+        }
+        if let (Some(price), Some(freight), Some(insurance), Some(min)) =
+            (price, freight, insurance, min)
+        {
+            lines.push(LineContent {
+                rfq_line_id: l.rfq_line_id,
+                unit_price: price,
+                freight_per_unit: freight,
+                insurance_per_unit: insurance,
+                min_quantity: min,
+                max_quantity: max.flatten(),
+                price_breaks: breaks,
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(Content {
+        currency,
+        incoterm,
+        named_place,
+        valid_until: input.valid_until,
+        lead_time_days: i32::try_from(input.lead_time_days).unwrap_or_default(),
+        payment_terms,
+        notes,
+        lines,
+    })
+}
+
+/// Rows of a revision.
+fn rows(
+    quote: &Quote,
+    content: &Content,
+    canonical: String,
+    submitted_by: crate::ids::UserId,
+) -> (Vec<QuoteLine>, Vec<PriceBreak>, QuoteRevision) {
+    let lines = content
+        .lines
+        .iter()
+        .map(|l| QuoteLine {
+            quote_id: quote.id,
+            rfq_line_id: l.rfq_line_id,
+            rfq_id: quote.rfq_id,
+            unit_price: l.unit_price,
+            freight_per_unit: l.freight_per_unit,
+            insurance_per_unit: l.insurance_per_unit,
+            min_quantity: l.min_quantity,
+            max_quantity: l.max_quantity,
+        })
+        .collect();
+    let breaks = content
+        .lines
+        .iter()
+        .flat_map(|l| {
+            l.price_breaks.iter().map(|b| PriceBreak {
+                quote_id: quote.id,
+                rfq_line_id: l.rfq_line_id,
+                min_quantity: b.min_quantity,
+                unit_price: b.unit_price,
+            })
+        })
+        .collect();
+    let revision = QuoteRevision {
+        quote_id: quote.id,
+        revision: quote.revision,
+        document: canonical,
+        digest: quote.digest.clone(),
+        submitted_at: quote.submitted_at,
+        submitted_by,
+    };
+    (lines, breaks, revision)
+}
+
+/// The calling supplier.
+fn supplier_of(who: &Principal) -> Result<SupplierId, AppError> {
+    who.require(&[Role::Supplier])?;
+    who.supplier_id.ok_or(AppError::Forbidden)
+}
+
+/// The RFQ a supplier may quote on (published or later, invited), with its lines and the
+/// deadline's date in the cooperative's zone.
+async fn quotable_rfq(
+    conn: &mut AsyncPgConnection,
+    supplier: SupplierId,
+    id: RfqId,
+) -> Result<(Rfq, Vec<crate::rfqs::models::RfqLine>, NaiveDate), AppError> {
+    let rfq = crate::rfqs::repo::find_rfq(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if rfq.status == "draft" || !crate::rfqs::repo::is_invited(conn, id, supplier).await? {
+        return Err(AppError::NotFound);
+    }
+    let lines = crate::rfqs::repo::lines_of(conn, &[id])
+        .await?
+        .into_iter()
+        .map(|(l, ..)| l)
+        .collect();
+    let coop = crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
+    let date = rfq.deadline.with_timezone(&tz).date_naive();
+    Ok((rfq, lines, date))
+}
+
+/// Inside a writing transaction: share-locks the RFQ and checks that it takes quotes now.
+async fn open_for_quotes(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    id: RfqId,
+) -> Result<(Rfq, DateTime<Utc>), AppError> {
+    let rfq = crate::rfqs::repo::share_rfq(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now().trunc_subsecs(6);
+    match rfq.status_at(now) {
+        RfqStatus::Published => Ok((rfq, now)),
+        RfqStatus::Cancelled => Err(AppError::conflict(
+            "rfq_cancelled",
+            "The RFQ was cancelled; it takes no quotes.",
+        )),
+        _ => Err(closed()),
+    }
+}
+
+/// Just before commit: the whole write happened before the deadline.
+fn still_open(state: &AppState, rfq: &Rfq) -> Result<(), AppError> {
+    if state.clock.now() >= rfq.deadline {
+        return Err(closed());
+    }
+    Ok(())
+}
+
+async fn record(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    action: &'static str,
+    quote: &Quote,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    // Only the digest and revision: the audit trail is readable by the buyer side, and
+    // reads of it hide the actor until the deadline.
+    audit::record(
+        conn,
+        now,
+        Event::platform(
+            who.actor(),
+            action,
+            "quote",
+            quote.id,
+            json!({"digest": quote.digest, "revision": quote.revision}),
+        )
+        .in_cooperative(Some(quote.cooperative_id)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `POST /rfqs/{id}/quotes` (an invited supplier, before the deadline).
+pub async fn submit(
+    state: &AppState,
+    who: &Principal,
+    rfq_id: RfqId,
+    input: QuoteIn,
+) -> Result<QuoteOut, AppError> {
+    let supplier = supplier_of(who)?;
+    let mut conn = db::conn(&state.pool).await?;
+    let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, rfq_id).await?;
+    let content = validate(&input, &rfq, &lines, date)?;
+    let quote = conn
+        .transaction(async |conn| -> Result<Quote, AppError> {
+            let (rfq, now) = open_for_quotes(conn, state, rfq_id).await?;
+            let (canonical, digest) = receipt::seal(rfq.id, supplier, 1, now, &content);
+            let quote = Quote {
+                id: QuoteId::new(),
+                rfq_id: rfq.id,
+                cooperative_id: rfq.cooperative_id,
+                supplier_id: supplier,
+                status: "submitted".into(),
+                revision: 1,
+                currency: content.currency.clone(),
+                incoterm: content.incoterm.clone(),
+                named_place: content.named_place.clone(),
+                valid_until: content.valid_until,
+                lead_time_days: content.lead_time_days,
+                payment_terms: content.payment_terms.clone(),
+                notes: content.notes.clone(),
+                digest,
+                submitted_at: now,
+                withdrawn_at: None,
+            };
+            let (l, b, r) = rows(&quote, &content, canonical, who.user_id);
+            repo::insert(conn, &quote, &l, &b, &r).await.map_err(|e| {
+                match e {
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        ref info,
+                    ) if info.constraint_name() == Some("quotes_one_per_supplier") => {
+                        AppError::conflict(
+                            "quote_exists",
+                            "You have quoted on this RFQ already; revise it with PUT /quotes/{id}.",
+                        )
+                    }
+                    other => other.into(),
+                }
+            })?;
+            record(conn, who, "quote.submitted", &quote, now).await?;
+            still_open(state, &rfq)?;
+            Ok(quote)
+        })
+        .await?;
+    let name = supplier_name(&mut conn, supplier).await?;
+    Ok(render_content(quote, name, &content))
+}
+
+/// `PUT /quotes/{id}`: a full replacement, revision + 1, every revision kept.
+pub async fn revise(
+    state: &AppState,
+    who: &Principal,
+    id: QuoteId,
+    input: QuoteIn,
+) -> Result<QuoteOut, AppError> {
+    let supplier = supplier_of(who)?;
+    let mut conn = db::conn(&state.pool).await?;
+    let current = repo::find(&mut conn, id, Reader::Supplier(supplier))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, current.rfq_id).await?;
+    let content = validate(&input, &rfq, &lines, date)?;
+    let quote = conn
+        .transaction(async |conn| -> Result<Quote, AppError> {
+            let (rfq, now) = open_for_quotes(conn, state, rfq.id).await?;
+            let old = repo::lock_own(conn, id, supplier)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if old.status == "withdrawn" {
+                return Err(AppError::conflict(
+                    "quote_withdrawn",
+                    "This quote was withdrawn; a withdrawn quote cannot be revised.",
+                ));
+            }
+            let revision = old.revision + 1;
+            let (canonical, digest) = receipt::seal(rfq.id, supplier, revision, now, &content);
+            let quote = Quote {
+                revision,
+                currency: content.currency.clone(),
+                incoterm: content.incoterm.clone(),
+                named_place: content.named_place.clone(),
+                valid_until: content.valid_until,
+                lead_time_days: content.lead_time_days,
+                payment_terms: content.payment_terms.clone(),
+                notes: content.notes.clone(),
+                digest,
+                submitted_at: now,
+                ..old
+            };
+            let (l, b, r) = rows(&quote, &content, canonical, who.user_id);
+            repo::replace(conn, &quote, &l, &b, &r).await?;
+            record(conn, who, "quote.revised", &quote, now).await?;
+            still_open(state, &rfq)?;
+            Ok(quote)
+        })
+        .await?;
+    let name = supplier_name(&mut conn, supplier).await?;
+    Ok(render_content(quote, name, &content))
+}
+
+/// `POST /quotes/{id}/withdraw`, before the deadline.
+pub async fn withdraw(state: &AppState, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
+    let supplier = supplier_of(who)?;
+    let mut conn = db::conn(&state.pool).await?;
+    let current = repo::find(&mut conn, id, Reader::Supplier(supplier))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    conn.transaction(async |conn| -> Result<(), AppError> {
+        let (rfq, now) = open_for_quotes(conn, state, current.rfq_id).await?;
+        let old = repo::lock_own(conn, id, supplier)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if old.status == "withdrawn" {
+            return Err(AppError::conflict(
+                "quote_withdrawn",
+                "This quote was withdrawn already.",
+            ));
+        }
+        let q = repo::withdraw(conn, id, now).await?;
+        record(conn, who, "quote.withdrawn", &q, now).await?;
+        still_open(state, &rfq)
+    })
+    .await?;
+    let q = repo::find(&mut conn, id, Reader::Supplier(supplier))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(&mut conn, vec![q]).await?.pop().ok_or(AppError::NotFound)?)
+}
+
+/// The reader a caller is: a supplier, or the buyer side (a member may not read quotes).
+fn reader(who: &Principal, now: DateTime<Utc>) -> Result<Reader, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Supplier])?;
+    Ok(match who.role {
+        Role::Supplier => Reader::Supplier(who.supplier_id.ok_or(AppError::Forbidden)?),
+        Role::PlatformAdmin => Reader::Buyer {
+            cooperative: None,
+            now,
+        },
+        _ => Reader::Buyer {
+            cooperative: Some(who.cooperative_id.ok_or(AppError::Forbidden)?),
+            now,
+        },
+    })
+}
+
+/// A quote the caller may read, or why not: 409 `sealed` for the buyer side of the quote's
+/// cooperative before the deadline, else 404.
+async fn readable(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    id: QuoteId,
+    now: DateTime<Utc>,
+) -> Result<Unsealed, AppError> {
+    let r = reader(who, now)?;
+    if let Some(q) = repo::find(conn, id, r).await? {
+        return Ok(q);
+    }
+    match (r, repo::locate(conn, id).await?) {
+        (Reader::Buyer { .. }, Some((_, coop))) => {
+            who.in_cooperative(coop, &[Role::CoopAdmin])?;
+            Err(sealed())
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// `GET /quotes/{id}`.
+pub async fn get(state: &AppState, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let q = readable(&mut conn, who, id, state.clock.now()).await?;
+    render(&mut conn, vec![q]).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// `GET /quotes/{id}/revisions`.
+pub async fn revisions(
+    state: &AppState,
+    who: &Principal,
+    id: QuoteId,
+) -> Result<Vec<RevisionOut>, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let q = readable(&mut conn, who, id, state.clock.now()).await?;
+    Ok(repo::revisions_of(&mut conn, &q)
+        .await?
+        .into_iter()
+        .map(|r| RevisionOut {
+            revision: r.revision,
+            submitted_at: timestamp(r.submitted_at),
+            digest: r.digest,
+            document: serde_json::from_str(&r.document).unwrap_or_default(),
+            canonical: r.document,
+        })
+        .collect())
+}
+
+/// `GET /rfqs/{id}/quotes` (the buyer side): only the count before the deadline.
+pub async fn list_for_rfq(
+    state: &AppState,
+    who: &Principal,
+    rfq_id: RfqId,
+) -> Result<QuoteList, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut conn = db::conn(&state.pool).await?;
+    let rfq = crate::rfqs::service::rfq_in_scope(&mut conn, who, rfq_id).await?;
+    let now = state.clock.now();
+    let submitted_count = crate::rfqs::repo::submitted_counts(&mut conn, &[rfq.id])
+        .await?
+        .first()
+        .map_or(0, |(_, n)| *n);
+    let quotes = repo::list_for_rfq(&mut conn, rfq.id, reader(who, now)?).await?;
+    let sealed = rfq.sealed_at(now);
+    Ok(QuoteList {
+        sealed,
+        submitted_count,
+        items: render(&mut conn, quotes).await?,
+    })
+}
+
+async fn supplier_name(conn: &mut AsyncPgConnection, id: SupplierId) -> Result<String, AppError> {
+    Ok(crate::suppliers::repo::find(conn, id)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default())
+}
+
+fn render_content(q: Quote, supplier_name: String, content: &Content) -> QuoteOut {
+    let mut lines: Vec<&LineContent> = content.lines.iter().collect();
+    lines.sort_by_key(|l| l.rfq_line_id);
+    QuoteOut {
+        lines: lines
+            .into_iter()
+            .map(|l| QuoteLineOut {
+                rfq_line_id: l.rfq_line_id,
+                unit_price: l.unit_price,
+                freight_per_unit: l.freight_per_unit,
+                insurance_per_unit: l.insurance_per_unit,
+                min_quantity: l.min_quantity,
+                max_quantity: l.max_quantity,
+                price_breaks: l
+                    .price_breaks
+                    .iter()
+                    .map(|b| PriceBreakOut {
+                        min_quantity: b.min_quantity,
+                        unit_price: b.unit_price,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        supplier_name,
+        submitted_at: timestamp(q.submitted_at),
+        id: q.id,
+        rfq_id: q.rfq_id,
+        supplier_id: q.supplier_id,
+        status: q.status,
+        revision: q.revision,
+        currency: q.currency,
+        incoterm: q.incoterm,
+        named_place: q.named_place,
+        valid_until: q.valid_until,
+        lead_time_days: q.lead_time_days,
+        payment_terms: q.payment_terms,
+        notes: q.notes,
+        digest: q.digest,
+        withdrawn_at: q.withdrawn_at,
+    }
+}
+
+/// Renders visible quotes with their lines and breaks.
+async fn render(conn: &mut AsyncPgConnection, quotes: Vec<Unsealed>) -> Result<Vec<QuoteOut>, AppError> {
+    let (lines, breaks) = repo::content_of(conn, &quotes).await?;
+    let mut names: HashMap<SupplierId, String> = HashMap::new();
+    let mut out = Vec::with_capacity(quotes.len());
+    for q in quotes {
+        let q = q.into_inner();
+        if !names.contains_key(&q.supplier_id) {
+            let n = supplier_name(conn, q.supplier_id).await?;
+            names.insert(q.supplier_id, n);
+        }
+        let content = Content {
+            currency: q.currency.clone(),
+            incoterm: q.incoterm.clone(),
+            named_place: None,
+            valid_until: q.valid_until,
+            lead_time_days: q.lead_time_days,
+            payment_terms: None,
+            notes: None,
+            lines: lines
+                .iter()
+                .filter(|l| l.quote_id == q.id)
+                .map(|l| LineContent {
+                    rfq_line_id: l.rfq_line_id,
+                    unit_price: l.unit_price.normalize(),
+                    freight_per_unit: l.freight_per_unit.normalize(),
+                    insurance_per_unit: l.insurance_per_unit.normalize(),
+                    min_quantity: l.min_quantity.normalize(),
+                    max_quantity: l.max_quantity.map(|m| m.normalize()),
+                    price_breaks: breaks
+                        .iter()
+                        .filter(|b| b.quote_id == q.id && b.rfq_line_id == l.rfq_line_id)
+                        .map(|b| BreakContent {
+                            min_quantity: b.min_quantity.normalize(),
+                            unit_price: b.unit_price.normalize(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let name = names[&q.supplier_id].clone();
+        out.push(render_content(q, name, &content));
+    }
+    Ok(out)
+}

@@ -1,0 +1,186 @@
+//! What invited suppliers hear about an RFQ: emails (every active user of the supplier and
+//! its contact address, deduplicated, each in its own locale) and, for suppliers with a
+//! webhook, a signed JSON POST — both queued in the caller's transaction.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use serde_json::{json, Value};
+
+use super::models::{Rfq, RfqLine};
+use super::repo;
+use crate::auth::Locale;
+use crate::cooperatives::models::Cooperative;
+use crate::notifications::templates::{
+    utc_and_kst, RfqCancelled, RfqExtended, RfqInvitation, RfqNotice,
+};
+use crate::notifications::{self, Email};
+
+/// Which announcement.
+#[derive(Debug, Clone)]
+pub enum Announcement {
+    Published,
+    Cancelled { reason: String },
+    Extended { previous: DateTime<Utc> },
+}
+
+impl Announcement {
+    fn event(&self) -> &'static str {
+        match self {
+            Self::Published => "rfq.published",
+            Self::Cancelled { .. } => "rfq.cancelled",
+            Self::Extended { .. } => "rfq.deadline_extended",
+        }
+    }
+}
+
+/// How many of each were queued.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Queued {
+    pub emails: usize,
+    pub webhooks: usize,
+}
+
+/// The RFQ summary that webhooks carry (no quote data, no other supplier).
+fn summary(
+    coop: &Cooperative,
+    rfq: &Rfq,
+    lines: &[(RfqLine, String, String)],
+    public_url: &str,
+) -> Value {
+    json!({
+        "id": rfq.id,
+        "title": rfq.title,
+        "cooperative": {"id": coop.id, "name": coop.name},
+        "deadline": rfq.deadline,
+        "delivery_place": rfq.delivery_place,
+        "currencies": rfq.currency_list(),
+        "incoterms": rfq.incoterm_list(),
+        "lines": lines.iter().map(|(l, code, name)| json!({
+            "id": l.id,
+            "material_code": code,
+            "material_name": name,
+            "quantity": l.quantity.normalize().to_string(),
+            "unit": l.unit,
+            "required_by": l.required_by,
+        })).collect::<Vec<_>>(),
+        "api_url": format!("{public_url}/api/v1/rfqs/{}", rfq.id),
+        "portal_url": format!("{public_url}/rfqs/{}", rfq.id),
+    })
+}
+
+/// Queues the announcement to every invited supplier.
+pub async fn announce(
+    conn: &mut AsyncPgConnection,
+    coop: &Cooperative,
+    rfq: &Rfq,
+    what: &Announcement,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Queued> {
+    let lines = repo::lines_of(conn, &[rfq.id]).await?;
+    let (deadline_utc, deadline_kst) = utc_and_kst(rfq.deadline);
+    let (previous_utc, previous_kst) = match what {
+        Announcement::Extended { previous } => {
+            let (u, k) = utc_and_kst(*previous);
+            (Some(u), Some(k))
+        }
+        _ => (None, None),
+    };
+    let notice = |name: String| RfqNotice {
+        name,
+        cooperative: coop.name.clone(),
+        rfq_title: rfq.title.clone(),
+        deadline_utc: deadline_utc.clone(),
+        deadline_kst: deadline_kst.clone(),
+        delivery_place: rfq.delivery_place.clone(),
+        lines: lines
+            .iter()
+            .map(|(l, code, name)| {
+                format!(
+                    "{name} ({code}): {} {}, required by {}",
+                    l.quantity.normalize(),
+                    l.unit,
+                    l.required_by
+                )
+            })
+            .collect(),
+        currencies: rfq.currency_list().join(", "),
+        incoterms: rfq.incoterm_list().join(", "),
+        link: format!("{public_url}/rfqs/{}", rfq.id),
+        reason: match what {
+            Announcement::Cancelled { reason } => Some(reason.clone()),
+            _ => None,
+        },
+        previous_deadline_utc: previous_utc.clone(),
+        previous_deadline_kst: previous_kst.clone(),
+    };
+    // Each announcement is sent once per address (an extension once per new deadline).
+    let occasion = match what {
+        Announcement::Published => "published".to_owned(),
+        Announcement::Cancelled { .. } => "cancelled".to_owned(),
+        Announcement::Extended { .. } => format!("extended:{}", rfq.deadline.timestamp()),
+    };
+    let body = summary(coop, rfq, &lines, public_url);
+    let mut queued = Queued::default();
+    for (_, supplier_id) in repo::suppliers_of(conn, &[rfq.id]).await? {
+        let Some(supplier) = repo::supplier_contact(conn, supplier_id).await? else {
+            continue;
+        };
+        let mut recipients: Vec<(String, String, Locale)> = repo::supplier_users(conn, supplier_id)
+            .await?
+            .into_iter()
+            .map(|(_, email, name, locale)| {
+                (email, name, Locale::parse(&locale).unwrap_or(Locale::En))
+            })
+            .collect();
+        recipients.push((
+            supplier.contact_email.clone(),
+            supplier.name.clone(),
+            Locale::parse(&supplier.locale).unwrap_or(Locale::En),
+        ));
+        let mut seen = BTreeSet::new();
+        for (email, name, locale) in recipients {
+            if !seen.insert(email.to_lowercase()) {
+                continue;
+            }
+            let key = Some(format!("rfq:{}:{occasion}:{}", rfq.id, email.to_lowercase()));
+            let n = notice(name);
+            let id = match what {
+                Announcement::Published => {
+                    let t = RfqInvitation(n);
+                    notifications::enqueue(conn, now, Email { to: &email, locale, template: &t, dedupe_key: key }).await?
+                }
+                Announcement::Cancelled { .. } => {
+                    let t = RfqCancelled(n);
+                    notifications::enqueue(conn, now, Email { to: &email, locale, template: &t, dedupe_key: key }).await?
+                }
+                Announcement::Extended { .. } => {
+                    let t = RfqExtended(n);
+                    notifications::enqueue(conn, now, Email { to: &email, locale, template: &t, dedupe_key: key }).await?
+                }
+            };
+            queued.emails += usize::from(id.is_some());
+        }
+        if let Some(url) = &supplier.webhook_url {
+            let mut payload = json!({
+                "event": what.event(),
+                "occurred_at": now,
+                "rfq": body,
+            });
+            match what {
+                Announcement::Cancelled { reason } => payload["reason"] = json!(reason),
+                Announcement::Extended { previous } => payload["previous_deadline"] = json!(previous),
+                Announcement::Published => {}
+            }
+            let key = format!("rfq:{}:{occasion}:webhook:{supplier_id}", rfq.id);
+            if crate::webhooks::enqueue(conn, now, supplier_id, url, what.event(), &payload, key)
+                .await?
+            {
+                queued.webhooks += 1;
+            }
+        }
+    }
+    Ok(queued)
+}

@@ -1,0 +1,348 @@
+//! Queries on RFQs, their lines, invitations and logistics adders.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::{count_star, min, sum};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+
+use super::models::{Rfq, RfqLine};
+use crate::ids::{CooperativeId, MaterialId, RfqId, RoundId, SupplierId, UserId};
+use crate::schema::{
+    demand_lines, materials, quotes, rfq_lines, rfq_logistics_adders, rfq_suppliers, rfqs,
+    suppliers, users,
+};
+
+/// Demand of a round per material: (material, total base quantity, earliest required-by).
+pub async fn demand_by_material(
+    conn: &mut AsyncPgConnection,
+    round: RoundId,
+) -> QueryResult<Vec<(MaterialId, Option<Decimal>, Option<NaiveDate>)>> {
+    demand_lines::table
+        .filter(demand_lines::round_id.eq(round))
+        .group_by(demand_lines::material_id)
+        .select((
+            demand_lines::material_id,
+            sum(demand_lines::quantity_base),
+            min(demand_lines::required_by),
+        ))
+        .load(conn)
+        .await
+}
+
+/// Inserts an RFQ with its lines, invitations and adders.
+pub async fn insert_rfq(
+    conn: &mut AsyncPgConnection,
+    rfq: &Rfq,
+    lines: &[RfqLine],
+    supplier_ids: &[SupplierId],
+    adders: &[(String, Decimal)],
+) -> QueryResult<Rfq> {
+    let rfq = diesel::insert_into(rfqs::table)
+        .values(rfq)
+        .returning(Rfq::as_returning())
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(rfq_lines::table)
+        .values(lines)
+        .execute(conn)
+        .await?;
+    replace_suppliers(conn, &rfq, supplier_ids, rfq.created_at).await?;
+    let rows: Vec<_> = adders
+        .iter()
+        .map(|(term, amount)| {
+            (
+                rfq_logistics_adders::rfq_id.eq(rfq.id),
+                rfq_logistics_adders::incoterm.eq(term),
+                rfq_logistics_adders::amount.eq(amount),
+            )
+        })
+        .collect();
+    diesel::insert_into(rfq_logistics_adders::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(rfq)
+}
+
+/// Sets the invited suppliers of a draft.
+pub async fn replace_suppliers(
+    conn: &mut AsyncPgConnection,
+    rfq: &Rfq,
+    supplier_ids: &[SupplierId],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::delete(rfq_suppliers::table.filter(rfq_suppliers::rfq_id.eq(rfq.id)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = supplier_ids
+        .iter()
+        .map(|s| {
+            (
+                rfq_suppliers::rfq_id.eq(rfq.id),
+                rfq_suppliers::supplier_id.eq(*s),
+                rfq_suppliers::cooperative_id.eq(rfq.cooperative_id),
+                rfq_suppliers::invited_at.eq(now),
+            )
+        })
+        .collect();
+    diesel::insert_into(rfq_suppliers::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_rfq(conn: &mut AsyncPgConnection, id: RfqId) -> QueryResult<Option<Rfq>> {
+    rfqs::table
+        .find(id)
+        .select(Rfq::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The RFQ, locked against everything else (transitions, deadline changes, award).
+pub async fn lock_rfq(conn: &mut AsyncPgConnection, id: RfqId) -> QueryResult<Option<Rfq>> {
+    rfqs::table
+        .find(id)
+        .select(Rfq::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The RFQ, share-locked: quotes are written concurrently, but no deadline change,
+/// cancellation or award until they commit.
+pub async fn share_rfq(conn: &mut AsyncPgConnection, id: RfqId) -> QueryResult<Option<Rfq>> {
+    rfqs::table
+        .find(id)
+        .select(Rfq::as_select())
+        .for_share()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Lines of RFQs with their material's code and name, in order.
+pub async fn lines_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[RfqId],
+) -> QueryResult<Vec<(RfqLine, String, String)>> {
+    rfq_lines::table
+        .inner_join(materials::table.on(materials::id.eq(rfq_lines::material_id)))
+        .filter(rfq_lines::rfq_id.eq_any(ids))
+        .order((rfq_lines::rfq_id, rfq_lines::position))
+        .select((RfqLine::as_select(), materials::code, materials::name))
+        .load(conn)
+        .await
+}
+
+/// Invited suppliers of RFQs.
+pub async fn suppliers_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[RfqId],
+) -> QueryResult<Vec<(RfqId, SupplierId)>> {
+    rfq_suppliers::table
+        .filter(rfq_suppliers::rfq_id.eq_any(ids))
+        .order((rfq_suppliers::rfq_id, rfq_suppliers::supplier_id))
+        .select((rfq_suppliers::rfq_id, rfq_suppliers::supplier_id))
+        .load(conn)
+        .await
+}
+
+/// Logistics adders of RFQs.
+pub async fn adders_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[RfqId],
+) -> QueryResult<Vec<(RfqId, String, Decimal)>> {
+    rfq_logistics_adders::table
+        .filter(rfq_logistics_adders::rfq_id.eq_any(ids))
+        .order((rfq_logistics_adders::rfq_id, rfq_logistics_adders::incoterm))
+        .select((
+            rfq_logistics_adders::rfq_id,
+            rfq_logistics_adders::incoterm,
+            rfq_logistics_adders::amount,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Whether `supplier` is invited to `rfq`.
+pub async fn is_invited(
+    conn: &mut AsyncPgConnection,
+    rfq: RfqId,
+    supplier: SupplierId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        rfq_suppliers::table
+            .filter(rfq_suppliers::rfq_id.eq(rfq))
+            .filter(rfq_suppliers::supplier_id.eq(supplier)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Submitted (not withdrawn) quotes per RFQ: the only quote fact visible while sealed.
+pub async fn submitted_counts(
+    conn: &mut AsyncPgConnection,
+    ids: &[RfqId],
+) -> QueryResult<Vec<(RfqId, i64)>> {
+    quotes::table
+        .filter(quotes::rfq_id.eq_any(ids))
+        .filter(quotes::status.eq("submitted"))
+        .group_by(quotes::rfq_id)
+        .select((quotes::rfq_id, count_star()))
+        .load(conn)
+        .await
+}
+
+/// Whose RFQs a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum RfqScope {
+    /// Every cooperative's (platform admins).
+    All,
+    /// One cooperative's.
+    Cooperative(CooperativeId),
+    /// Those a supplier is invited to, published or later.
+    Supplier(SupplierId),
+}
+
+/// A page of RFQs, newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: RfqScope,
+    round: Option<RoundId>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<Rfq>> {
+    let mut query = rfqs::table.select(Rfq::as_select()).into_boxed();
+    match scope {
+        RfqScope::All => {}
+        RfqScope::Cooperative(c) => query = query.filter(rfqs::cooperative_id.eq(c)),
+        RfqScope::Supplier(s) => {
+            query = query.filter(rfqs::status.ne("draft")).filter(
+                rfqs::id.eq_any(
+                    rfq_suppliers::table
+                        .filter(rfq_suppliers::supplier_id.eq(s))
+                        .select(rfq_suppliers::rfq_id),
+                ),
+            )
+        }
+    }
+    if let Some(r) = round {
+        query = query.filter(rfqs::round_id.eq(r));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            rfqs::created_at
+                .lt(at)
+                .or(rfqs::created_at.eq(at).and(rfqs::id.lt(id))),
+        );
+    }
+    query
+        .order((rfqs::created_at.desc(), rfqs::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Moves an RFQ to `status`.
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: RfqId,
+    status: &str,
+    now: DateTime<Utc>,
+    cancel_reason: Option<&str>,
+) -> QueryResult<Rfq> {
+    let target = rfqs::table.find(id);
+    match status {
+        "published" => {
+            diesel::update(target)
+                .set((
+                    rfqs::status.eq(status),
+                    rfqs::published_at.eq(now),
+                ))
+                .returning(Rfq::as_returning())
+                .get_result(conn)
+                .await
+        }
+        "cancelled" => {
+            diesel::update(rfq_lines::table.filter(rfq_lines::rfq_id.eq(id)))
+                .set(rfq_lines::live.eq(false))
+                .execute(conn)
+                .await?;
+            diesel::update(target)
+                .set((
+                    rfqs::status.eq(status),
+                    rfqs::cancelled_at.eq(now),
+                    rfqs::cancel_reason.eq(cancel_reason),
+                ))
+                .returning(Rfq::as_returning())
+                .get_result(conn)
+                .await
+        }
+        _ => {
+            diesel::update(target)
+                .set(rfqs::status.eq(status))
+                .returning(Rfq::as_returning())
+                .get_result(conn)
+                .await
+        }
+    }
+}
+
+/// Changes a draft's or published RFQ's editable fields.
+pub async fn update_fields(
+    conn: &mut AsyncPgConnection,
+    id: RfqId,
+    title: &str,
+    deadline: DateTime<Utc>,
+    delivery_place: &str,
+) -> QueryResult<Rfq> {
+    diesel::update(rfqs::table.find(id))
+        .set((
+            rfqs::title.eq(title),
+            rfqs::deadline.eq(deadline),
+            rfqs::delivery_place.eq(delivery_place),
+        ))
+        .returning(Rfq::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// A supplier's name, locale and contact address.
+pub async fn supplier_contact(
+    conn: &mut AsyncPgConnection,
+    id: SupplierId,
+) -> QueryResult<Option<crate::suppliers::repo::Supplier>> {
+    crate::suppliers::repo::find(conn, id).await
+}
+
+/// Active users of a supplier: (user, email, name, locale).
+pub async fn supplier_users(
+    conn: &mut AsyncPgConnection,
+    supplier: SupplierId,
+) -> QueryResult<Vec<(UserId, String, String, String)>> {
+    users::table
+        .filter(users::supplier_id.eq(supplier))
+        .filter(users::disabled.eq(false))
+        .order(users::created_at)
+        .select((users::id, users::email, users::name, users::locale))
+        .load(conn)
+        .await
+}
+
+/// Which of `ids` exist as suppliers.
+pub async fn existing_suppliers(
+    conn: &mut AsyncPgConnection,
+    ids: &[SupplierId],
+) -> QueryResult<Vec<(SupplierId, String)>> {
+    suppliers::table
+        .filter(suppliers::id.eq_any(ids))
+        .select((suppliers::id, suppliers::default_currency))
+        .load(conn)
+        .await
+}
+

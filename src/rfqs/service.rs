@@ -1,0 +1,767 @@
+//! Use cases of RFQs: create from a closed round, publish, cancel, change the deadline,
+//! read and list.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::models::{OwnQuote, Rfq, RfqLine, RfqLineOut, RfqOut, RfqStatus, Weights};
+use super::notify::{self, Announcement};
+use super::repo::{self, RfqScope};
+use super::INCOTERMS;
+use crate::audit::{self, Event};
+use crate::auth::{Principal, Role};
+use crate::cooperatives::models::Cooperative;
+use crate::decimal::Exact;
+use crate::error::{AppError, FieldError};
+use crate::ids::{MaterialId, RfqId, RfqLineId, RoundId, SupplierId};
+use crate::rounds::models::RoundStatus;
+use crate::state::AppState;
+use crate::validation::Collect;
+use crate::{db, reference, validation};
+
+/// Weights in a request.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeightsIn {
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "0.8")]
+    pub price: Decimal,
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "0.2")]
+    pub lead_time: Decimal,
+}
+
+/// `POST /rounds/{id}/rfqs` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRfq {
+    pub title: String,
+    /// When quotes unseal and stop changing (must be in the future).
+    pub deadline: DateTime<Utc>,
+    /// Suppliers to invite (domestic and overseas); at least one is needed to publish.
+    #[serde(default)]
+    pub supplier_ids: Vec<SupplierId>,
+    /// Materials to ask for (default: every material of the round with demand).
+    pub material_ids: Option<Vec<MaterialId>>,
+    pub delivery_place: String,
+    /// ISO 4217 codes quotes may use (default: the cooperative's base currency and each
+    /// invited supplier's default currency).
+    pub currencies: Option<Vec<String>>,
+    /// Incoterms 2020 codes quotes may use (default: all eleven).
+    pub incoterms: Option<Vec<String>>,
+    /// Scoring weights (default price 1, lead time 0); non-negative, sum > 0.
+    pub weights: Option<WeightsIn>,
+    /// Import duty percent (0–100) per material id; default 0.
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub duty_rates: Option<BTreeMap<MaterialId, Exact>>,
+    /// Base-currency cost per base unit the buyer bears per Incoterm (≥ 0); default 0.
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub logistics_adders: Option<BTreeMap<String, Exact>>,
+}
+
+/// `PATCH /rfqs/{id}` body. A draft may change any of these; a published RFQ only its
+/// deadline, and only to a later one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RfqPatch {
+    pub deadline: Option<DateTime<Utc>>,
+    pub title: Option<String>,
+    pub delivery_place: Option<String>,
+    pub supplier_ids: Option<Vec<SupplierId>>,
+}
+
+/// `POST /rfqs/{id}/cancel` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRfq {
+    /// Told to the invited suppliers and kept in the audit trail.
+    pub reason: String,
+}
+
+/// Most decimal places of a duty rate or adder.
+const MAX_SCALE: u32 = 6;
+
+fn decimal_ok(field: &str, v: Decimal, errors: &mut Vec<FieldError>) -> bool {
+    if v.normalize().scale() > MAX_SCALE {
+        errors.push(FieldError::new(
+            field,
+            "too_precise",
+            format!("may have at most {MAX_SCALE} decimal places"),
+        ));
+        return false;
+    }
+    if v.abs() >= Decimal::from(1_000_000_000_000i64) {
+        errors.push(FieldError::new(field, "too_large", "is too large"));
+        return false;
+    }
+    true
+}
+
+/// The RFQ if the caller may see it: the cooperative's admins (and platform admins), and
+/// invited suppliers once it is published. Everyone else: 404 (members: 403).
+pub async fn rfq_in_scope(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    id: RfqId,
+) -> Result<Rfq, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Supplier])?;
+    let rfq = repo::find_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
+    match who.role {
+        Role::Supplier => {
+            let supplier = who.supplier_id.ok_or(AppError::NotFound)?;
+            if rfq.status == "draft" || !repo::is_invited(conn, id, supplier).await? {
+                return Err(AppError::NotFound);
+            }
+        }
+        _ => who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?,
+    }
+    Ok(rfq)
+}
+
+async fn cooperative(conn: &mut AsyncPgConnection, rfq: &Rfq) -> Result<Cooperative, AppError> {
+    crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Renders RFQs for the caller (one query per related table, whatever the page size).
+async fn render(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    rfqs: Vec<Rfq>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RfqOut>, AppError> {
+    let ids: Vec<RfqId> = rfqs.iter().map(|r| r.id).collect();
+    let mut lines: HashMap<RfqId, Vec<RfqLineOut>> = HashMap::new();
+    for (l, code, name) in repo::lines_of(conn, &ids).await? {
+        lines.entry(l.rfq_id).or_default().push(RfqLineOut {
+            id: l.id,
+            material_id: l.material_id,
+            material_code: code,
+            material_name: name,
+            quantity: l.quantity.normalize(),
+            unit: l.unit,
+            required_by: l.required_by,
+            duty_rate: l.duty_rate.normalize(),
+        });
+    }
+    let mut adders: HashMap<RfqId, BTreeMap<String, Decimal>> = HashMap::new();
+    for (rfq, term, amount) in repo::adders_of(conn, &ids).await? {
+        adders.entry(rfq).or_default().insert(term, amount.normalize());
+    }
+    let buyer = who.role != Role::Supplier;
+    let mut suppliers: HashMap<RfqId, Vec<SupplierId>> = HashMap::new();
+    let mut counts: HashMap<RfqId, i64> = HashMap::new();
+    let mut own: HashMap<RfqId, OwnQuote> = HashMap::new();
+    if buyer {
+        for (rfq, s) in repo::suppliers_of(conn, &ids).await? {
+            suppliers.entry(rfq).or_default().push(s);
+        }
+        counts.extend(repo::submitted_counts(conn, &ids).await?);
+    } else if let Some(s) = who.supplier_id {
+        for q in crate::quotes::repo::own_quotes(conn, s, &ids).await? {
+            own.insert(
+                q.rfq_id,
+                OwnQuote {
+                    id: q.id,
+                    status: q.status,
+                    revision: q.revision,
+                    digest: q.digest,
+                },
+            );
+        }
+    }
+    let mut coops: HashMap<crate::ids::CooperativeId, Cooperative> = HashMap::new();
+    let mut out = Vec::with_capacity(rfqs.len());
+    for r in rfqs {
+        if !coops.contains_key(&r.cooperative_id) {
+            let c = cooperative(conn, &r).await?;
+            coops.insert(c.id, c);
+        }
+        let coop = &coops[&r.cooperative_id];
+        out.push(RfqOut {
+            status: r.status_at(now),
+            cooperative_name: coop.name.clone(),
+            base_currency: coop.base_currency.clone(),
+            lines: lines.remove(&r.id).unwrap_or_default(),
+            logistics_adders: adders.remove(&r.id).unwrap_or_default(),
+            supplier_ids: buyer.then(|| suppliers.remove(&r.id).unwrap_or_default()),
+            submitted_count: buyer.then(|| counts.get(&r.id).copied().unwrap_or(0)),
+            my_quote: own.remove(&r.id),
+            weights: Weights {
+                price: r.weight_price.normalize(),
+                lead_time: r.weight_lead_time.normalize(),
+            },
+            id: r.id,
+            cooperative_id: r.cooperative_id,
+            round_id: r.round_id,
+            title: r.title,
+            deadline: r.deadline,
+            delivery_place: r.delivery_place,
+            currencies: r.currencies.into_iter().flatten().collect(),
+            incoterms: r.incoterms.into_iter().flatten().collect(),
+            published_at: r.published_at,
+            cancelled_at: r.cancelled_at,
+            cancel_reason: r.cancel_reason,
+            created_at: r.created_at,
+        });
+    }
+    Ok(out)
+}
+
+async fn render_one(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    rfq: Rfq,
+    now: DateTime<Utc>,
+) -> Result<RfqOut, AppError> {
+    render(conn, who, vec![rfq], now)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// Validates invited suppliers; returns them sorted with their default currencies.
+async fn validate_suppliers(
+    conn: &mut AsyncPgConnection,
+    ids: &[SupplierId],
+    errors: &mut Vec<FieldError>,
+) -> Result<(Vec<SupplierId>, Vec<String>), AppError> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    if ids.len() > 200 {
+        errors.push(FieldError::new(
+            "supplier_ids",
+            "too_many",
+            "at most 200 suppliers per RFQ",
+        ));
+        return Ok((ids, vec![]));
+    }
+    let known = repo::existing_suppliers(conn, &ids).await?;
+    if let Some(bad) = ids.iter().find(|id| !known.iter().any(|(k, _)| k == *id)) {
+        errors.push(FieldError::new(
+            "supplier_ids",
+            "unknown_supplier",
+            format!("{bad} is not a registered supplier"),
+        ));
+    }
+    Ok((ids, known.into_iter().map(|(_, c)| c).collect()))
+}
+
+fn validate_list(
+    field: &str,
+    raw: Option<Vec<String>>,
+    default: Vec<String>,
+    check: impl Fn(&str) -> Result<String, FieldError>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<String> {
+    let Some(raw) = raw else { return default };
+    if raw.is_empty() {
+        errors.push(FieldError::new(field, "empty", "must name at least one"));
+        return vec![];
+    }
+    let mut out = Vec::new();
+    for (i, v) in raw.iter().enumerate() {
+        match check(v) {
+            Ok(v) if !out.contains(&v) => out.push(v),
+            Ok(_) => {}
+            Err(mut e) => {
+                e.field = format!("{field}[{i}]");
+                errors.push(e);
+            }
+        }
+    }
+    out
+}
+
+fn incoterm(field: &str, raw: &str) -> Result<String, FieldError> {
+    let t = raw.trim().to_ascii_uppercase();
+    if INCOTERMS.contains(&t.as_str()) {
+        Ok(t)
+    } else {
+        Err(FieldError::new(
+            field,
+            "invalid_incoterm",
+            format!("must be one of {}", INCOTERMS.join(" ")),
+        ))
+    }
+}
+
+/// `POST /rounds/{id}/rfqs` (the cooperative's admins; the round must be closed).
+pub async fn create_rfq(
+    state: &AppState,
+    who: &Principal,
+    round_id: RoundId,
+    input: NewRfq,
+) -> Result<RfqOut, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut conn = db::conn(&state.pool).await?;
+    let round = crate::rounds::repo::find_round(&mut conn, round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    who.in_cooperative(round.cooperative_id, &[Role::CoopAdmin])?;
+    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, round.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let status = round.status_at(now);
+    if status != RoundStatus::Closed {
+        return Err(AppError::conflict(
+            "round_not_closed",
+            format!(
+                "The round is {}; RFQs are created from a closed round.",
+                status.as_str()
+            ),
+        ));
+    }
+    let mut errors = Vec::new();
+    let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
+    let place =
+        validation::text("delivery_place", &input.delivery_place, 300).collect_into(&mut errors);
+    if input.deadline <= now {
+        errors.push(FieldError::new(
+            "deadline",
+            "in_the_past",
+            "must be in the future",
+        ));
+    }
+    let (supplier_ids, supplier_currencies) =
+        validate_suppliers(&mut conn, &input.supplier_ids, &mut errors).await?;
+    let mut default_currencies = vec![coop.base_currency.clone()];
+    for c in supplier_currencies {
+        if !default_currencies.contains(&c) {
+            default_currencies.push(c);
+        }
+    }
+    let currencies = validate_list(
+        "currencies",
+        input.currencies,
+        default_currencies,
+        |c| reference::currency("currencies", c),
+        &mut errors,
+    );
+    let incoterms = validate_list(
+        "incoterms",
+        input.incoterms,
+        INCOTERMS.iter().map(|s| (*s).to_owned()).collect(),
+        |t| incoterm("incoterms", t),
+        &mut errors,
+    );
+    let weights = input.weights.unwrap_or(WeightsIn {
+        price: Decimal::ONE,
+        lead_time: Decimal::ZERO,
+    });
+    for (field, w) in [
+        ("weights.price", weights.price),
+        ("weights.lead_time", weights.lead_time),
+    ] {
+        if w < Decimal::ZERO {
+            errors.push(FieldError::new(field, "negative", "must not be negative"));
+        } else {
+            decimal_ok(field, w, &mut errors);
+        }
+    }
+    if weights.price + weights.lead_time <= Decimal::ZERO {
+        errors.push(FieldError::new(
+            "weights",
+            "zero_sum",
+            "the weights must not both be zero",
+        ));
+    }
+    // Lines: the round's demand per material.
+    let demand = repo::demand_by_material(&mut conn, round.id).await?;
+    let round_materials = crate::rounds::repo::round_materials(&mut conn, round.id).await?;
+    let chosen: Vec<MaterialId> = match input.material_ids {
+        Some(ids) if ids.is_empty() => {
+            errors.push(FieldError::new(
+                "material_ids",
+                "empty",
+                "must name at least one material",
+            ));
+            vec![]
+        }
+        Some(mut ids) => {
+            ids.sort();
+            ids.dedup();
+            for m in &ids {
+                if !round_materials.iter().any(|(id, ..)| id == m) {
+                    errors.push(FieldError::new(
+                        "material_ids",
+                        "not_in_round",
+                        format!("{m} is not one of the round's materials"),
+                    ));
+                } else if !demand.iter().any(|(id, ..)| id == m) {
+                    errors.push(FieldError::new(
+                        "material_ids",
+                        "no_demand",
+                        format!("{m} has no demand in this round"),
+                    ));
+                }
+            }
+            ids
+        }
+        None => {
+            let ids: Vec<MaterialId> = round_materials
+                .iter()
+                .map(|(id, ..)| *id)
+                .filter(|id| demand.iter().any(|(m, ..)| m == id))
+                .collect();
+            if ids.is_empty() {
+                errors.push(FieldError::new(
+                    "material_ids",
+                    "no_demand",
+                    "the round has no demand",
+                ));
+            }
+            ids
+        }
+    };
+    let mut duty_rates = HashMap::new();
+    for (m, Exact(rate)) in input.duty_rates.unwrap_or_default() {
+        let field = format!("duty_rates.{m}");
+        if !chosen.contains(&m) {
+            errors.push(FieldError::new(
+                field,
+                "not_in_rfq",
+                "is not one of this RFQ's materials",
+            ));
+        } else if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
+            errors.push(FieldError::new(
+                field,
+                "out_of_range",
+                "must be from 0 to 100 (percent)",
+            ));
+        } else if decimal_ok(&field, rate, &mut errors) {
+            duty_rates.insert(m, rate.normalize());
+        }
+    }
+    let mut adders = Vec::new();
+    for (term, Exact(amount)) in input.logistics_adders.unwrap_or_default() {
+        let field = format!("logistics_adders.{term}");
+        match incoterm(&field, &term) {
+            Err(e) => errors.push(e),
+            Ok(t) if !incoterms.contains(&t) => errors.push(FieldError::new(
+                field,
+                "incoterm_not_allowed",
+                "is not one of this RFQ's Incoterms",
+            )),
+            Ok(_) if amount < Decimal::ZERO => {
+                errors.push(FieldError::new(field, "negative", "must not be negative"))
+            }
+            Ok(t) => {
+                if decimal_ok(&field, amount, &mut errors) {
+                    adders.push((t, amount.normalize()));
+                }
+            }
+        }
+    }
+    let (Some(title), Some(place), true) = (title, place, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let rfq = Rfq {
+        id: RfqId::new(),
+        cooperative_id: coop.id,
+        round_id: round.id,
+        title,
+        status: "draft".into(),
+        deadline: input.deadline,
+        delivery_place: place,
+        currencies: currencies.into_iter().map(Some).collect(),
+        incoterms: incoterms.iter().cloned().map(Some).collect(),
+        weight_price: weights.price.normalize(),
+        weight_lead_time: weights.lead_time.normalize(),
+        published_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        created_by: who.user_id,
+        created_at: now,
+    };
+    let lines: Vec<RfqLine> = round_materials
+        .iter()
+        .filter(|(id, ..)| chosen.contains(id))
+        .enumerate()
+        .filter_map(|(i, (m, _, _, unit))| {
+            let (_, total, earliest) = demand.iter().find(|(d, ..)| d == m)?;
+            Some(RfqLine {
+                id: RfqLineId::new(),
+                rfq_id: rfq.id,
+                cooperative_id: coop.id,
+                round_id: round.id,
+                material_id: *m,
+                position: i32::try_from(i).unwrap_or(i32::MAX),
+                quantity: total.unwrap_or_default().normalize(),
+                unit: unit.clone(),
+                required_by: (*earliest)?,
+                duty_rate: duty_rates.get(m).copied().unwrap_or_default(),
+                live: true,
+            })
+        })
+        .collect();
+    let rfq = conn
+        .transaction(async |conn| -> Result<Rfq, AppError> {
+            // The round is closed for good (closed rounds never reopen), so its demand
+            // cannot change under this snapshot.
+            let r = repo::insert_rfq(conn, &rfq, &lines, &supplier_ids, &adders)
+                .await
+                .map_err(|e| match e {
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        ref info,
+                    ) if info.constraint_name() == Some("rfq_lines_one_live_per_material") => {
+                        AppError::conflict(
+                            "material_in_live_rfq",
+                            "A material of this RFQ is already in another live RFQ of the round; cancel that one first.",
+                        )
+                    }
+                    other => other.into(),
+                })?;
+            let data = json!({"title": r.title, "round_id": round.id, "deadline": r.deadline,
+                "lines": lines.len(), "suppliers": supplier_ids.len(),
+                "currencies": r.currencies, "incoterms": r.incoterms,
+                "weights": {"price": r.weight_price, "lead_time": r.weight_lead_time}});
+            audit::record(
+                conn,
+                now,
+                Event::platform(who.actor(), "rfq.created", "rfq", r.id, data)
+                    .in_cooperative(Some(coop.id)),
+            )
+            .await?;
+            Ok(r)
+        })
+        .await?;
+    render_one(&mut conn, who, rfq, now).await
+}
+
+/// `GET /rfqs/{id}`.
+pub async fn get_rfq(state: &AppState, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    render_one(&mut conn, who, rfq, state.clock.now()).await
+}
+
+/// `GET /rfqs`: a cooperative's (its admins), all (platform admins), or those a supplier is
+/// invited to (published or later).
+pub async fn list_rfqs(
+    state: &AppState,
+    who: &Principal,
+    round: Option<RoundId>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> Result<Vec<RfqOut>, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Supplier])?;
+    let scope = match who.role {
+        Role::PlatformAdmin => RfqScope::All,
+        Role::Supplier => RfqScope::Supplier(who.supplier_id.ok_or(AppError::Forbidden)?),
+        _ => RfqScope::Cooperative(who.cooperative_id.ok_or(AppError::Forbidden)?),
+    };
+    let mut conn = db::conn(&state.pool).await?;
+    let rfqs = repo::list(&mut conn, scope, round, after, limit).await?;
+    render(&mut conn, who, rfqs, state.clock.now()).await
+}
+
+/// `POST /rfqs/{id}/publish`: a draft with a future deadline and at least one supplier
+/// becomes published; invitations (email, webhooks) are queued in the same transaction.
+pub async fn publish(state: &AppState, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
+    let coop = cooperative(&mut conn, &rfq).await?;
+    let public_url = state.settings.public_url.clone();
+    let rfq = conn
+        .transaction(async |conn| -> Result<Rfq, AppError> {
+            let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
+            let now = state.clock.now();
+            match r.status_at(now) {
+                RfqStatus::Draft => {}
+                other => {
+                    return Err(AppError::conflict(
+                        "invalid_transition",
+                        format!("The RFQ is {}; only a draft can be published.", other.as_str()),
+                    ))
+                }
+            }
+            if r.deadline <= now {
+                return Err(AppError::conflict(
+                    "deadline_passed",
+                    "The deadline has passed; set a later one (PATCH) before publishing.",
+                ));
+            }
+            if repo::suppliers_of(conn, &[id]).await?.is_empty() {
+                return Err(AppError::conflict(
+                    "no_suppliers",
+                    "Invite at least one supplier (PATCH supplier_ids) before publishing.",
+                ));
+            }
+            let updated = repo::set_status(conn, id, "published", now, None).await?;
+            let queued =
+                notify::announce(conn, &coop, &updated, &Announcement::Published, &public_url, now)
+                    .await?;
+            audit::record(
+                conn,
+                now,
+                Event::platform(who.actor(), "rfq.published", "rfq", id,
+                    json!({"deadline": updated.deadline, "emails": queued.emails, "webhooks": queued.webhooks}))
+                .in_cooperative(Some(r.cooperative_id)),
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    render_one(&mut conn, who, rfq, state.clock.now()).await
+}
+
+/// `POST /rfqs/{id}/cancel`: from draft, published or closed; quotes are kept (and stay
+/// sealed if the deadline has not passed). Invited suppliers of a published RFQ are told.
+pub async fn cancel(
+    state: &AppState,
+    who: &Principal,
+    id: RfqId,
+    input: CancelRfq,
+) -> Result<RfqOut, AppError> {
+    let reason = validation::text("reason", &input.reason, 1000)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let mut conn = db::conn(&state.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
+    let coop = cooperative(&mut conn, &rfq).await?;
+    let public_url = state.settings.public_url.clone();
+    let rfq = conn
+        .transaction(async |conn| -> Result<Rfq, AppError> {
+            let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
+            let now = state.clock.now();
+            let was = r.status_at(now);
+            if matches!(was, RfqStatus::Awarded | RfqStatus::Cancelled) {
+                return Err(AppError::conflict(
+                    "invalid_transition",
+                    format!("The RFQ is {}.", was.as_str()),
+                ));
+            }
+            let updated = repo::set_status(conn, id, "cancelled", now, Some(&reason)).await?;
+            let queued = if was == RfqStatus::Draft {
+                notify::Queued::default()
+            } else {
+                let what = Announcement::Cancelled { reason: reason.clone() };
+                notify::announce(conn, &coop, &updated, &what, &public_url, now).await?
+            };
+            audit::record(
+                conn,
+                now,
+                Event::platform(who.actor(), "rfq.cancelled", "rfq", id,
+                    json!({"from": was.as_str(), "reason": reason, "emails": queued.emails, "webhooks": queued.webhooks}))
+                .in_cooperative(Some(r.cooperative_id)),
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    render_one(&mut conn, who, rfq, state.clock.now()).await
+}
+
+/// `PATCH /rfqs/{id}`: a draft's title, place, suppliers or deadline; a published RFQ's
+/// deadline, extended only (later than now and than the current one), before it passes.
+pub async fn update(
+    state: &AppState,
+    who: &Principal,
+    id: RfqId,
+    patch: RfqPatch,
+) -> Result<RfqOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
+    let coop = cooperative(&mut conn, &rfq).await?;
+    let mut errors = Vec::new();
+    let title = patch
+        .title
+        .as_deref()
+        .map(|t| validation::text("title", t, 200).collect_into(&mut errors));
+    let place = patch
+        .delivery_place
+        .as_deref()
+        .map(|p| validation::text("delivery_place", p, 300).collect_into(&mut errors));
+    let suppliers = match &patch.supplier_ids {
+        Some(ids) => Some(validate_suppliers(&mut conn, ids, &mut errors).await?.0),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let public_url = state.settings.public_url.clone();
+    let rfq = conn
+        .transaction(async |conn| -> Result<Rfq, AppError> {
+            let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
+            let now = state.clock.now();
+            let status = r.status_at(now);
+            let deadline = patch.deadline.unwrap_or(r.deadline);
+            match status {
+                RfqStatus::Draft => {
+                    if patch.deadline.is_some() && deadline <= now {
+                        return Err(AppError::invalid("deadline", "in_the_past", "must be in the future"));
+                    }
+                }
+                RfqStatus::Published => {
+                    if patch.title.is_some() || patch.delivery_place.is_some() || patch.supplier_ids.is_some() {
+                        return Err(AppError::conflict(
+                            "rfq_published",
+                            "A published RFQ can only have its deadline extended.",
+                        ));
+                    }
+                    if deadline <= r.deadline || deadline <= now {
+                        return Err(AppError::invalid(
+                            "deadline",
+                            "not_later",
+                            format!("must be later than now and than the current deadline {}", r.deadline.to_rfc3339()),
+                        ));
+                    }
+                }
+                RfqStatus::Closed => {
+                    return Err(AppError::conflict(
+                        "rfq_closed",
+                        "The deadline has passed and quotes are open; it can no longer change.",
+                    ))
+                }
+                other => {
+                    return Err(AppError::conflict(
+                        "invalid_transition",
+                        format!("The RFQ is {}.", other.as_str()),
+                    ))
+                }
+            }
+            let title = title.flatten().unwrap_or_else(|| r.title.clone());
+            let place = place.flatten().unwrap_or_else(|| r.delivery_place.clone());
+            let updated = repo::update_fields(conn, id, &title, deadline, &place).await?;
+            if let Some(s) = &suppliers {
+                repo::replace_suppliers(conn, &updated, s, now).await?;
+            }
+            let mut data = json!({"before": {"deadline": r.deadline, "title": r.title, "delivery_place": r.delivery_place},
+                                  "after": {"deadline": updated.deadline, "title": updated.title, "delivery_place": updated.delivery_place}});
+            if let Some(s) = &suppliers {
+                data["suppliers"] = json!(s.len());
+            }
+            let action = if status == RfqStatus::Published {
+                let what = Announcement::Extended { previous: r.deadline };
+                let queued = notify::announce(conn, &coop, &updated, &what, &public_url, now).await?;
+                data["emails"] = json!(queued.emails);
+                data["webhooks"] = json!(queued.webhooks);
+                "rfq.deadline_extended"
+            } else {
+                "rfq.updated"
+            };
+            audit::record(
+                conn,
+                now,
+                Event::platform(who.actor(), action, "rfq", id, data)
+                    .in_cooperative(Some(r.cooperative_id)),
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    render_one(&mut conn, who, rfq, state.clock.now()).await
+}
