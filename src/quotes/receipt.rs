@@ -114,7 +114,10 @@ pub fn seal(
 
 /// `sha256:<hex>` of a canonical document.
 pub fn digest_of(canonical: &str) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(canonical.as_bytes())))
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    )
 }
 
 #[cfg(test)]
@@ -179,7 +182,10 @@ mod tests {
         assert_eq!(canonical, expected);
         assert_eq!(
             digest,
-            format!("sha256:{}", hex::encode(Sha256::digest(expected.as_bytes())))
+            format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(expected.as_bytes()))
+            )
         );
     }
 

@@ -16,8 +16,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::models::{
-    timestamp, PriceBreak, PriceBreakOut, Quote, QuoteLine, QuoteLineOut, QuoteOut,
-    QuoteRevision, RevisionOut,
+    timestamp, PriceBreak, PriceBreakOut, Quote, QuoteLine, QuoteLineOut, QuoteOut, QuoteRevision,
+    RevisionOut,
 };
 use super::receipt::{self, BreakContent, Content, LineContent};
 use super::repo::{self, Reader, Unsealed};
@@ -127,7 +127,11 @@ fn amount(
     errors: &mut Vec<FieldError>,
 ) -> Option<Decimal> {
     if positive && v <= Decimal::ZERO {
-        errors.push(FieldError::new(field, "not_positive", "must be greater than 0"));
+        errors.push(FieldError::new(
+            field,
+            "not_positive",
+            "must be greater than 0",
+        ));
     } else if v < Decimal::ZERO {
         errors.push(FieldError::new(field, "negative", "must not be negative"));
     } else if v.normalize().scale() > MAX_SCALE {
@@ -200,11 +204,7 @@ fn validate(
         ));
     }
     if input.lines.is_empty() {
-        errors.push(FieldError::new(
-            "lines",
-            "empty",
-            "quote at least one line",
-        ));
+        errors.push(FieldError::new("lines", "empty", "quote at least one line"));
     }
     let mut seen = HashSet::new();
     let mut lines = Vec::new();
@@ -488,8 +488,9 @@ pub async fn submit(
                 withdrawn_at: None,
             };
             let (l, b, r) = rows(&quote, &content, canonical, who.user_id);
-            repo::insert(conn, &quote, &l, &b, &r).await.map_err(|e| {
-                match e {
+            repo::insert(conn, &quote, &l, &b, &r)
+                .await
+                .map_err(|e| match e {
                     diesel::result::Error::DatabaseError(
                         diesel::result::DatabaseErrorKind::UniqueViolation,
                         ref info,
@@ -500,8 +501,7 @@ pub async fn submit(
                         )
                     }
                     other => other.into(),
-                }
-            })?;
+                })?;
             record(conn, who, "quote.submitted", &quote, now).await?;
             still_open(state, &rfq)?;
             Ok(quote)
@@ -564,7 +564,11 @@ pub async fn revise(
 }
 
 /// `POST /quotes/{id}/withdraw`, before the deadline.
-pub async fn withdraw(state: &AppState, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
+pub async fn withdraw(
+    state: &AppState,
+    who: &Principal,
+    id: QuoteId,
+) -> Result<QuoteOut, AppError> {
     let supplier = supplier_of(who)?;
     let mut conn = db::conn(&state.pool).await?;
     let current = repo::find(&mut conn, id, Reader::Supplier(supplier))
@@ -589,7 +593,10 @@ pub async fn withdraw(state: &AppState, who: &Principal, id: QuoteId) -> Result<
     let q = repo::find(&mut conn, id, Reader::Supplier(supplier))
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(render(&mut conn, vec![q]).await?.pop().ok_or(AppError::NotFound)?)
+    render(&mut conn, vec![q])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 /// The reader a caller is: a supplier, or the buyer side (a member may not read quotes).
@@ -633,7 +640,10 @@ async fn readable(
 pub async fn get(state: &AppState, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
     let mut conn = db::conn(&state.pool).await?;
     let q = readable(&mut conn, who, id, state.clock.now()).await?;
-    render(&mut conn, vec![q]).await?.pop().ok_or(AppError::NotFound)
+    render(&mut conn, vec![q])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 /// `GET /quotes/{id}/revisions`.
@@ -730,15 +740,17 @@ fn render_content(q: Quote, supplier_name: String, content: &Content) -> QuoteOu
 }
 
 /// Renders visible quotes with their lines and breaks.
-async fn render(conn: &mut AsyncPgConnection, quotes: Vec<Unsealed>) -> Result<Vec<QuoteOut>, AppError> {
+async fn render(
+    conn: &mut AsyncPgConnection,
+    quotes: Vec<Unsealed>,
+) -> Result<Vec<QuoteOut>, AppError> {
     let (lines, breaks) = repo::content_of(conn, &quotes).await?;
     let mut names: HashMap<SupplierId, String> = HashMap::new();
     let mut out = Vec::with_capacity(quotes.len());
     for q in quotes {
         let q = q.into_inner();
-        if !names.contains_key(&q.supplier_id) {
-            let n = supplier_name(conn, q.supplier_id).await?;
-            names.insert(q.supplier_id, n);
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(q.supplier_id) {
+            e.insert(supplier_name(conn, q.supplier_id).await?);
         }
         let content = Content {
             currency: q.currency.clone(),

@@ -8,7 +8,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::ids::{CooperativeId, MaterialId, QuoteId, RfqId, RfqLineId, RoundId, SupplierId, UserId};
+use crate::ids::{
+    CooperativeId, MaterialId, QuoteId, RfqId, RfqLineId, RoundId, SupplierId, UserId,
+};
 use crate::schema::{rfq_lines, rfqs};
 
 /// Lifecycle state of an RFQ as the clock sees it now.

@@ -145,20 +145,54 @@ pub async fn announce(
             if !seen.insert(email.to_lowercase()) {
                 continue;
             }
-            let key = Some(format!("rfq:{}:{occasion}:{}", rfq.id, email.to_lowercase()));
+            let key = Some(format!(
+                "rfq:{}:{occasion}:{}",
+                rfq.id,
+                email.to_lowercase()
+            ));
             let n = notice(name);
             let id = match what {
                 Announcement::Published => {
                     let t = RfqInvitation(n);
-                    notifications::enqueue(conn, now, Email { to: &email, locale, template: &t, dedupe_key: key }).await?
+                    notifications::enqueue(
+                        conn,
+                        now,
+                        Email {
+                            to: &email,
+                            locale,
+                            template: &t,
+                            dedupe_key: key,
+                        },
+                    )
+                    .await?
                 }
                 Announcement::Cancelled { .. } => {
                     let t = RfqCancelled(n);
-                    notifications::enqueue(conn, now, Email { to: &email, locale, template: &t, dedupe_key: key }).await?
+                    notifications::enqueue(
+                        conn,
+                        now,
+                        Email {
+                            to: &email,
+                            locale,
+                            template: &t,
+                            dedupe_key: key,
+                        },
+                    )
+                    .await?
                 }
                 Announcement::Extended { .. } => {
                     let t = RfqExtended(n);
-                    notifications::enqueue(conn, now, Email { to: &email, locale, template: &t, dedupe_key: key }).await?
+                    notifications::enqueue(
+                        conn,
+                        now,
+                        Email {
+                            to: &email,
+                            locale,
+                            template: &t,
+                            dedupe_key: key,
+                        },
+                    )
+                    .await?
                 }
             };
             queued.emails += usize::from(id.is_some());
@@ -171,7 +205,9 @@ pub async fn announce(
             });
             match what {
                 Announcement::Cancelled { reason } => payload["reason"] = json!(reason),
-                Announcement::Extended { previous } => payload["previous_deadline"] = json!(previous),
+                Announcement::Extended { previous } => {
+                    payload["previous_deadline"] = json!(previous)
+                }
                 Announcement::Published => {}
             }
             let key = format!("rfq:{}:{occasion}:webhook:{supplier_id}", rfq.id);

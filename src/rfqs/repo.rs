@@ -260,10 +260,7 @@ pub async fn set_status(
     match status {
         "published" => {
             diesel::update(target)
-                .set((
-                    rfqs::status.eq(status),
-                    rfqs::published_at.eq(now),
-                ))
+                .set((rfqs::status.eq(status), rfqs::published_at.eq(now)))
                 .returning(Rfq::as_returning())
                 .get_result(conn)
                 .await
@@ -345,4 +342,3 @@ pub async fn existing_suppliers(
         .load(conn)
         .await
 }
-

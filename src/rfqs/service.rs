@@ -153,7 +153,10 @@ async fn render(
     }
     let mut adders: HashMap<RfqId, BTreeMap<String, Decimal>> = HashMap::new();
     for (rfq, term, amount) in repo::adders_of(conn, &ids).await? {
-        adders.entry(rfq).or_default().insert(term, amount.normalize());
+        adders
+            .entry(rfq)
+            .or_default()
+            .insert(term, amount.normalize());
     }
     let buyer = who.role != Role::Supplier;
     let mut suppliers: HashMap<RfqId, Vec<SupplierId>> = HashMap::new();

@@ -38,6 +38,11 @@ pub struct NewSupplier {
 
 /// Whether the caller may see a supplier's integration details: platform admins, the
 /// supplier's own users, and the user who registered it.
+/// Whether the caller may see the webhook signing key.
+fn shows_secret(who: &Principal, s: &Supplier) -> bool {
+    who.role == Role::PlatformAdmin || who.supplier_id == Some(s.id)
+}
+
 fn shows_webhook(who: &Principal, s: &Supplier) -> bool {
     who.role == Role::PlatformAdmin
         || who.supplier_id == Some(s.id)
@@ -75,8 +80,8 @@ pub struct SupplierOut {
     pub locale: Locale,
     pub webhook_url: Option<String>,
     /// Hex key of the webhook signatures (`X-Coprocure-Signature: sha256=<hex HMAC-SHA256
-    /// of the raw body>`); shown to the supplier's own users, platform admins and the user
-    /// who registered the supplier.
+    /// of the raw body>`); shown only to the supplier's own users (who verify) and platform
+    /// admins — never to a cooperative, which could otherwise forge deliveries.
     pub webhook_secret: Option<String>,
     /// Relative to the caller's cooperative (absent for platform admins and suppliers).
     pub origin: Option<Origin>,
@@ -84,14 +89,14 @@ pub struct SupplierOut {
 }
 
 impl SupplierOut {
-    fn new(s: Supplier, coop_country: Option<&str>, show_webhook: bool) -> Self {
+    fn new(s: Supplier, coop_country: Option<&str>, show_webhook: bool, show_secret: bool) -> Self {
         Self {
             webhook_url: if show_webhook {
                 s.webhook_url.clone()
             } else {
                 None
             },
-            webhook_secret: (show_webhook && s.webhook_url.is_some())
+            webhook_secret: (show_secret && s.webhook_url.is_some())
                 .then(|| hex::encode(&s.webhook_secret)),
             origin: coop_country.map(|c| origin(&s.country, c)),
             business_number: s
@@ -296,11 +301,12 @@ pub async fn create(
             Ok(s)
         })
         .await?;
-    let show = shows_webhook(who, &supplier);
+    let (show, secret) = (shows_webhook(who, &supplier), shows_secret(who, &supplier));
     Ok(SupplierOut::new(
         supplier,
         country_of_caller.as_deref(),
         show,
+        secret,
     ))
 }
 
@@ -317,8 +323,8 @@ pub async fn get(
     let mut conn = db::conn(&state.pool).await?;
     let s = repo::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let country = caller_country(&mut conn, who).await?;
-    let show = shows_webhook(who, &s);
-    Ok(SupplierOut::new(s, country.as_deref(), show))
+    let (show, secret) = (shows_webhook(who, &s), shows_secret(who, &s));
+    Ok(SupplierOut::new(s, country.as_deref(), show, secret))
 }
 
 /// `GET /suppliers`: the directory for admins, only itself for a supplier user.
@@ -341,8 +347,8 @@ pub async fn list(
     Ok(rows
         .into_iter()
         .map(|s| {
-            let show = shows_webhook(who, &s);
-            SupplierOut::new(s, country.as_deref(), show)
+            let (show, secret) = (shows_webhook(who, &s), shows_secret(who, &s));
+            SupplierOut::new(s, country.as_deref(), show, secret)
         })
         .collect())
 }

@@ -125,7 +125,10 @@ impl Worker {
             .http
             .post(&row.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(super::SIGNATURE_HEADER, super::signature(secret, row.body.as_bytes()))
+            .header(
+                super::SIGNATURE_HEADER,
+                super::signature(secret, row.body.as_bytes()),
+            )
             .header(super::EVENT_HEADER, &row.event)
             .header(super::DELIVERY_HEADER, row.id.to_string())
             .body(row.body.clone())
@@ -142,10 +145,7 @@ impl Worker {
                     _ => Err(Failure::Permanent(format!("HTTP {status}"), Some(status))),
                 }
             }
-            Err(e) => Err(Failure::Transient(
-                format!("{}", error_chain(&e)),
-                None,
-            )),
+            Err(e) => Err(Failure::Transient(error_chain(&e), None)),
         }
     }
 

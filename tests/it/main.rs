@@ -11,5 +11,6 @@ mod health;
 mod local_postgres;
 mod organisations;
 mod outbox;
+mod rfqs;
 mod rounds;
 mod tenancy;

@@ -389,7 +389,7 @@ async fn suppliers_need_the_right_identifier_and_show_their_origin() {
     assert_eq!(r.json["default_currency"], "JPY");
     assert!(
         r.json.get("webhook_secret").is_none(),
-        "the signing key is never shown"
+        "the signing key is never shown to a cooperative"
     );
     let kr = app
         .get(&format!("/api/v1/suppliers/{}", w.s1), Some(&w.a.admin))

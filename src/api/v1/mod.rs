@@ -96,9 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(rounds::update_demand))
                 .route(web::delete().to(rounds::delete_demand)),
         )
-        .service(
-            resource("/rounds/{id}/rfqs", "POST").route(web::post().to(rfqs::create_rfq)),
-        )
+        .service(resource("/rounds/{id}/rfqs", "POST").route(web::post().to(rfqs::create_rfq)))
         .service(resource("/rfqs", "GET").route(web::get().to(rfqs::list_rfqs)))
         .service(
             resource("/rfqs/{id}", "GET, PATCH")
@@ -121,8 +119,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/quotes/{id}/withdraw", "POST").route(web::post().to(rfqs::withdraw_quote)),
         )
         .service(
-            resource("/quotes/{id}/revisions", "GET")
-                .route(web::get().to(rfqs::quote_revisions)),
+            resource("/quotes/{id}/revisions", "GET").route(web::get().to(rfqs::quote_revisions)),
         )
         .service(resource("/admin/outbox", "GET").route(web::get().to(admin::list_outbox)))
         .service(

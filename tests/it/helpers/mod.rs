@@ -7,6 +7,7 @@
 //! private cluster is started once per test run from the installed server binaries (the
 //! same discovery as `cargo run`) in a temporary directory, and stops with the process.
 
+pub mod http_sink;
 pub mod smtp;
 pub mod world;
 

@@ -2,6 +2,7 @@
 //! coop admin and a member user, and a material), two suppliers with a user each, and a
 //! platform admin — every principal logged in.
 
+use coprocure::clock::Clock;
 use serde_json::{json, Value};
 
 use super::{TestApp, PASSWORD};
@@ -163,6 +164,94 @@ impl World {
             b,
             s1,
             s2,
+        }
+    }
+}
+
+/// A published RFQ of cooperative A (from a second, closed round with demand) to which s1
+/// is invited (not s2), and s1's quote on it. Deadline: 2 days from the app clock.
+pub struct RfqFixture {
+    pub round: String,
+    pub rfq: String,
+    pub line: String,
+    pub quote: String,
+}
+
+/// A valid quote body for one line.
+pub fn quote_body(line: &str, currency: &str, price: &str) -> Value {
+    json!({
+        "currency": currency, "incoterm": "DAP", "named_place": "Siheung plant",
+        "valid_until": "2027-12-31", "lead_time_days": 21, "payment_terms": "T/T 30 days",
+        "lines": [{"rfq_line_id": line, "unit_price": price, "freight_per_unit": "12.5",
+                   "min_quantity": "1", "max_quantity": "100"}]
+    })
+}
+
+impl World {
+    /// Builds [`RfqFixture`] on cooperative A.
+    pub async fn rfq_fixture(&self, app: &TestApp) -> RfqFixture {
+        let a = &self.a;
+        let round = ok(
+            app,
+            &format!("/api/v1/cooperatives/{}/rounds", a.coop),
+            &a.admin,
+            json!({"title": "Round a2", "closes_at": (app.clock.now() + chrono::Duration::days(1)).to_rfc3339()}),
+        )
+        .await;
+        let round = round["id"].as_str().unwrap().to_owned();
+        let opened = app
+            .post(
+                &format!("/api/v1/rounds/{round}/open"),
+                Some(&a.admin),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(opened.status, 200, "{}", opened.text);
+        ok(
+            app,
+            &format!("/api/v1/rounds/{round}/demand"),
+            &a.member_token,
+            json!({"material_id": a.material, "quantity": "40", "unit": "TNE", "required_by": "2027-06-30", "delivery_site": "Siheung plant"}),
+        )
+        .await;
+        let closed = app
+            .post(
+                &format!("/api/v1/rounds/{round}/close"),
+                Some(&a.admin),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(closed.status, 200, "{}", closed.text);
+        let deadline = app.clock.now() + chrono::Duration::days(2);
+        let rfq = ok(
+            app,
+            &format!("/api/v1/rounds/{round}/rfqs"),
+            &a.admin,
+            json!({"title": "Copper Q1", "deadline": deadline.to_rfc3339(), "supplier_ids": [self.s1], "delivery_place": "Siheung plant"}),
+        )
+        .await;
+        let rfq_id = rfq["id"].as_str().unwrap().to_owned();
+        let line = rfq["lines"][0]["id"].as_str().unwrap().to_owned();
+        let published = app
+            .post(
+                &format!("/api/v1/rfqs/{rfq_id}/publish"),
+                Some(&a.admin),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(published.status, 200, "{}", published.text);
+        let quote = ok(
+            app,
+            &format!("/api/v1/rfqs/{rfq_id}/quotes"),
+            &self.s1_token,
+            quote_body(&line, "KRW", "13450000"),
+        )
+        .await;
+        RfqFixture {
+            round,
+            rfq: rfq_id,
+            line,
+            quote: quote["id"].as_str().unwrap().to_owned(),
         }
     }
 }

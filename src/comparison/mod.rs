@@ -1,0 +1,3 @@
+//! Landed-cost comparison of offers and the optimal award suggestion (DESIGN rules 5–7).
+
+pub mod optimise;

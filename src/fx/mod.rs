@@ -1,0 +1,3 @@
+//! FX rates: units of the base currency per unit of another, per date (DESIGN rule 5).
+
+pub mod feeds;

@@ -1,0 +1,3 @@
+//! Joint purchase orders and their member allocations (DESIGN rules 8–10).
+
+pub mod allocation;
