@@ -82,6 +82,7 @@ pub struct SupplierOut {
     /// Hex key of the webhook signatures (`X-Coprocure-Signature: sha256=<hex HMAC-SHA256
     /// of the raw body>`); shown only to the supplier's own users (who verify) and platform
     /// admins — never to a cooperative, which could otherwise forge deliveries.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
     /// Relative to the caller's cooperative (absent for platform admins and suppliers).
     pub origin: Option<Origin>,
