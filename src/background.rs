@@ -41,7 +41,17 @@ impl Background {
         }
         let worker = Worker::new(pool.clone(), mailer, clock.clone(), &settings.mail_from)?;
         let (shutdown, rx) = watch::channel(false);
-        let tasks = vec![
+        let mut tasks = Vec::new();
+        if let Some(period) = settings.fx_refresh {
+            tasks.push(tokio::spawn(crate::fx::service::run_daily(
+                pool.clone(),
+                Arc::new(settings.clone()),
+                clock.clone(),
+                period,
+                rx.clone(),
+            )));
+        }
+        tasks.extend([
             tokio::spawn(worker.run(rx.clone())),
             tokio::spawn(crate::audit::run_sealer(
                 pool.clone(),
@@ -62,7 +72,7 @@ impl Background {
                 settings.public_url.clone(),
                 rx,
             )),
-        ];
+        ]);
         Ok(Self { shutdown, tasks })
     }
 

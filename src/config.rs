@@ -10,7 +10,11 @@
 //! | `COPROCURE_JWT_SECRET` | generated | HS256 key for access tokens, at least 32 bytes. Unset: generated once and kept in `$COPROCURE_DATA_DIR/jwt-secret`. Every instance behind one load balancer needs the same value. |
 //! | `COPROCURE_SMTP_URL` | unset | `smtp://host:port` (STARTTLS when offered), `smtps://…` (implicit TLS). Unset: emails are written as `.eml` files. |
 //! | `COPROCURE_MAIL_FROM` | `coprocure <no-reply@localhost>` | `From:` of outgoing email. |
-//! | `COPROCURE_FX_URL` | unset | Base URL of the FX rate provider. |
+//! | `COPROCURE_FX_PROVIDER` | `ecb` | `ecb` (European Central Bank daily reference rates, EUR-based, cross rates derived) or `koreaexim` (Korea Eximbank exchange-rate API, KRW-based; needs `COPROCURE_FX_KEY`). |
+//! | `COPROCURE_FX_URL` | the provider's | Feed URL (ECB: the `eurofxref-daily.xml` file; Korea Eximbank: the `exchangeJSON` endpoint). |
+//! | `COPROCURE_FX_KEY` | unset | Korea Eximbank API key (`authkey`). |
+//! | `COPROCURE_FX_REFRESH_HOURS` | `24` | How often the background task fetches the feed; `0` turns it off (refresh on demand only). |
+//! | `COPROCURE_FX_TIMEOUT_MS` | `10000` | Timeout of one feed request. |
 //! | `COPROCURE_LOG_FORMAT` | `text` | `text` or `json` (one JSON object per line). |
 //! | `COPROCURE_DB_POOL_SIZE` | `16` | Maximum PostgreSQL connections per instance. |
 //! | `COPROCURE_DB_ACQUIRE_TIMEOUT_MS` | `5000` | How long a request waits for a connection before answering 503. |
@@ -52,6 +56,33 @@ pub enum LogFormat {
     Json,
 }
 
+/// Source of daily FX rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FxProvider {
+    /// The European Central Bank's daily reference rates (XML, EUR-based).
+    Ecb,
+    /// The Korea Eximbank exchange-rate Open API (JSON, KRW-based).
+    KoreaExim,
+}
+
+impl FxProvider {
+    /// The name stored as a rate's `source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ecb => "ecb",
+            Self::KoreaExim => "koreaexim",
+        }
+    }
+
+    /// The provider's published feed URL.
+    pub fn default_url(self) -> &'static str {
+        match self {
+            Self::Ecb => "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
+            Self::KoreaExim => "https://oapi.koreaexim.go.kr/site/program/financial/exchangeJSON",
+        }
+    }
+}
+
 /// Minimum length of an HS256 key (RFC 7518 §3.2: at least the hash size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -72,8 +103,14 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// `From:` header of outgoing email.
     pub mail_from: String,
-    /// FX provider base URL.
+    /// FX feed: provider, URL (`None`: the provider's published one) and API key.
+    pub fx_provider: FxProvider,
     pub fx_url: Option<String>,
+    pub fx_key: Option<String>,
+    /// Period of the background refresh (`None`: off).
+    pub fx_refresh: Option<Duration>,
+    /// Timeout of one feed request.
+    pub fx_timeout: Duration,
     /// Log output format.
     pub log_format: LogFormat,
     /// Maximum pool size.
@@ -219,6 +256,32 @@ impl Settings {
             }
             None => None,
         };
+        let fx_provider = match var("COPROCURE_FX_PROVIDER").as_deref() {
+            None | Some("ecb") => FxProvider::Ecb,
+            Some("koreaexim") => FxProvider::KoreaExim,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "COPROCURE_FX_PROVIDER",
+                    format!("`{other}` is not `ecb` or `koreaexim`"),
+                ))
+            }
+        };
+        let fx_key = var("COPROCURE_FX_KEY").filter(|k| !k.trim().is_empty());
+        if fx_provider == FxProvider::KoreaExim && fx_key.is_none() {
+            return Err(ConfigError::new(
+                "COPROCURE_FX_KEY",
+                "the koreaexim provider needs an API key",
+            ));
+        }
+        let refresh_hours = parse_num(&var, "COPROCURE_FX_REFRESH_HOURS", 24u64, 0, 24 * 7)?;
+        let fx_refresh = (refresh_hours > 0).then(|| Duration::from_secs(refresh_hours * 3600));
+        let fx_timeout = Duration::from_millis(parse_num(
+            &var,
+            "COPROCURE_FX_TIMEOUT_MS",
+            10_000u64,
+            100,
+            60_000,
+        )?);
         let log_format = match var("COPROCURE_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -276,7 +339,11 @@ impl Settings {
             jwt_secret,
             smtp_url,
             mail_from,
+            fx_provider,
             fx_url,
+            fx_key,
+            fx_refresh,
+            fx_timeout,
             log_format,
             db_pool_size,
             db_acquire_timeout: Duration::from_millis(acquire_ms),

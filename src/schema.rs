@@ -90,6 +90,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    fx_rates (id) {
+        id -> Uuid,
+        date -> Date,
+        base -> Text,
+        currency -> Text,
+        rate -> Numeric,
+        source -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Uuid,
         key -> Text,
@@ -370,6 +383,7 @@ diesel::joinable!(audit_chain -> audit_events (event_id));
 diesel::joinable!(audit_pending -> audit_events (event_id));
 diesel::joinable!(demand_rounds -> cooperatives (cooperative_id));
 diesel::joinable!(demand_rounds -> users (created_by));
+diesel::joinable!(fx_rates -> users (created_by));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(materials -> cooperatives (cooperative_id));
@@ -394,6 +408,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cooperatives,
     demand_lines,
     demand_rounds,
+    fx_rates,
     idempotency_keys,
     invitations,
     login_failures,

@@ -67,6 +67,10 @@ use crate::api::{health, v1};
         v1::rfqs::revise_quote,
         v1::rfqs::withdraw_quote,
         v1::rfqs::quote_revisions,
+        v1::fx::get_comparison,
+        v1::fx::create_rate,
+        v1::fx::list_rates,
+        v1::fx::refresh,
         v1::admin::list_outbox,
         v1::admin::retry_outbox,
         v1::admin::verify_platform_audit,
@@ -83,6 +87,8 @@ use crate::api::{health, v1};
         (name = "demand", description = "Demand rounds, demand lines, aggregation"),
         (name = "rfqs", description = "Requests for quotation to domestic and overseas suppliers"),
         (name = "quotes", description = "Sealed quotes, revisions and their receipts"),
+        (name = "comparison", description = "Landed-cost comparison and the optimal award suggestion"),
+        (name = "fx", description = "FX rates: manual entry and provider feeds"),
         (name = "operations", description = "Email outbox and audit trail (platform admins)"),
     )
 )]

@@ -1,3 +1,5 @@
 //! Landed-cost comparison of offers and the optimal award suggestion (DESIGN rules 5–7).
 
+pub mod landed;
 pub mod optimise;
+pub mod service;

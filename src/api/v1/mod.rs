@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod fx;
 pub mod organisations;
 pub mod rfqs;
 pub mod rounds;
@@ -121,6 +122,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/quotes/{id}/revisions", "GET").route(web::get().to(rfqs::quote_revisions)),
         )
+        .service(resource("/rfqs/{id}/comparison", "GET").route(web::get().to(fx::get_comparison)))
+        .service(
+            resource("/fx-rates", "GET, POST")
+                .route(web::get().to(fx::list_rates))
+                .route(web::post().to(fx::create_rate)),
+        )
+        .service(resource("/fx-rates/refresh", "POST").route(web::post().to(fx::refresh)))
         .service(resource("/admin/outbox", "GET").route(web::get().to(admin::list_outbox)))
         .service(
             resource("/admin/outbox/{id}/retry", "POST").route(web::post().to(admin::retry_outbox)),

@@ -28,10 +28,18 @@ impl Hit {
     }
 }
 
+/// What the sink answers: status, body and a delay before answering.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub body: Vec<u8>,
+    pub delay: Duration,
+}
+
 pub struct HttpSink {
     pub port: u16,
     hits: Arc<Mutex<Vec<Hit>>>,
     status: Arc<AtomicU16>,
+    reply: Arc<Mutex<Reply>>,
 }
 
 impl HttpSink {
@@ -46,10 +54,14 @@ impl HttpSink {
         let port = listener.local_addr().unwrap().port();
         let hits = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(AtomicU16::new(200));
-        let (h, s) = (hits.clone(), status.clone());
+        let reply = Arc::new(Mutex::new(Reply {
+            body: Vec::new(),
+            delay: Duration::ZERO,
+        }));
+        let (h, s, rp) = (hits.clone(), status.clone(), reply.clone());
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                let (h, s) = (h.clone(), s.clone());
+                let (h, s, rp) = (h.clone(), s.clone(), rp.clone());
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     let mut chunk = [0u8; 8192];
@@ -96,15 +108,33 @@ impl HttpSink {
                     };
                     h.lock().unwrap().push(hit);
                     let code = s.load(Ordering::SeqCst);
-                    let reply = format!(
-                        "HTTP/1.1 {code} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    let Reply { body, delay } = rp.lock().unwrap().clone();
+                    tokio::time::sleep(delay).await;
+                    let head = format!(
+                        "HTTP/1.1 {code} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
                     );
-                    let _ = sock.write_all(reply.as_bytes()).await;
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(&body).await;
                     let _ = sock.shutdown().await;
                 });
             }
         });
-        Self { port, hits, status }
+        Self {
+            port,
+            hits,
+            status,
+            reply,
+        }
+    }
+
+    /// Answers `status` with `body` after `delay` from now on.
+    pub fn serve(&self, status: u16, body: impl Into<Vec<u8>>, delay: Duration) {
+        self.status.store(status, Ordering::SeqCst);
+        *self.reply.lock().unwrap() = Reply {
+            body: body.into(),
+            delay,
+        };
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -340,6 +340,7 @@ impl TestApp {
             ("COPROCURE_DB_POOL_SIZE".into(), "5".into()),
             ("COPROCURE_WORKERS".into(), "1".into()),
             ("COPROCURE_AUTH_RATE_PER_MINUTE".into(), "1000".into()),
+            ("COPROCURE_FX_REFRESH_HOURS".into(), "0".into()),
             (
                 "COPROCURE_MAIL_FROM".into(),
                 "coprocure <no-reply@coprocure.test>".into(),

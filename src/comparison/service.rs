@@ -1,0 +1,464 @@
+//! `GET /rfqs/{id}/comparison`: every usable offer of every line on one landed-cost basis
+//! in the cooperative's base currency, scored and ranked (DESIGN rules 5–6), with the
+//! cost-optimal award suggestion per line (rule 7).
+//!
+//! Quotes are read through the sealing gate of [`crate::quotes::repo`], so before the
+//! deadline there is nothing to compare (409 `sealed`). FX rates are those in force on the
+//! RFQ's FX date (the deadline's date in the cooperative's zone); a missing one is a 409
+//! `fx_rate_missing` naming the currency.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::landed::{self, OfferTerms};
+use super::optimise::{self, Limits};
+use crate::auth::{Principal, Role};
+use crate::error::AppError;
+use crate::ids::{MaterialId, QuoteId, RfqId, RfqLineId, SupplierId};
+use crate::quotes::repo::Reader;
+use crate::rfqs::models::Rfq;
+use crate::state::AppState;
+use crate::suppliers::service::Origin;
+use crate::{db, reference};
+
+/// One offer of a line.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferOut {
+    pub quote_id: QuoteId,
+    pub supplier_id: SupplierId,
+    pub supplier_name: String,
+    pub origin: Origin,
+    pub currency: String,
+    pub incoterm: String,
+    /// The quantity the offer is priced at: min(line quantity, its max).
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+    /// Tier price at that quantity, in the quote's currency.
+    #[schema(value_type = String)]
+    pub unit_price: Decimal,
+    #[schema(value_type = String)]
+    pub fx_rate: Decimal,
+    #[schema(value_type = String)]
+    pub goods_base: Decimal,
+    #[schema(value_type = String)]
+    pub charges_base: Decimal,
+    #[schema(value_type = String)]
+    pub duty_base: Decimal,
+    #[schema(value_type = String)]
+    pub adder_base: Decimal,
+    #[schema(value_type = String)]
+    pub landed_total_base: Decimal,
+    #[schema(value_type = String)]
+    pub landed_unit_base: Decimal,
+    pub lead_time_days: i32,
+    #[schema(value_type = String)]
+    pub min_quantity: Decimal,
+    #[schema(value_type = Option<String>)]
+    pub max_quantity: Option<Decimal>,
+    pub valid_until: NaiveDate,
+    pub covers_full_quantity: bool,
+    pub meets_required_by: bool,
+    /// False for offers that cannot be used (`flags` says why): listed, not ranked.
+    pub usable: bool,
+    /// `min_above_quantity`, `expired`.
+    pub flags: Vec<&'static str>,
+    /// Σ weightᵢ·scoreᵢ / Σ weightᵢ (null when not usable).
+    #[schema(value_type = Option<String>)]
+    pub score: Option<Decimal>,
+    /// 1 = best (null when not usable).
+    pub rank: Option<usize>,
+    pub submitted_at: String,
+}
+
+/// One allocation of the suggestion.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SuggestedAllocation {
+    pub quote_id: QuoteId,
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+    #[schema(value_type = String)]
+    pub landed_total_base: Decimal,
+}
+
+/// The cost-optimal allocation of a line (DESIGN rule 7).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SuggestionOut {
+    pub allocations: Vec<SuggestedAllocation>,
+    #[schema(value_type = String)]
+    pub total_base: Decimal,
+    /// The quantity the allocations cover (the line's, or the most that can be covered).
+    #[schema(value_type = String)]
+    pub covered_quantity: Decimal,
+    pub covers_full_quantity: bool,
+    /// True when the search proved this the optimum; false when a limit stopped it.
+    pub optimal: bool,
+}
+
+/// A line of the comparison.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LineOut {
+    pub rfq_line_id: RfqLineId,
+    pub material_id: MaterialId,
+    pub material_code: String,
+    pub material_name: String,
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+    pub unit: String,
+    pub required_by: NaiveDate,
+    #[schema(value_type = String)]
+    pub duty_rate: Decimal,
+    /// Usable offers by rank, then the others.
+    pub offers: Vec<OfferOut>,
+    pub suggestion: SuggestionOut,
+}
+
+/// A rate used.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RateUsed {
+    pub currency: String,
+    #[schema(value_type = String)]
+    pub rate: Decimal,
+    /// The rate's own date (on or before `fx_date`).
+    pub date: NaiveDate,
+}
+
+/// `GET /rfqs/{id}/comparison`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Comparison {
+    pub rfq_id: RfqId,
+    pub base_currency: String,
+    /// The deadline's date in the cooperative's time zone: rates in force on it are used.
+    pub fx_date: NaiveDate,
+    pub rates: Vec<RateUsed>,
+    pub weights: crate::rfqs::models::Weights,
+    pub lines: Vec<LineOut>,
+    /// Σ of the lines' suggested totals.
+    #[schema(value_type = String)]
+    pub suggested_total_base: Decimal,
+}
+
+/// Rounds money half-up (away from zero) to `dp` places, for display.
+pub fn money(v: Decimal, dp: u32) -> Decimal {
+    v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+/// Everything the comparison computed, unrounded (the award reuses it).
+pub struct Computed {
+    pub rfq: Rfq,
+    pub base_currency: String,
+    pub minor_unit: u32,
+    pub fx_date: NaiveDate,
+    pub rates: BTreeMap<String, (Decimal, Option<NaiveDate>)>,
+    /// Per line: the line, its offers `(quote id, terms, usable)`, and the suggestion.
+    pub lines: Vec<ComputedLine>,
+    pub out: Comparison,
+}
+
+/// One line's computation.
+pub struct ComputedLine {
+    pub line: crate::rfqs::models::RfqLine,
+    pub offers: Vec<(QuoteId, SupplierId, OfferTerms, bool)>,
+}
+
+/// Loads and computes the comparison of an RFQ the caller may see.
+pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Computed, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut conn = db::conn(&state.pool).await?;
+    let rfq = crate::rfqs::service::rfq_in_scope(&mut conn, who, id).await?;
+    let now = state.clock.now();
+    if rfq.sealed_at(now) {
+        return Err(AppError::conflict(
+            "sealed",
+            "Quotes are sealed until the RFQ's deadline; there is nothing to compare yet.",
+        ));
+    }
+    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, rfq.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
+    let fx_date = rfq.deadline.with_timezone(&tz).date_naive();
+    let today = now.with_timezone(&tz).date_naive();
+    let minor_unit = reference::currency_minor_unit(&coop.base_currency).unwrap_or(2);
+    let reader = Reader::Buyer {
+        cooperative: Some(rfq.cooperative_id),
+        now,
+    };
+    let quotes: Vec<_> = crate::quotes::repo::list_for_rfq(&mut conn, rfq.id, reader)
+        .await?
+        .into_iter()
+        .filter(|q| q.status == "submitted")
+        .collect();
+    let (qlines, breaks) = crate::quotes::repo::content_of(&mut conn, &quotes).await?;
+    let lines = crate::rfqs::repo::lines_of(&mut conn, &[rfq.id]).await?;
+    let adders: HashMap<String, Decimal> = crate::rfqs::repo::adders_of(&mut conn, &[rfq.id])
+        .await?
+        .into_iter()
+        .map(|(_, t, a)| (t, a))
+        .collect();
+    let mut rates = BTreeMap::new();
+    for q in &quotes {
+        if !rates.contains_key(&q.currency) {
+            let r =
+                crate::fx::service::rate_for(&mut conn, &coop.base_currency, &q.currency, fx_date)
+                    .await?;
+            rates.insert(q.currency.clone(), r);
+        }
+    }
+    let mut suppliers = HashMap::new();
+    for q in &quotes {
+        if let std::collections::hash_map::Entry::Vacant(e) = suppliers.entry(q.supplier_id) {
+            if let Some(s) = crate::suppliers::repo::find(&mut conn, q.supplier_id).await? {
+                e.insert(s);
+            }
+        }
+    }
+    drop(conn);
+
+    let (wp, wl) = (rfq.weight_price, rfq.weight_lead_time);
+    let mut out_lines = Vec::new();
+    let mut computed_lines = Vec::new();
+    let mut suggested_total = Decimal::ZERO;
+    for (line, code, name) in lines {
+        let mut offers: Vec<(OfferOut, OfferTerms, landed::Landed)> = Vec::new();
+        for q in &quotes {
+            let Some(ql) = qlines
+                .iter()
+                .find(|l| l.quote_id == q.id && l.rfq_line_id == line.id)
+            else {
+                continue;
+            };
+            let Some(supplier) = suppliers.get(&q.supplier_id) else {
+                continue;
+            };
+            let origin = crate::suppliers::service::origin(&supplier.country, &coop.country);
+            let (fx, _) = rates[&q.currency];
+            let terms = OfferTerms {
+                unit_price: ql.unit_price,
+                breaks: breaks
+                    .iter()
+                    .filter(|b| b.quote_id == q.id && b.rfq_line_id == line.id)
+                    .map(|b| (b.min_quantity, b.unit_price))
+                    .collect(),
+                freight_per_unit: ql.freight_per_unit,
+                insurance_per_unit: ql.insurance_per_unit,
+                min_quantity: ql.min_quantity,
+                max_quantity: ql.max_quantity,
+                fx,
+                dutiable: landed::dutiable(origin == Origin::Overseas, &q.incoterm),
+                duty_rate: line.duty_rate,
+                adder_per_unit: adders.get(&q.incoterm).copied().unwrap_or_default(),
+            };
+            let qty = landed::priced_quantity(&terms, line.quantity);
+            let l = landed::landed(&terms, qty);
+            let mut flags = Vec::new();
+            if terms.min_quantity > line.quantity {
+                flags.push("min_above_quantity");
+            }
+            if q.valid_until < today {
+                flags.push("expired");
+            }
+            offers.push((
+                OfferOut {
+                    quote_id: q.id,
+                    supplier_id: q.supplier_id,
+                    supplier_name: supplier.name.clone(),
+                    origin,
+                    currency: q.currency.clone(),
+                    incoterm: q.incoterm.clone(),
+                    quantity: qty.normalize(),
+                    unit_price: l.unit_price.normalize(),
+                    fx_rate: fx.normalize(),
+                    goods_base: money(l.goods_base, minor_unit),
+                    charges_base: money(l.charges_base, minor_unit),
+                    duty_base: money(l.duty_base, minor_unit),
+                    adder_base: money(l.adder_base, minor_unit),
+                    landed_total_base: money(l.total, minor_unit),
+                    landed_unit_base: money(l.unit(), minor_unit),
+                    lead_time_days: q.lead_time_days,
+                    min_quantity: terms.min_quantity.normalize(),
+                    max_quantity: terms.max_quantity.map(|m| m.normalize()),
+                    valid_until: q.valid_until,
+                    covers_full_quantity: qty == line.quantity,
+                    meets_required_by: landed::meets_required_by(
+                        fx_date,
+                        q.lead_time_days,
+                        line.required_by,
+                    ),
+                    usable: flags.is_empty(),
+                    flags,
+                    score: None,
+                    rank: None,
+                    submitted_at: crate::quotes::models::timestamp(q.submitted_at),
+                },
+                terms,
+                l,
+            ));
+        }
+        // Rule 6 over the usable offers; rank by score, then landed cost, then time.
+        let usable: Vec<usize> = (0..offers.len()).filter(|i| offers[*i].0.usable).collect();
+        let inputs: Vec<(Decimal, i32)> = usable
+            .iter()
+            .map(|i| (offers[*i].2.unit(), offers[*i].0.lead_time_days))
+            .collect();
+        let s = landed::scores(&inputs, wp, wl);
+        for (k, i) in usable.iter().enumerate() {
+            offers[*i].0.score = Some(s[k]);
+        }
+        let mut order: Vec<usize> = usable.clone();
+        order.sort_by(|a, b| {
+            let (x, y) = (&offers[*a], &offers[*b]);
+            y.0.score
+                .cmp(&x.0.score)
+                .then(x.2.total.cmp(&y.2.total))
+                .then(x.0.submitted_at.cmp(&y.0.submitted_at))
+        });
+        for (r, i) in order.iter().enumerate() {
+            offers[*i].0.rank = Some(r + 1);
+        }
+        // Rule 7 over the usable offers, best-ranked first (ties go to them).
+        let opt_offers: Vec<optimise::Offer> = order
+            .iter()
+            .map(|i| landed::optimiser_offer(&offers[*i].1))
+            .collect();
+        let suggestion = optimise::suggest(&opt_offers, line.quantity, &Limits::default());
+        let allocations = order
+            .iter()
+            .zip(&suggestion.quantities)
+            .filter(|(_, q)| !q.is_zero())
+            .map(|(i, q)| SuggestedAllocation {
+                quote_id: offers[*i].0.quote_id,
+                quantity: q.normalize(),
+                landed_total_base: money(landed::landed(&offers[*i].1, *q).total, minor_unit),
+            })
+            .collect();
+        suggested_total += suggestion.total_cost;
+        computed_lines.push(ComputedLine {
+            line: line.clone(),
+            offers: offers
+                .iter()
+                .map(|(o, t, _)| (o.quote_id, o.supplier_id, t.clone(), o.usable))
+                .collect(),
+        });
+        let mut sorted: Vec<OfferOut> = order.iter().map(|i| offers[*i].0.clone()).collect();
+        sorted.extend(offers.iter().filter(|o| !o.0.usable).map(|o| o.0.clone()));
+        for o in &mut sorted {
+            o.score = o.score.map(|s| s.round_dp(6).normalize());
+        }
+        out_lines.push(LineOut {
+            rfq_line_id: line.id,
+            material_id: line.material_id,
+            material_code: code,
+            material_name: name,
+            quantity: line.quantity.normalize(),
+            unit: line.unit.clone(),
+            required_by: line.required_by,
+            duty_rate: line.duty_rate.normalize(),
+            offers: sorted,
+            suggestion: SuggestionOut {
+                allocations,
+                total_base: money(suggestion.total_cost, minor_unit),
+                covered_quantity: suggestion.covered.normalize(),
+                covers_full_quantity: suggestion.covers_full_quantity,
+                optimal: suggestion.optimal,
+            },
+        });
+    }
+    let out = Comparison {
+        rfq_id: rfq.id,
+        base_currency: coop.base_currency.clone(),
+        fx_date,
+        rates: rates
+            .iter()
+            .filter_map(|(c, (r, d))| {
+                d.map(|d| RateUsed {
+                    currency: c.clone(),
+                    rate: r.normalize(),
+                    date: d,
+                })
+            })
+            .collect(),
+        weights: crate::rfqs::models::Weights {
+            price: wp.normalize(),
+            lead_time: wl.normalize(),
+        },
+        lines: out_lines,
+        suggested_total_base: money(suggested_total, minor_unit),
+    };
+    Ok(Computed {
+        rfq,
+        base_currency: coop.base_currency,
+        minor_unit,
+        fx_date,
+        rates,
+        lines: computed_lines,
+        out,
+    })
+}
+
+/// `GET /rfqs/{id}/comparison`.
+pub async fn comparison(
+    state: &AppState,
+    who: &Principal,
+    id: RfqId,
+) -> Result<Comparison, AppError> {
+    Ok(compute(state, who, id).await?.out)
+}
+
+/// Header of the CSV offers table.
+pub const CSV_HEADER: &str = "\u{feff}line,material_code,material_name,line_quantity,unit,rank,supplier,origin,currency,incoterm,priced_quantity,unit_price,fx_rate,goods_base,charges_base,duty_base,adder_base,landed_total_base,landed_unit_base,lead_time_days,covers_full_quantity,meets_required_by,usable,flags,score,suggested_quantity\r\n";
+
+/// The offers table as CSV (UTF-8 with BOM, CRLF) for spreadsheet users.
+pub fn csv(c: &Comparison) -> String {
+    use crate::rounds::aggregate::csv_field as f;
+    let mut out = String::from(CSV_HEADER);
+    for (n, l) in c.lines.iter().enumerate() {
+        for o in &l.offers {
+            let suggested = l
+                .suggestion
+                .allocations
+                .iter()
+                .find(|a| a.quote_id == o.quote_id)
+                .map(|a| a.quantity.to_string())
+                .unwrap_or_default();
+            let row = [
+                (n + 1).to_string(),
+                f(&l.material_code),
+                f(&l.material_name),
+                l.quantity.to_string(),
+                f(&l.unit),
+                o.rank.map(|r| r.to_string()).unwrap_or_default(),
+                f(&o.supplier_name),
+                match o.origin {
+                    Origin::Domestic => "domestic".into(),
+                    Origin::Overseas => "overseas".into(),
+                },
+                o.currency.clone(),
+                o.incoterm.clone(),
+                o.quantity.to_string(),
+                o.unit_price.to_string(),
+                o.fx_rate.to_string(),
+                o.goods_base.to_string(),
+                o.charges_base.to_string(),
+                o.duty_base.to_string(),
+                o.adder_base.to_string(),
+                o.landed_total_base.to_string(),
+                o.landed_unit_base.to_string(),
+                o.lead_time_days.to_string(),
+                o.covers_full_quantity.to_string(),
+                o.meets_required_by.to_string(),
+                o.usable.to_string(),
+                o.flags.join(" "),
+                o.score.map(|s| s.to_string()).unwrap_or_default(),
+                suggested,
+            ];
+            out.push_str(&row.join(","));
+            out.push_str("\r\n");
+        }
+    }
+    out
+}

@@ -1,0 +1,454 @@
+//! Use cases of FX rates: manual entry, the rates in force on a date, and the provider
+//! refresh (on demand and daily in the background).
+//!
+//! A refresh fetches the configured feed with reqwest (timeout, no redirects), parses it
+//! ([`super::feeds`]), and stores each rate under the date the feed states for every base
+//! currency a cooperative uses — except rates more than 20 % away from the previous stored
+//! one, which are refused unless forced. A failed fetch changes no rate and is visible: a
+//! warning in the log, an `fx.refresh_failed` audit event, and the refresh response.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::feeds::{self, FeedRates};
+use super::repo::{self, FxRate};
+use crate::audit::{self, Actor, Event};
+use crate::auth::{Principal, Role};
+use crate::config::{FxProvider, Settings};
+use crate::error::{AppError, FieldError};
+use crate::state::AppState;
+use crate::validation::Collect;
+use crate::{db, reference};
+
+/// Largest accepted move against the previous stored rate, unless forced.
+pub const MAX_CHANGE: Decimal = Decimal::from_parts(20, 0, 0, false, 2);
+
+/// `POST /fx-rates` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFxRate {
+    pub date: NaiveDate,
+    /// The base currency (ISO 4217), e.g. `KRW`.
+    pub base: String,
+    /// The priced currency, e.g. `USD`.
+    pub currency: String,
+    /// Units of `base` per 1 unit of `currency` (> 0).
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "1386.8")]
+    pub rate: Decimal,
+}
+
+/// A rate as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FxRateOut {
+    pub currency: String,
+    pub base: String,
+    #[schema(value_type = String)]
+    pub rate: Decimal,
+    /// The date the rate was published for (on or before the requested date).
+    pub date: NaiveDate,
+    /// `manual`, `ecb` or `koreaexim`.
+    pub source: String,
+}
+
+impl From<FxRate> for FxRateOut {
+    fn from(r: FxRate) -> Self {
+        Self {
+            currency: r.currency,
+            base: r.base,
+            rate: r.rate.normalize(),
+            date: r.date,
+            source: r.source,
+        }
+    }
+}
+
+/// `GET /fx-rates`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatesInForce {
+    pub base: String,
+    pub date: NaiveDate,
+    pub rates: Vec<FxRateOut>,
+}
+
+/// A rate a refresh refused.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Refused {
+    pub base: String,
+    pub currency: String,
+    #[schema(value_type = String)]
+    pub rate: Decimal,
+    #[schema(value_type = String)]
+    pub previous: Decimal,
+    pub previous_date: NaiveDate,
+    /// Relative change, e.g. `0.35` for 35 %.
+    #[schema(value_type = String)]
+    pub change: Decimal,
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RefreshReport {
+    pub provider: String,
+    /// The date the feed states.
+    pub date: Option<NaiveDate>,
+    pub stored: usize,
+    /// Days that already had a manual rate (kept).
+    pub kept_manual: usize,
+    pub refused: Vec<Refused>,
+    /// Why the fetch failed (no rate changed), if it did.
+    pub error: Option<String>,
+}
+
+/// The currency the base-currency checks accept.
+fn code(field: &str, raw: &str) -> Result<String, FieldError> {
+    reference::currency(field, raw)
+}
+
+/// `POST /fx-rates` (platform admins, coop admins): replaces that day's rate.
+pub async fn create_manual(
+    state: &AppState,
+    who: &Principal,
+    input: NewFxRate,
+) -> Result<FxRateOut, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut errors = Vec::new();
+    let base = code("base", &input.base).collect_into(&mut errors);
+    let currency = code("currency", &input.currency).collect_into(&mut errors);
+    if base.is_some() && base == currency {
+        errors.push(FieldError::new(
+            "currency",
+            "same_as_base",
+            "must differ from base",
+        ));
+    }
+    if input.rate <= Decimal::ZERO {
+        errors.push(FieldError::new(
+            "rate",
+            "not_positive",
+            "must be greater than 0",
+        ));
+    } else if input.rate.normalize().scale() > 10 || input.rate >= Decimal::from(1_000_000_000i64) {
+        errors.push(FieldError::new(
+            "rate",
+            "out_of_range",
+            "at most 10 decimal places and below 10^9",
+        ));
+    }
+    let (Some(base), Some(currency), true) = (base, currency, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let now = state.clock.now();
+    let row = FxRate {
+        id: uuid::Uuid::now_v7(),
+        date: input.date,
+        base,
+        currency,
+        rate: input.rate.normalize(),
+        source: "manual".into(),
+        created_by: Some(who.user_id),
+        created_at: now,
+    };
+    let mut conn = db::conn(&state.pool).await?;
+    conn.transaction(async |conn| -> Result<(), AppError> {
+        let previous = repo::put_manual(conn, &row).await?;
+        audit::record(
+            conn,
+            now,
+            Event::platform(
+                who.actor(),
+                "fx.rate_set",
+                "fx_rate",
+                format!("{}/{}/{}", row.base, row.currency, row.date),
+                json!({"rate": row.rate, "previous": previous.map(|p| json!({"rate": p.rate, "source": p.source}))}),
+            ),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(row.into())
+}
+
+/// `GET /fx-rates?base=&date=` (any signed-in user but suppliers… and they may too: rates
+/// are public reference data).
+pub async fn in_force(
+    state: &AppState,
+    base: Option<&str>,
+    date: Option<NaiveDate>,
+) -> Result<RatesInForce, AppError> {
+    let base = code("base", base.unwrap_or("KRW")).map_err(|e| AppError::Validation(vec![e]))?;
+    let date = date.unwrap_or_else(|| state.clock.now().date_naive());
+    let mut conn = db::conn(&state.pool).await?;
+    let rates = repo::in_force(&mut conn, &base, date).await?;
+    Ok(RatesInForce {
+        base,
+        date,
+        rates: rates.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// The rate of `currency` in base `base` in force on `date` (1 for the base itself), or
+/// 409 `fx_rate_missing` naming the currency — never a silent 1.
+pub async fn rate_for(
+    conn: &mut AsyncPgConnection,
+    base: &str,
+    currency: &str,
+    date: NaiveDate,
+) -> Result<(Decimal, Option<NaiveDate>), AppError> {
+    if base == currency {
+        return Ok((Decimal::ONE, None));
+    }
+    match repo::rate_on(conn, base, currency, date).await? {
+        Some(r) => Ok((r.rate, Some(r.date))),
+        None => Err(AppError::conflict(
+            "fx_rate_missing",
+            format!("No {currency} rate in {base} on or before {date}; enter one with POST /api/v1/fx-rates or refresh the feed."),
+        )),
+    }
+}
+
+/// Fetches and parses the configured feed: one [`FeedRates`] per base currency.
+pub async fn fetch(
+    settings: &Settings,
+    bases: &[String],
+    today: NaiveDate,
+) -> Result<Vec<FeedRates>, String> {
+    let client = reqwest::Client::builder()
+        .timeout(settings.fx_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("coprocure/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url = settings
+        .fx_url
+        .clone()
+        .unwrap_or_else(|| settings.fx_provider.default_url().to_owned());
+    let get = async |url: &str, query: &[(&str, String)]| -> Result<String, String> {
+        let mut url = url::Url::parse(url).map_err(|e| format!("bad feed URL: {e}"))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let response = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("request failed: {}", error_chain(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("the feed answered HTTP {}", status.as_u16()));
+        }
+        response
+            .text()
+            .await
+            .map_err(|e| format!("reading the feed failed: {}", error_chain(&e)))
+    };
+    match settings.fx_provider {
+        FxProvider::Ecb => {
+            let xml = get(&url, &[]).await?;
+            let mut out = Vec::new();
+            for base in bases {
+                out.push(feeds::parse_ecb(&xml, base).map_err(|e| e.to_string())?);
+            }
+            Ok(out)
+        }
+        FxProvider::KoreaExim => {
+            // Published on business days from about 11:00 KST: walk back to the last one.
+            let key = settings.fx_key.clone().unwrap_or_default();
+            let mut last = String::new();
+            for back in 0..7 {
+                let date = today - chrono::Duration::days(back);
+                let body = get(
+                    &url,
+                    &[
+                        ("authkey", key.clone()),
+                        ("searchdate", date.format("%Y%m%d").to_string()),
+                        ("data", "AP01".to_owned()),
+                    ],
+                )
+                .await?;
+                match feeds::parse_koreaexim(&body, date) {
+                    Ok(rates) => return Ok(vec![rates]),
+                    Err(feeds::FeedError::NoRates { .. }) => {
+                        last = format!("no rates published from {date} back")
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Err(last)
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+/// Fetches the feed and stores its rates (see the module doc). `actor` is the platform
+/// admin of `POST /fx-rates/refresh` or the system for the daily task.
+pub async fn refresh(
+    pool: &crate::db::DbPool,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    actor: Actor,
+    force: bool,
+) -> Result<RefreshReport, AppError> {
+    let mut conn = db::conn(pool).await?;
+    let mut bases = repo::bases(&mut conn).await?;
+    if bases.is_empty() {
+        bases.push("KRW".to_owned());
+    }
+    if settings.fx_provider == FxProvider::KoreaExim {
+        bases.retain(|b| b == feeds::KOREAEXIM_BASE);
+    }
+    let provider = settings.fx_provider.as_str().to_owned();
+    let today = now.with_timezone(&chrono_tz::Asia::Seoul).date_naive();
+    let feeds = match fetch(settings, &bases, today).await {
+        Ok(f) => f,
+        Err(error) => {
+            tracing::warn!(%provider, %error, "FX refresh failed; the last good rates stay in force");
+            audit::record(
+                &mut conn,
+                now,
+                Event::platform(
+                    actor,
+                    "fx.refresh_failed",
+                    "fx_feed",
+                    &provider,
+                    json!({"error": error}),
+                ),
+            )
+            .await?;
+            return Ok(RefreshReport {
+                provider,
+                date: None,
+                stored: 0,
+                kept_manual: 0,
+                refused: vec![],
+                error: Some(error),
+            });
+        }
+    };
+    let report = conn
+        .transaction(async |conn| -> Result<RefreshReport, AppError> {
+            let mut report = RefreshReport {
+                provider: provider.clone(),
+                date: feeds.first().map(|f| f.date),
+                stored: 0,
+                kept_manual: 0,
+                refused: vec![],
+                error: None,
+            };
+            for feed in &feeds {
+                for r in &feed.rates {
+                    // Korea Eximbank quotes the yuan only as offshore CNH: it stands for CNY
+                    // unless the feed also has CNY.
+                    let mut r = r.clone();
+                    if r.currency == "CNH" && feed.rate("CNY").is_none() {
+                        r.currency = "CNY".to_owned();
+                    }
+                    if reference::currency_minor_unit(&r.currency).is_none() {
+                        continue; // not a currency anyone quotes in (e.g. a retired code)
+                    }
+                    if let Some(prev) = repo::previous(conn, &feed.base, &r.currency, feed.date).await? {
+                        let change = ((r.rate - prev.rate) / prev.rate).abs();
+                        if change > MAX_CHANGE && !force {
+                            report.refused.push(Refused {
+                                base: feed.base.clone(),
+                                currency: r.currency.clone(),
+                                rate: r.rate,
+                                previous: prev.rate.normalize(),
+                                previous_date: prev.date,
+                                change: change.round_dp(4).normalize(),
+                            });
+                            continue;
+                        }
+                    }
+                    let row = FxRate {
+                        id: uuid::Uuid::now_v7(),
+                        date: feed.date,
+                        base: feed.base.clone(),
+                        currency: r.currency.clone(),
+                        rate: r.rate.normalize(),
+                        source: provider.clone(),
+                        created_by: None,
+                        created_at: now,
+                    };
+                    if repo::put_feed(conn, &row).await? {
+                        report.stored += 1;
+                    } else {
+                        report.kept_manual += 1;
+                    }
+                }
+            }
+            audit::record(
+                conn,
+                now,
+                Event::platform(actor, "fx.refreshed", "fx_feed", &provider, json!({
+                    "date": report.date, "stored": report.stored, "kept_manual": report.kept_manual,
+                    "refused": report.refused.iter().map(|r| format!("{}/{}", r.currency, r.base)).collect::<Vec<_>>(),
+                    "forced": force,
+                })),
+            )
+            .await?;
+            Ok(report)
+        })
+        .await?;
+    if !report.refused.is_empty() {
+        tracing::warn!(
+            refused = report.refused.len(),
+            "FX refresh refused implausible rates"
+        );
+    }
+    Ok(report)
+}
+
+/// `POST /fx-rates/refresh` (platform admins).
+pub async fn refresh_now(
+    state: &AppState,
+    who: &Principal,
+    force: bool,
+) -> Result<RefreshReport, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
+    refresh(
+        &state.pool,
+        &state.settings,
+        state.clock.now(),
+        who.actor(),
+        force,
+    )
+    .await
+}
+
+/// The daily refresh: at start, then every `period`.
+pub async fn run_daily(
+    pool: crate::db::DbPool,
+    settings: std::sync::Arc<Settings>,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    period: std::time::Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match refresh(&pool, &settings, clock.now(), Actor::System, false).await {
+            Ok(r) if r.error.is_none() => {
+                tracing::info!(stored = r.stored, refused = r.refused.len(), date = ?r.date, "FX rates refreshed")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "FX refresh could not run"),
+        }
+        if crate::background::pause_or_stop(&mut shutdown, period).await {
+            return;
+        }
+    }
+}
