@@ -116,3 +116,15 @@ uuid_id!(
     /// A supplier's quote on an RFQ (`quotes.id`).
     QuoteId
 );
+uuid_id!(
+    /// An award decision on an RFQ (`awards.id`).
+    AwardId
+);
+uuid_id!(
+    /// A joint purchase order (`purchase_orders.id`).
+    PurchaseOrderId
+);
+uuid_id!(
+    /// A line of a purchase order (`po_lines.id`).
+    PoLineId
+);

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod awards;
 pub mod background;
 pub mod canonical;
 pub mod cli;

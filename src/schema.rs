@@ -42,6 +42,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    award_allocations (award_id, rfq_line_id, quote_id) {
+        award_id -> Uuid,
+        rfq_line_id -> Uuid,
+        quote_id -> Uuid,
+        quantity -> Numeric,
+        landed_total_base -> Numeric,
+    }
+}
+
+diesel::table! {
+    awards (id) {
+        id -> Uuid,
+        rfq_id -> Uuid,
+        cooperative_id -> Uuid,
+        partial -> Bool,
+        rationale -> Nullable<Text>,
+        total_base -> Numeric,
+        optimum_base -> Numeric,
+        fx_date -> Date,
+        decided_by -> Uuid,
+        decided_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     cooperatives (id) {
         id -> Uuid,
         name -> Text,
@@ -201,6 +226,64 @@ diesel::table! {
         created_at -> Timestamptz,
         retry_window_started_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    po_counters (cooperative_id, year) {
+        cooperative_id -> Uuid,
+        year -> Int4,
+        last -> Int4,
+    }
+}
+
+diesel::table! {
+    po_lines (id) {
+        id -> Uuid,
+        po_id -> Uuid,
+        rfq_line_id -> Uuid,
+        material_id -> Uuid,
+        position -> Int4,
+        quantity -> Numeric,
+        unit -> Text,
+        unit_price -> Numeric,
+        freight_per_unit -> Numeric,
+        insurance_per_unit -> Numeric,
+        amount -> Numeric,
+        amount_base -> Numeric,
+        required_by -> Date,
+    }
+}
+
+diesel::table! {
+    po_member_allocations (po_line_id, member_id) {
+        po_line_id -> Uuid,
+        member_id -> Uuid,
+        po_id -> Uuid,
+        cooperative_id -> Uuid,
+        quantity -> Numeric,
+        amount_base -> Numeric,
+    }
+}
+
+diesel::table! {
+    purchase_orders (id) {
+        id -> Uuid,
+        cooperative_id -> Uuid,
+        supplier_id -> Uuid,
+        rfq_id -> Uuid,
+        quote_id -> Uuid,
+        number -> Text,
+        status -> Text,
+        currency -> Text,
+        incoterm -> Text,
+        named_place -> Nullable<Text>,
+        fx_rate -> Numeric,
+        fx_date -> Date,
+        total -> Numeric,
+        total_base -> Numeric,
+        issued_at -> Timestamptz,
+        acknowledged_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -381,6 +464,10 @@ diesel::table! {
 
 diesel::joinable!(audit_chain -> audit_events (event_id));
 diesel::joinable!(audit_pending -> audit_events (event_id));
+diesel::joinable!(award_allocations -> awards (award_id));
+diesel::joinable!(award_allocations -> quotes (quote_id));
+diesel::joinable!(award_allocations -> rfq_lines (rfq_line_id));
+diesel::joinable!(awards -> users (decided_by));
 diesel::joinable!(demand_rounds -> cooperatives (cooperative_id));
 diesel::joinable!(demand_rounds -> users (created_by));
 diesel::joinable!(fx_rates -> users (created_by));
@@ -389,6 +476,17 @@ diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(materials -> cooperatives (cooperative_id));
 diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(outbox_webhooks -> suppliers (supplier_id));
+diesel::joinable!(po_counters -> cooperatives (cooperative_id));
+diesel::joinable!(po_lines -> materials (material_id));
+diesel::joinable!(po_lines -> purchase_orders (po_id));
+diesel::joinable!(po_lines -> rfq_lines (rfq_line_id));
+diesel::joinable!(po_member_allocations -> members (member_id));
+diesel::joinable!(po_member_allocations -> po_lines (po_line_id));
+diesel::joinable!(po_member_allocations -> purchase_orders (po_id));
+diesel::joinable!(purchase_orders -> cooperatives (cooperative_id));
+diesel::joinable!(purchase_orders -> quotes (quote_id));
+diesel::joinable!(purchase_orders -> rfqs (rfq_id));
+diesel::joinable!(purchase_orders -> suppliers (supplier_id));
 diesel::joinable!(quote_lines -> quotes (quote_id));
 diesel::joinable!(quote_revisions -> quotes (quote_id));
 diesel::joinable!(quote_revisions -> users (submitted_by));
@@ -405,6 +503,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_heads,
     audit_pending,
+    award_allocations,
+    awards,
     cooperatives,
     demand_lines,
     demand_rounds,
@@ -416,6 +516,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     members,
     outbox_emails,
     outbox_webhooks,
+    po_counters,
+    po_lines,
+    po_member_allocations,
+    purchase_orders,
     quote_lines,
     quote_price_breaks,
     quote_revisions,

@@ -71,6 +71,10 @@ use crate::api::{health, v1};
         v1::fx::create_rate,
         v1::fx::list_rates,
         v1::fx::refresh,
+        v1::purchase_orders::award,
+        v1::purchase_orders::list,
+        v1::purchase_orders::get,
+        v1::purchase_orders::acknowledge,
         v1::admin::list_outbox,
         v1::admin::retry_outbox,
         v1::admin::verify_platform_audit,
@@ -88,6 +92,7 @@ use crate::api::{health, v1};
         (name = "rfqs", description = "Requests for quotation to domestic and overseas suppliers"),
         (name = "quotes", description = "Sealed quotes, revisions and their receipts"),
         (name = "comparison", description = "Landed-cost comparison and the optimal award suggestion"),
+        (name = "purchase-orders", description = "Joint purchase orders and member allocations"),
         (name = "fx", description = "FX rates: manual entry and provider feeds"),
         (name = "operations", description = "Email outbox and audit trail (platform admins)"),
     )

@@ -245,6 +245,75 @@ email_template!(RfqExtended, "rfq_extended",
     ko: ["email/rfq_extended/ko/subject.txt", "email/rfq_extended/ko/body.txt", "email/rfq_extended/ko/body.html"],
     en: ["email/rfq_extended/en/subject.txt", "email/rfq_extended/en/body.txt", "email/rfq_extended/en/body.html"]);
 
+/// What every award email says (the payload of the four award emails).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AwardNotice {
+    /// The recipient's name.
+    pub name: String,
+    pub cooperative: String,
+    pub rfq_title: String,
+    /// The PO number (a winner's email), or the member's name (a member's email).
+    pub reference: Option<String>,
+    /// One line per PO line, material or offer, already formatted.
+    pub lines: Vec<String>,
+    /// `1,288,928,000 KRW`.
+    pub total: Option<String>,
+    /// Incoterm, named place and delivery place (a winner's email).
+    pub terms: Option<String>,
+    /// The rationale (the admins' summary).
+    pub note: Option<String>,
+    pub link: String,
+}
+
+/// Declares an email kind whose payload is an [`AwardNotice`].
+macro_rules! award_email {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+        #[serde(transparent)]
+        pub struct $name(pub AwardNotice);
+
+        impl std::ops::Deref for $name {
+            type Target = AwardNotice;
+            fn deref(&self) -> &AwardNotice {
+                &self.0
+            }
+        }
+    };
+}
+
+award_email!(
+    /// "You won: here is your purchase order" (each winning supplier).
+    PoIssued
+);
+email_template!(PoIssued, "po_issued",
+    ko: ["email/po_issued/ko/subject.txt", "email/po_issued/ko/body.txt", "email/po_issued/ko/body.html"],
+    en: ["email/po_issued/en/subject.txt", "email/po_issued/en/body.txt", "email/po_issued/en/body.html"]);
+
+award_email!(
+    /// "Thank you; not awarded this time", with the supplier's own rank and landed cost only.
+    AwardRegret
+);
+email_template!(AwardRegret, "award_regret",
+    ko: ["email/award_regret/ko/subject.txt", "email/award_regret/ko/body.txt", "email/award_regret/ko/body.html"],
+    en: ["email/award_regret/en/subject.txt", "email/award_regret/en/body.txt", "email/award_regret/en/body.html"]);
+
+award_email!(
+    /// A member's allocation: per material its quantity, cost share, POs and suppliers.
+    MemberAllocationNotice
+);
+email_template!(MemberAllocationNotice, "member_allocation",
+    ko: ["email/member_allocation/ko/subject.txt", "email/member_allocation/ko/body.txt", "email/member_allocation/ko/body.html"],
+    en: ["email/member_allocation/en/subject.txt", "email/member_allocation/en/body.txt", "email/member_allocation/en/body.html"]);
+
+award_email!(
+    /// The award summary for the cooperative's admins.
+    AwardSummary
+);
+email_template!(AwardSummary, "award_summary",
+    ko: ["email/award_summary/ko/subject.txt", "email/award_summary/ko/body.txt", "email/award_summary/ko/body.html"],
+    en: ["email/award_summary/en/subject.txt", "email/award_summary/en/body.txt", "email/award_summary/en/body.html"]);
+
 /// Why a stored row cannot be rendered (a permanent failure).
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -272,6 +341,10 @@ pub fn render(template: &str, locale: Locale, payload: &Value) -> Result<Rendere
         RfqInvitation::NAME => render_as::<RfqInvitation>(locale, payload),
         RfqCancelled::NAME => render_as::<RfqCancelled>(locale, payload),
         RfqExtended::NAME => render_as::<RfqExtended>(locale, payload),
+        PoIssued::NAME => render_as::<PoIssued>(locale, payload),
+        AwardRegret::NAME => render_as::<AwardRegret>(locale, payload),
+        MemberAllocationNotice::NAME => render_as::<MemberAllocationNotice>(locale, payload),
+        AwardSummary::NAME => render_as::<AwardSummary>(locale, payload),
         other => Err(RenderError::UnknownTemplate(other.to_owned())),
     }
 }

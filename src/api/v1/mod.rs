@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod fx;
 pub mod organisations;
+pub mod purchase_orders;
 pub mod rfqs;
 pub mod rounds;
 
@@ -129,6 +130,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(fx::create_rate)),
         )
         .service(resource("/fx-rates/refresh", "POST").route(web::post().to(fx::refresh)))
+        .service(resource("/rfqs/{id}/award", "POST").route(web::post().to(purchase_orders::award)))
+        .service(resource("/purchase-orders", "GET").route(web::get().to(purchase_orders::list)))
+        .service(
+            resource("/purchase-orders/{id}", "GET").route(web::get().to(purchase_orders::get)),
+        )
+        .service(
+            resource("/purchase-orders/{id}/acknowledge", "POST")
+                .route(web::post().to(purchase_orders::acknowledge)),
+        )
         .service(resource("/admin/outbox", "GET").route(web::get().to(admin::list_outbox)))
         .service(
             resource("/admin/outbox/{id}/retry", "POST").route(web::post().to(admin::retry_outbox)),

@@ -1,0 +1,112 @@
+//! Handlers of API.md "Comparison and award" (the award) and "Purchase orders".
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::created;
+use crate::api::extract::Authed;
+use crate::api::pagination::{Page, PageQuery};
+use crate::auth::Principal;
+use crate::awards::service::{self as awards, AwardIn, AwardOut};
+use crate::error::{AppError, Problem};
+use crate::ids::{PurchaseOrderId, RfqId};
+use crate::purchase_orders::models::PurchaseOrderOut;
+use crate::purchase_orders::service as pos;
+use crate::state::AppState;
+
+/// Awards a closed RFQ, whole or split: in one transaction the award, one PO per winning
+/// supplier (`PO-<year>-<seq>`, gap-free per cooperative), member allocations, audit events
+/// and the emails to winners, other bidders, members and the cooperative's admins.
+#[utoipa::path(post, path = "/api/v1/rfqs/{id}/award", tag = "comparison", params(("id" = uuid::Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays return the stored response")),
+    request_body = AwardIn, security(("bearer" = [])), responses(
+    (status = 201, body = AwardOut),
+    (status = 409, description = "`sealed` (before the deadline), `already_awarded`, `fx_rate_missing`", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`rationale_required`, `not_line_quantity`, `outside_offer_range`, `offer_unusable`…", body = Problem, content_type = "application/problem+json")))]
+pub async fn award(
+    state: web::Data<AppState>,
+    id: web::Path<RfqId>,
+    Authed { who, body }: Authed<AwardIn>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let out = awards::award(&state, &who, id, body).await?;
+    Ok(created(
+        format!("/api/v1/purchase-orders?rfq_id={id}"),
+        &out,
+    ))
+}
+
+/// Purchase orders: a coop admin's cooperative's, a supplier's own, those allocating to a
+/// member (with only its own allocations).
+#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "purchase-orders", params(PageQuery),
+    security(("bearer" = [])), responses((status = 200, body = inline(Page<PurchaseOrderOut>))))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (after, limit) = (query.after()?, query.limit()?);
+    let items = pos::list(&state, &who, after, limit).await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, limit, |p| (p.issued_at, p.id.0))))
+}
+
+/// `?format=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PoQuery {
+    /// `json` (default) or `csv` (also chosen by `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// One purchase order; `?format=csv` for accounting.
+#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "purchase-orders", params(("id" = uuid::Uuid, Path), PoQuery),
+    security(("bearer" = [])), responses((status = 200, body = PurchaseOrderOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<PurchaseOrderId>,
+    query: web::Query<PoQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let wants_csv = match query.format.as_deref() {
+        Some("csv") => true,
+        Some("json") => false,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "format",
+                "invalid_format",
+                "must be `json` or `csv`",
+            ))
+        }
+        None => req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv")),
+    };
+    let po = pos::get(&state, &who, id.into_inner()).await?;
+    if wants_csv {
+        Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.csv\"", po.number),
+            ))
+            .body(pos::csv(&po)))
+    } else {
+        Ok(HttpResponse::Ok().json(po))
+    }
+}
+
+/// The supplier acknowledges its purchase order.
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/acknowledge", tag = "purchase-orders", params(("id" = uuid::Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = PurchaseOrderOut),
+    (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json")))]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<PurchaseOrderId>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(pos::acknowledge(&state, &who, id.into_inner()).await?))
+}

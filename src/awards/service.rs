@@ -1,0 +1,506 @@
+//! `POST /rfqs/{id}/award`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Datelike;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::notify;
+use crate::audit::{self, Event};
+use crate::auth::{Principal, Role};
+use crate::comparison::landed::{self, OfferTerms};
+use crate::comparison::optimise::{self, Limits};
+use crate::comparison::service::{money, Computed};
+use crate::error::{AppError, FieldError};
+use crate::ids::{
+    AwardId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId, SupplierId,
+};
+use crate::materials::units;
+use crate::purchase_orders::allocation::largest_remainder;
+use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder};
+use crate::rfqs::models::RfqStatus;
+use crate::schema::{award_allocations, awards, demand_lines};
+use crate::state::AppState;
+use crate::{db, reference, validation};
+
+/// One allocation in a request.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationIn {
+    pub quote_id: QuoteId,
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[schema(value_type = String, example = "60")]
+    pub quantity: Decimal,
+}
+
+/// One line in a request.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardLineIn {
+    pub rfq_line_id: RfqLineId,
+    pub allocations: Vec<AllocationIn>,
+}
+
+/// `POST /rfqs/{id}/award` body.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardIn {
+    pub lines: Vec<AwardLineIn>,
+    /// Required when the award costs more than 1 base-currency unit above the optimum for
+    /// the same quantities.
+    pub rationale: Option<String>,
+    /// Allow lines (or parts of lines) to stay unawarded.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+/// A PO of the award response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AwardedPo {
+    pub id: PurchaseOrderId,
+    pub number: String,
+    pub supplier_id: SupplierId,
+    pub currency: String,
+    #[schema(value_type = String)]
+    pub total: Decimal,
+    #[schema(value_type = String)]
+    pub total_base: Decimal,
+}
+
+/// `POST /rfqs/{id}/award` response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AwardOut {
+    pub rfq_id: RfqId,
+    pub award_id: AwardId,
+    pub status: RfqStatus,
+    /// Landed cost of the award in the base currency.
+    #[schema(value_type = String)]
+    pub total_base: Decimal,
+    /// The optimum for the same quantities.
+    #[schema(value_type = String)]
+    pub optimum_base: Decimal,
+    pub purchase_orders: Vec<AwardedPo>,
+}
+
+/// A validated allocation.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    pub line: RfqLineId,
+    pub quote: QuoteId,
+    pub supplier: SupplierId,
+    pub quantity: Decimal,
+    pub terms: OfferTerms,
+    pub landed: Decimal,
+}
+
+/// Checks an award against the comparison (rule 8); returns the allocations, the award's
+/// landed total and the optimum for the same quantities.
+pub fn validate(
+    c: &Computed,
+    input: &AwardIn,
+) -> Result<(Vec<Chosen>, Decimal, Decimal), AppError> {
+    let mut errors = Vec::new();
+    let mut chosen = Vec::new();
+    let mut seen_lines = Vec::new();
+    let mut optimum = Decimal::ZERO;
+    for (i, l) in input.lines.iter().enumerate() {
+        let f = |s: &str| format!("lines[{i}].{s}");
+        let Some(cl) = c.lines.iter().find(|x| x.line.id == l.rfq_line_id) else {
+            errors.push(FieldError::new(
+                f("rfq_line_id"),
+                "unknown_line",
+                "is not a line of this RFQ",
+            ));
+            continue;
+        };
+        if seen_lines.contains(&l.rfq_line_id) {
+            errors.push(FieldError::new(
+                f("rfq_line_id"),
+                "duplicate_line",
+                "appears more than once",
+            ));
+            continue;
+        }
+        seen_lines.push(l.rfq_line_id);
+        let mut sum = Decimal::ZERO;
+        let mut used: Vec<QuoteId> = Vec::new();
+        for (j, a) in l.allocations.iter().enumerate() {
+            let af = |s: &str| format!("lines[{i}].allocations[{j}].{s}");
+            let Some((_, supplier, terms, usable)) = cl.offers.iter().find(|o| o.0 == a.quote_id)
+            else {
+                errors.push(FieldError::new(
+                    af("quote_id"),
+                    "not_an_offer",
+                    "is not a submitted offer on this line (withdrawn quotes cannot win)",
+                ));
+                continue;
+            };
+            if !usable {
+                errors.push(FieldError::new(af("quote_id"), "offer_unusable", "this offer cannot be used (expired, or its minimum is above the line quantity)"));
+                continue;
+            }
+            if used.contains(&a.quote_id) {
+                errors.push(FieldError::new(
+                    af("quote_id"),
+                    "duplicate_offer",
+                    "appears more than once on this line",
+                ));
+                continue;
+            }
+            used.push(a.quote_id);
+            if a.quantity <= Decimal::ZERO {
+                errors.push(FieldError::new(
+                    af("quantity"),
+                    "not_positive",
+                    "must be greater than 0",
+                ));
+                continue;
+            }
+            if a.quantity < terms.min_quantity || terms.max_quantity.is_some_and(|m| a.quantity > m)
+            {
+                errors.push(FieldError::new(
+                    af("quantity"),
+                    "outside_offer_range",
+                    format!(
+                        "must be within the offer's minimum {} and maximum {}",
+                        terms.min_quantity.normalize(),
+                        terms
+                            .max_quantity
+                            .map_or("(none)".to_owned(), |m| m.normalize().to_string())
+                    ),
+                ));
+                continue;
+            }
+            sum += a.quantity;
+            chosen.push(Chosen {
+                line: cl.line.id,
+                quote: a.quote_id,
+                supplier: *supplier,
+                quantity: a.quantity.normalize(),
+                terms: terms.clone(),
+                landed: landed::landed(terms, a.quantity).total,
+            });
+        }
+        if sum > cl.line.quantity {
+            errors.push(FieldError::new(
+                f("allocations"),
+                "above_line_quantity",
+                format!(
+                    "allocations sum to {}, above the line quantity {}",
+                    sum.normalize(),
+                    cl.line.quantity.normalize()
+                ),
+            ));
+        } else if sum < cl.line.quantity && !input.partial {
+            errors.push(FieldError::new(
+                f("allocations"),
+                "not_line_quantity",
+                format!(
+                    "allocations sum to {}, not the line quantity {}; set `partial` to award less",
+                    sum.normalize(),
+                    cl.line.quantity.normalize()
+                ),
+            ));
+        }
+        // The optimum for the awarded quantity of this line, over its usable offers.
+        if sum > Decimal::ZERO {
+            let offers: Vec<optimise::Offer> = cl
+                .offers
+                .iter()
+                .filter(|o| o.3)
+                .map(|o| landed::optimiser_offer(&o.2))
+                .collect();
+            optimum += optimise::suggest(&offers, sum, &Limits::default()).total_cost;
+        }
+    }
+    let missing: Vec<String> = c
+        .lines
+        .iter()
+        .filter(|l| !seen_lines.contains(&l.line.id))
+        .map(|l| l.line.id.to_string())
+        .collect();
+    if !missing.is_empty() && !input.partial {
+        errors.push(FieldError::new(
+            "lines",
+            "lines_missing",
+            format!(
+                "every line needs allocations unless `partial` is set; missing {}",
+                missing.join(", ")
+            ),
+        ));
+    }
+    if chosen.is_empty() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "lines",
+            "empty",
+            "award at least one quantity",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let total: Decimal = chosen.iter().map(|c| c.landed).sum();
+    let rationale = input
+        .rationale
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if total - optimum > Decimal::ONE && rationale.is_none() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "rationale",
+            "rationale_required",
+            format!(
+                "this award costs {} {} more than the optimum for the same quantities; explain why",
+                money(total - optimum, c.minor_unit),
+                c.base_currency
+            ),
+        )]));
+    }
+    Ok((chosen, total, optimum))
+}
+
+/// Demand per (material, member) of a round, in base units.
+async fn demand_shares(
+    conn: &mut AsyncPgConnection,
+    round: crate::ids::RoundId,
+) -> QueryResult<Vec<(crate::ids::MaterialId, MemberId, Option<Decimal>)>> {
+    demand_lines::table
+        .filter(demand_lines::round_id.eq(round))
+        .group_by((demand_lines::material_id, demand_lines::member_id))
+        .select((
+            demand_lines::material_id,
+            demand_lines::member_id,
+            diesel::dsl::sum(demand_lines::quantity_base),
+        ))
+        .order((demand_lines::material_id, demand_lines::member_id))
+        .load(conn)
+        .await
+}
+
+/// `POST /rfqs/{id}/award`.
+pub async fn award(
+    state: &AppState,
+    who: &Principal,
+    rfq_id: RfqId,
+    input: AwardIn,
+) -> Result<AwardOut, AppError> {
+    let computed = crate::comparison::service::compute(state, who, rfq_id).await?;
+    who.in_cooperative(computed.rfq.cooperative_id, &[Role::CoopAdmin])?;
+    let rationale = match input.rationale.as_deref() {
+        Some(r) if !r.trim().is_empty() => Some(
+            validation::text("rationale", r, 4000).map_err(|e| AppError::Validation(vec![e]))?,
+        ),
+        _ => None,
+    };
+    let (chosen, total, optimum) = validate(&computed, &input)?;
+    let mut conn = db::conn(&state.pool).await?;
+    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, computed.rfq.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
+    let public_url = state.settings.public_url.clone();
+    let out = conn
+        .transaction(async |conn| -> Result<AwardOut, AppError> {
+            let rfq = crate::rfqs::repo::lock_rfq(conn, rfq_id).await?.ok_or(AppError::NotFound)?;
+            let now = state.clock.now();
+            match rfq.status_at(now) {
+                RfqStatus::Closed => {}
+                RfqStatus::Awarded => {
+                    return Err(AppError::conflict("already_awarded", "This RFQ has been awarded already."))
+                }
+                RfqStatus::Published | RfqStatus::Draft => {
+                    return Err(AppError::conflict("sealed", "The deadline has not passed."))
+                }
+                RfqStatus::Cancelled => {
+                    return Err(AppError::conflict("invalid_transition", "The RFQ was cancelled."))
+                }
+            }
+            let award_id = AwardId::new();
+            diesel::insert_into(awards::table)
+                .values((
+                    awards::id.eq(award_id),
+                    awards::rfq_id.eq(rfq_id),
+                    awards::cooperative_id.eq(rfq.cooperative_id),
+                    awards::partial.eq(input.partial),
+                    awards::rationale.eq(&rationale),
+                    awards::total_base.eq(total),
+                    awards::optimum_base.eq(optimum),
+                    awards::fx_date.eq(computed.fx_date),
+                    awards::decided_by.eq(who.user_id),
+                    awards::decided_at.eq(now),
+                ))
+                .execute(conn)
+                .await
+                .map_err(|e| match e {
+                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                        AppError::conflict("already_awarded", "This RFQ has been awarded already.")
+                    }
+                    other => other.into(),
+                })?;
+            let rows: Vec<_> = chosen
+                .iter()
+                .map(|c| (
+                    award_allocations::award_id.eq(award_id),
+                    award_allocations::rfq_line_id.eq(c.line),
+                    award_allocations::quote_id.eq(c.quote),
+                    award_allocations::quantity.eq(c.quantity),
+                    award_allocations::landed_total_base.eq(c.landed),
+                ))
+                .collect();
+            diesel::insert_into(award_allocations::table).values(&rows).execute(conn).await?;
+
+            // Member demand per material, for rule 9.
+            let shares = demand_shares(conn, rfq.round_id).await?;
+            let year = now.with_timezone(&tz).year();
+            let base_minor = computed.minor_unit;
+            // One PO per winning quote (= supplier), in the order of first appearance.
+            let mut by_quote: BTreeMap<(usize, QuoteId), Vec<&Chosen>> = BTreeMap::new();
+            let mut order: Vec<QuoteId> = Vec::new();
+            for c in &chosen {
+                if !order.contains(&c.quote) {
+                    order.push(c.quote);
+                }
+                let k = order.iter().position(|q| *q == c.quote).unwrap_or(0);
+                by_quote.entry((k, c.quote)).or_default().push(c);
+            }
+            let quotes: HashMap<QuoteId, crate::quotes::models::Quote> =
+                crate::quotes::repo::list_for_rfq(conn, rfq_id, crate::quotes::repo::Reader::Buyer { cooperative: Some(rfq.cooperative_id), now })
+                    .await?
+                    .into_iter()
+                    .map(|q| (q.id, q.into_inner()))
+                    .collect();
+            let mut pos = Vec::new();
+            let mut issued: Vec<notify::IssuedPo> = Vec::new();
+            for ((_, quote_id), allocs) in &by_quote {
+                let q = quotes.get(quote_id).ok_or(AppError::NotFound)?;
+                let minor = reference::currency_minor_unit(&q.currency).unwrap_or(2);
+                let seq = crate::purchase_orders::repo::next_number(conn, rfq.cooperative_id, year).await?;
+                let po_id = PurchaseOrderId::new();
+                let number = format!("PO-{year}-{seq:04}");
+                let fx = <[&Chosen]>::first(allocs).map_or(Decimal::ONE, |c| c.terms.fx);
+                let mut lines = Vec::new();
+                let mut member_rows = Vec::new();
+                for (pos_i, c) in allocs.iter().enumerate() {
+                    let cl = computed.lines.iter().find(|l| l.line.id == c.line).ok_or(AppError::NotFound)?;
+                    let price = landed::tier_price(c.terms.unit_price, &c.terms.breaks, c.quantity);
+                    let amount = money(
+                        (price + c.terms.freight_per_unit + c.terms.insurance_per_unit) * c.quantity,
+                        minor,
+                    );
+                    let amount_base = money(amount * fx, base_minor);
+                    let line_id = PoLineId::new();
+                    lines.push(PoLine {
+                        id: line_id,
+                        po_id,
+                        rfq_line_id: c.line,
+                        material_id: cl.line.material_id,
+                        position: i32::try_from(pos_i).unwrap_or(i32::MAX),
+                        quantity: c.quantity,
+                        unit: cl.line.unit.clone(),
+                        unit_price: price,
+                        freight_per_unit: c.terms.freight_per_unit,
+                        insurance_per_unit: c.terms.insurance_per_unit,
+                        amount,
+                        amount_base,
+                        required_by: cl.line.required_by,
+                    });
+                    // Rule 9: quantities at the unit's precision, cost shares at the base
+                    // currency's minor unit, both by largest remainder.
+                    let members: Vec<(MemberId, Decimal)> = shares
+                        .iter()
+                        .filter(|(m, _, _)| *m == cl.line.material_id)
+                        .map(|(_, member, q)| (*member, q.unwrap_or_default()))
+                        .filter(|(_, q)| *q > Decimal::ZERO)
+                        .collect();
+                    if !members.is_empty() {
+                        let weights: Vec<Decimal> = members.iter().map(|(_, q)| *q).collect();
+                        let precision = units::unit(&cl.line.unit).map_or(6, |u| u.precision);
+                        let qty = largest_remainder(c.quantity, &weights, precision)
+                            .map_err(|e| anyhow::anyhow!("allocating quantity: {e}"))?;
+                        let cost = largest_remainder(amount_base, &weights, base_minor)
+                            .map_err(|e| anyhow::anyhow!("allocating cost: {e}"))?;
+                        for (k, (member, _)) in members.iter().enumerate() {
+                            member_rows.push(MemberAllocation {
+                                po_line_id: line_id,
+                                member_id: *member,
+                                po_id,
+                                cooperative_id: rfq.cooperative_id,
+                                quantity: qty[k],
+                                amount_base: cost[k],
+                            });
+                        }
+                    }
+                }
+                let total_amount: Decimal = lines.iter().map(|l| l.amount).sum();
+                let total_base: Decimal = lines.iter().map(|l| l.amount_base).sum();
+                let po = PurchaseOrder {
+                    id: po_id,
+                    cooperative_id: rfq.cooperative_id,
+                    supplier_id: q.supplier_id,
+                    rfq_id,
+                    quote_id: q.id,
+                    number: number.clone(),
+                    status: "issued".into(),
+                    currency: q.currency.clone(),
+                    incoterm: q.incoterm.clone(),
+                    named_place: q.named_place.clone(),
+                    fx_rate: fx,
+                    fx_date: computed.fx_date,
+                    total: total_amount,
+                    total_base,
+                    issued_at: now,
+                    acknowledged_at: None,
+                };
+                crate::purchase_orders::repo::insert(conn, &po, &lines, &member_rows).await?;
+                audit::record(
+                    conn,
+                    now,
+                    Event::platform(who.actor(), "po.issued", "purchase_order", po_id, json!({
+                        "number": number, "supplier_id": q.supplier_id, "currency": q.currency,
+                        "total": total_amount, "total_base": total_base, "fx_rate": fx, "lines": lines.len(),
+                    }))
+                    .in_cooperative(Some(rfq.cooperative_id)),
+                )
+                .await?;
+                pos.push(AwardedPo {
+                    id: po_id,
+                    number,
+                    supplier_id: q.supplier_id,
+                    currency: q.currency.clone(),
+                    total: total_amount.normalize(),
+                    total_base: total_base.normalize(),
+                });
+                issued.push(notify::IssuedPo { po, lines, allocations: member_rows });
+            }
+            crate::rfqs::repo::set_status(conn, rfq_id, "awarded", now, None).await?;
+            let emails = notify::announce(conn, &coop, &rfq, &computed, &issued, total, rationale.as_deref(), &public_url, now).await?;
+            audit::record(
+                conn,
+                now,
+                Event::platform(who.actor(), "rfq.awarded", "rfq", rfq_id, json!({
+                    "award_id": award_id, "partial": input.partial, "rationale": rationale,
+                    "total_base": total, "optimum_base": optimum,
+                    "allocations": chosen.iter().map(|c| json!({"rfq_line_id": c.line, "quote_id": c.quote, "quantity": c.quantity})).collect::<Vec<_>>(),
+                    "purchase_orders": pos.iter().map(|p| &p.number).collect::<Vec<_>>(),
+                    "emails": emails,
+                }))
+                .in_cooperative(Some(rfq.cooperative_id)),
+            )
+            .await?;
+            Ok(AwardOut {
+                rfq_id,
+                award_id,
+                status: RfqStatus::Awarded,
+                total_base: money(total, base_minor),
+                optimum_base: money(optimum, base_minor),
+                purchase_orders: pos,
+            })
+        })
+        .await?;
+    Ok(out)
+}

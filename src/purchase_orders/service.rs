@@ -1,0 +1,269 @@
+//! Use cases of purchase orders: list and read per role, acknowledge, export.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::json;
+
+use super::models::{AllocationOut, PoLineOut, PurchaseOrder, PurchaseOrderOut};
+use super::repo::{self, PoScope};
+use crate::audit::{self, Event};
+use crate::auth::{Principal, Role};
+use crate::db;
+use crate::error::AppError;
+use crate::ids::{MemberId, PurchaseOrderId};
+use crate::state::AppState;
+
+/// Whose allocations a caller sees: a member user only its own member's.
+fn only_member(who: &Principal) -> Result<Option<MemberId>, AppError> {
+    match who.role {
+        Role::Member => Ok(Some(who.member_id.ok_or(AppError::Forbidden)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The PO if the caller may see it: the cooperative's admins (and platform admins), its
+/// supplier, and members with an allocation on it. Everyone else: 404.
+async fn po_in_scope(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    id: PurchaseOrderId,
+) -> Result<PurchaseOrder, AppError> {
+    let po = repo::find(conn, id).await?.ok_or(AppError::NotFound)?;
+    let visible = match who.role {
+        Role::PlatformAdmin => true,
+        Role::CoopAdmin => who.cooperative_id == Some(po.cooperative_id),
+        Role::Supplier => who.supplier_id == Some(po.supplier_id),
+        Role::Member => match who.member_id {
+            Some(m) => repo::member_has(conn, id, m).await?,
+            None => false,
+        },
+    };
+    if visible {
+        Ok(po)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Renders POs with lines, materials and (visible) allocations.
+pub async fn render(
+    conn: &mut AsyncPgConnection,
+    pos: Vec<PurchaseOrder>,
+    only: Option<MemberId>,
+) -> Result<Vec<PurchaseOrderOut>, AppError> {
+    let ids: Vec<PurchaseOrderId> = pos.iter().map(|p| p.id).collect();
+    let lines = repo::lines_of(conn, &ids).await?;
+    let allocations = repo::allocations_of(conn, &ids, only).await?;
+    let mut names: HashMap<uuid::Uuid, (String, String)> = HashMap::new();
+    for l in &lines {
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(l.material_id.0) {
+            if let Some(m) = crate::materials::repo::find(conn, l.material_id).await? {
+                e.insert((m.code, m.name));
+            }
+        }
+    }
+    let mut members: HashMap<MemberId, String> = HashMap::new();
+    for a in &allocations {
+        if let std::collections::hash_map::Entry::Vacant(e) = members.entry(a.member_id) {
+            let m = crate::cooperatives::repo::find_member(conn, a.member_id).await?;
+            e.insert(m.map(|m| m.name).unwrap_or_default());
+        }
+    }
+    let mut out = Vec::with_capacity(pos.len());
+    for po in pos {
+        let supplier = crate::suppliers::repo::find(conn, po.supplier_id)
+            .await?
+            .map(|s| s.name)
+            .unwrap_or_default();
+        let coop = crate::cooperatives::repo::find_cooperative(conn, po.cooperative_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let rfq = crate::rfqs::repo::find_rfq(conn, po.rfq_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let my_lines: Vec<PoLineOut> = lines
+            .iter()
+            .filter(|l| l.po_id == po.id)
+            .map(|l| {
+                let (code, name) = names.get(&l.material_id.0).cloned().unwrap_or_default();
+                PoLineOut {
+                    id: l.id,
+                    rfq_line_id: l.rfq_line_id,
+                    material_id: l.material_id,
+                    material_code: code,
+                    material_name: name,
+                    quantity: l.quantity.normalize(),
+                    unit: l.unit.clone(),
+                    unit_price: l.unit_price.normalize(),
+                    freight_per_unit: l.freight_per_unit.normalize(),
+                    insurance_per_unit: l.insurance_per_unit.normalize(),
+                    amount: l.amount.normalize(),
+                    amount_base: l.amount_base.normalize(),
+                    required_by: l.required_by,
+                }
+            })
+            .collect();
+        let my_allocations = allocations
+            .iter()
+            .filter(|a| a.po_id == po.id)
+            .map(|a| AllocationOut {
+                po_line_id: a.po_line_id,
+                member_id: a.member_id,
+                member_name: members.get(&a.member_id).cloned().unwrap_or_default(),
+                quantity: a.quantity.normalize(),
+                amount_base: a.amount_base.normalize(),
+            })
+            .collect();
+        out.push(PurchaseOrderOut {
+            id: po.id,
+            number: po.number,
+            cooperative_id: po.cooperative_id,
+            supplier_id: po.supplier_id,
+            supplier_name: supplier,
+            rfq_id: po.rfq_id,
+            quote_id: po.quote_id,
+            status: po.status,
+            currency: po.currency,
+            base_currency: coop.base_currency,
+            incoterm: po.incoterm,
+            named_place: po.named_place,
+            delivery_place: rfq.delivery_place,
+            fx_rate: po.fx_rate.normalize(),
+            fx_date: po.fx_date,
+            lines: my_lines,
+            total: po.total.normalize(),
+            total_base: po.total_base.normalize(),
+            allocations: my_allocations,
+            issued_at: po.issued_at,
+            acknowledged_at: po.acknowledged_at,
+        });
+    }
+    Ok(out)
+}
+
+/// `GET /purchase-orders`: a coop admin's cooperative's, a supplier's own, those allocating
+/// to a member, or all (platform admins).
+pub async fn list(
+    state: &AppState,
+    who: &Principal,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> Result<Vec<PurchaseOrderOut>, AppError> {
+    let scope = match who.role {
+        Role::PlatformAdmin => PoScope::All,
+        Role::CoopAdmin => PoScope::Cooperative(who.cooperative_id.ok_or(AppError::Forbidden)?),
+        Role::Supplier => PoScope::Supplier(who.supplier_id.ok_or(AppError::Forbidden)?),
+        Role::Member => PoScope::Member(who.member_id.ok_or(AppError::Forbidden)?),
+    };
+    let mut conn = db::conn(&state.pool).await?;
+    let pos = repo::list(&mut conn, scope, after, limit).await?;
+    render(&mut conn, pos, only_member(who)?).await
+}
+
+/// `GET /purchase-orders/{id}`.
+pub async fn get(
+    state: &AppState,
+    who: &Principal,
+    id: PurchaseOrderId,
+) -> Result<PurchaseOrderOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let po = po_in_scope(&mut conn, who, id).await?;
+    render(&mut conn, vec![po], only_member(who)?)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// `POST /purchase-orders/{id}/acknowledge` (its supplier): issued → acknowledged.
+pub async fn acknowledge(
+    state: &AppState,
+    who: &Principal,
+    id: PurchaseOrderId,
+) -> Result<PurchaseOrderOut, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    let po = po_in_scope(&mut conn, who, id).await?;
+    who.require(&[Role::Supplier])?;
+    let now = state.clock.now();
+    let updated = conn
+        .transaction(async |conn| -> Result<PurchaseOrder, AppError> {
+            let Some(updated) = repo::acknowledge(conn, id, now).await? else {
+                return Err(AppError::conflict(
+                    "invalid_transition",
+                    format!(
+                        "The purchase order is {}; only an issued one can be acknowledged.",
+                        po.status
+                    ),
+                ));
+            };
+            audit::record(
+                conn,
+                now,
+                Event::platform(
+                    who.actor(),
+                    "po.acknowledged",
+                    "purchase_order",
+                    id,
+                    json!({"number": updated.number}),
+                )
+                .in_cooperative(Some(updated.cooperative_id)),
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    render(&mut conn, vec![updated], None)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// Header of the PO CSV.
+pub const CSV_HEADER: &str = "\u{feff}po_number,supplier,currency,incoterm,fx_rate,fx_date,line,material_code,material_name,quantity,unit,unit_price,freight_per_unit,insurance_per_unit,amount,amount_base,required_by,member,member_quantity,member_amount_base\r\n";
+
+/// A PO as CSV for the cooperative's accounting: one row per line and member allocation
+/// (a line without allocations has one row with empty member columns).
+pub fn csv(po: &PurchaseOrderOut) -> String {
+    use crate::rounds::aggregate::csv_field as f;
+    let mut out = String::from(CSV_HEADER);
+    for (n, l) in po.lines.iter().enumerate() {
+        let head = [
+            f(&po.number),
+            f(&po.supplier_name),
+            po.currency.clone(),
+            po.incoterm.clone(),
+            po.fx_rate.to_string(),
+            po.fx_date.to_string(),
+            (n + 1).to_string(),
+            f(&l.material_code),
+            f(&l.material_name),
+            l.quantity.to_string(),
+            l.unit.clone(),
+            l.unit_price.to_string(),
+            l.freight_per_unit.to_string(),
+            l.insurance_per_unit.to_string(),
+            l.amount.to_string(),
+            l.amount_base.to_string(),
+            l.required_by.to_string(),
+        ]
+        .join(",");
+        let mine: Vec<&AllocationOut> = po
+            .allocations
+            .iter()
+            .filter(|a| a.po_line_id == l.id)
+            .collect();
+        if mine.is_empty() {
+            out.push_str(&format!("{head},,,\r\n"));
+        }
+        for a in mine {
+            out.push_str(&format!(
+                "{head},{},{},{}\r\n",
+                f(&a.member_name),
+                a.quantity,
+                a.amount_base
+            ));
+        }
+    }
+    out
+}
