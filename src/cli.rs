@@ -39,6 +39,9 @@ pub enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Load a realistic demo cooperative with a round, an RFQ past its deadline and quotes
+    /// (idempotent).
+    Demo,
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -175,6 +178,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Demo => {
+            let database = Database::open(&settings).await?;
+            let result = async {
+                db::run_migrations(&database.url).await?;
+                let pool = db::build_pool(&database.url, 4, std::time::Duration::from_secs(10))?;
+                crate::demo::load(pool, settings.clone()).await
+            }
+            .await;
+            database.close();
+            println!("{}", result?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
             let database = Database::open(&settings).await?;

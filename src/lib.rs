@@ -18,6 +18,7 @@ pub mod config;
 pub mod cooperatives;
 pub mod db;
 pub mod decimal;
+pub mod demo;
 pub mod error;
 pub mod fx;
 pub mod ids;

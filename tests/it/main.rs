@@ -8,6 +8,7 @@ mod auth;
 mod awards;
 mod cli;
 mod comparison;
+mod demo;
 mod errors;
 mod fx;
 mod health;
