@@ -209,16 +209,26 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
             rates.insert(q.currency.clone(), r);
         }
     }
-    let mut suppliers = HashMap::new();
-    for q in &quotes {
-        if let std::collections::hash_map::Entry::Vacant(e) = suppliers.entry(q.supplier_id) {
-            if let Some(s) = crate::suppliers::repo::find(&mut conn, q.supplier_id).await? {
-                e.insert(s);
-            }
-        }
-    }
+    let supplier_ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
+    let suppliers: HashMap<SupplierId, crate::suppliers::repo::Supplier> =
+        crate::suppliers::repo::find_many(&mut conn, &supplier_ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
     drop(conn);
 
+    let by_offer: HashMap<(QuoteId, RfqLineId), &crate::quotes::models::QuoteLine> = qlines
+        .iter()
+        .map(|l| ((l.quote_id, l.rfq_line_id), l))
+        .collect();
+    let mut breaks_of: HashMap<(QuoteId, RfqLineId), Vec<(Decimal, Decimal)>> = HashMap::new();
+    for b in &breaks {
+        breaks_of
+            .entry((b.quote_id, b.rfq_line_id))
+            .or_default()
+            .push((b.min_quantity, b.unit_price));
+    }
     let (wp, wl) = (rfq.weight_price, rfq.weight_lead_time);
     let mut out_lines = Vec::new();
     let mut computed_lines = Vec::new();
@@ -226,10 +236,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
     for (line, code, name) in lines {
         let mut offers: Vec<(OfferOut, OfferTerms, landed::Landed)> = Vec::new();
         for q in &quotes {
-            let Some(ql) = qlines
-                .iter()
-                .find(|l| l.quote_id == q.id && l.rfq_line_id == line.id)
-            else {
+            let Some(ql) = by_offer.get(&(q.id, line.id)) else {
                 continue;
             };
             let Some(supplier) = suppliers.get(&q.supplier_id) else {
@@ -239,11 +246,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
             let (fx, _) = rates[&q.currency];
             let terms = OfferTerms {
                 unit_price: ql.unit_price,
-                breaks: breaks
-                    .iter()
-                    .filter(|b| b.quote_id == q.id && b.rfq_line_id == line.id)
-                    .map(|b| (b.min_quantity, b.unit_price))
-                    .collect(),
+                breaks: breaks_of.get(&(q.id, line.id)).cloned().unwrap_or_default(),
                 freight_per_unit: ql.freight_per_unit,
                 insurance_per_unit: ql.insurance_per_unit,
                 min_quantity: ql.min_quantity,

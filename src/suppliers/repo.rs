@@ -43,6 +43,18 @@ pub async fn find(conn: &mut AsyncPgConnection, id: SupplierId) -> QueryResult<O
         .optional()
 }
 
+/// Several suppliers at once.
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    ids: &[SupplierId],
+) -> QueryResult<Vec<Supplier>> {
+    suppliers::table
+        .filter(suppliers::id.eq_any(ids))
+        .select(Supplier::as_select())
+        .load(conn)
+        .await
+}
+
 /// A page of suppliers, newest first; `only` restricts to one.
 pub async fn list(
     conn: &mut AsyncPgConnection,
