@@ -40,6 +40,18 @@ impl FieldError {
     }
 }
 
+/// An error and its causes on one line (`a: b: c`), for logs and operator-facing reports.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
 /// The RFC 9457 body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {

@@ -74,6 +74,25 @@ pub fn created(location: String, body: &impl serde::Serialize) -> actix_web::Htt
         .json(body)
 }
 
+/// Whether a report endpoint should answer CSV: `?format=csv|json` decides, else an
+/// `Accept: text/csv` header; any other format is a 422.
+pub fn wants_csv(format: Option<&str>, req: &actix_web::HttpRequest) -> Result<bool, AppError> {
+    match format {
+        Some("csv") => Ok(true),
+        Some("json") => Ok(false),
+        Some(_) => Err(AppError::invalid(
+            "format",
+            "invalid_format",
+            "must be `json` or `csv`",
+        )),
+        None => Ok(req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv"))),
+    }
+}
+
 /// The answer for any unknown route.
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)

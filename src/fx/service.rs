@@ -237,7 +237,7 @@ pub async fn fetch(
             .get(url)
             .send()
             .await
-            .map_err(|e| format!("request failed: {}", error_chain(&e)))?;
+            .map_err(|e| format!("request failed: {}", crate::error::chain(&e)))?;
         let status = response.status();
         if !status.is_success() {
             return Err(format!("the feed answered HTTP {}", status.as_u16()));
@@ -245,7 +245,7 @@ pub async fn fetch(
         response
             .text()
             .await
-            .map_err(|e| format!("reading the feed failed: {}", error_chain(&e)))
+            .map_err(|e| format!("reading the feed failed: {}", crate::error::chain(&e)))
     };
     match settings.fx_provider {
         FxProvider::Ecb => {
@@ -282,17 +282,6 @@ pub async fn fetch(
             Err(last)
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
 }
 
 /// Fetches the feed and stores its rates (see the module doc). `actor` is the platform

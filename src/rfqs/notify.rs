@@ -70,6 +70,23 @@ fn summary(
     })
 }
 
+async fn enqueue<T: notifications::EmailTemplate>(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    locale: Locale,
+    template: &T,
+    dedupe_key: Option<String>,
+) -> anyhow::Result<Option<uuid::Uuid>> {
+    let email = Email {
+        to,
+        locale,
+        template,
+        dedupe_key,
+    };
+    notifications::enqueue(conn, now, email).await
+}
+
 /// Queues the announcement to every invited supplier.
 pub async fn announce(
     conn: &mut AsyncPgConnection,
@@ -153,46 +170,13 @@ pub async fn announce(
             let n = notice(name);
             let id = match what {
                 Announcement::Published => {
-                    let t = RfqInvitation(n);
-                    notifications::enqueue(
-                        conn,
-                        now,
-                        Email {
-                            to: &email,
-                            locale,
-                            template: &t,
-                            dedupe_key: key,
-                        },
-                    )
-                    .await?
+                    enqueue(conn, now, &email, locale, &RfqInvitation(n), key).await?
                 }
                 Announcement::Cancelled { .. } => {
-                    let t = RfqCancelled(n);
-                    notifications::enqueue(
-                        conn,
-                        now,
-                        Email {
-                            to: &email,
-                            locale,
-                            template: &t,
-                            dedupe_key: key,
-                        },
-                    )
-                    .await?
+                    enqueue(conn, now, &email, locale, &RfqCancelled(n), key).await?
                 }
                 Announcement::Extended { .. } => {
-                    let t = RfqExtended(n);
-                    notifications::enqueue(
-                        conn,
-                        now,
-                        Email {
-                            to: &email,
-                            locale,
-                            template: &t,
-                            dedupe_key: key,
-                        },
-                    )
-                    .await?
+                    enqueue(conn, now, &email, locale, &RfqExtended(n), key).await?
                 }
             };
             queued.emails += usize::from(id.is_some());

@@ -145,7 +145,7 @@ impl Worker {
                     _ => Err(Failure::Permanent(format!("HTTP {status}"), Some(status))),
                 }
             }
-            Err(e) => Err(Failure::Transient(error_chain(&e), None)),
+            Err(e) => Err(Failure::Transient(crate::error::chain(&e), None)),
         }
     }
 
@@ -165,17 +165,6 @@ impl Worker {
             }
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
 }
 
 async fn record(

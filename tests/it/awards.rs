@@ -12,20 +12,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::smtp::{Received, SmtpSink};
 use crate::helpers::world::{World, BIZ};
-use crate::helpers::{TestApp, PASSWORD};
-
-async fn token(app: &TestApp, email: &str) -> String {
-    app.login(email, PASSWORD).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn created(app: &TestApp, path: &str, tok: &str, body: Value) -> Value {
-    let r = app.post(path, Some(tok), &body).await;
-    assert_eq!(r.status, 201, "POST {path}: {}", r.text);
-    r.json
-}
+use crate::helpers::{created, token, TestApp, PASSWORD};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()

@@ -16,14 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::helpers::http_sink::HttpSink;
 use crate::helpers::smtp::SmtpSink;
 use crate::helpers::world::{quote_body, World};
-use crate::helpers::{TestApp, PASSWORD};
-
-async fn token(app: &TestApp, email: &str) -> String {
-    app.login(email, PASSWORD).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use crate::helpers::{token, TestApp, PASSWORD};
 
 async fn send(
     app: &TestApp,

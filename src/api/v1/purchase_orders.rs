@@ -69,22 +69,7 @@ pub async fn get(
     query: web::Query<PoQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let wants_csv = match query.format.as_deref() {
-        Some("csv") => true,
-        Some("json") => false,
-        Some(_) => {
-            return Err(AppError::invalid(
-                "format",
-                "invalid_format",
-                "must be `json` or `csv`",
-            ))
-        }
-        None => req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/csv")),
-    };
+    let wants_csv = crate::api::wants_csv(query.format.as_deref(), &req)?;
     let po = pos::get(&state, &who, id.into_inner()).await?;
     if wants_csv {
         Ok(HttpResponse::Ok()

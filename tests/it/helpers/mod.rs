@@ -32,6 +32,27 @@ pub const JWT_SECRET: &str = "integration-tests-secret-0123456789abcdef";
 /// A password that satisfies the policy.
 pub const PASSWORD: &str = "copper-cathode-2026";
 
+/// Logs `email` in with [`PASSWORD`] and returns the access token.
+pub async fn token(app: &TestApp, email: &str) -> String {
+    app.login(email, PASSWORD).await["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+/// POSTs and asserts 201 with a `Location`; returns the body.
+pub async fn created(
+    app: &TestApp,
+    path: &str,
+    tok: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let r = app.post(path, Some(tok), &body).await;
+    assert_eq!(r.status, 201, "POST {path}: {}", r.text);
+    assert!(r.header("location").is_some(), "POST {path}: no Location");
+    r.json
+}
+
 struct Shared {
     admin_url: String,
     template: String,
