@@ -352,6 +352,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    rfq_fx_rates (rfq_id, currency) {
+        rfq_id -> Uuid,
+        currency -> Text,
+        rate -> Numeric,
+        rate_date -> Date,
+        source -> Text,
+        locked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     rfq_lines (id) {
         id -> Uuid,
         rfq_id -> Uuid,
@@ -491,6 +502,7 @@ diesel::joinable!(quote_lines -> quotes (quote_id));
 diesel::joinable!(quote_revisions -> quotes (quote_id));
 diesel::joinable!(quote_revisions -> users (submitted_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(rfq_fx_rates -> rfqs (rfq_id));
 diesel::joinable!(rfq_logistics_adders -> rfqs (rfq_id));
 diesel::joinable!(rfq_suppliers -> rfqs (rfq_id));
 diesel::joinable!(rfq_suppliers -> suppliers (supplier_id));
@@ -525,6 +537,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     quote_revisions,
     quotes,
     refresh_tokens,
+    rfq_fx_rates,
     rfq_lines,
     rfq_logistics_adders,
     rfq_suppliers,

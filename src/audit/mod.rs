@@ -168,7 +168,7 @@ pub async fn list_cooperative(
         &[crate::auth::Role::CoopAdmin],
     )
     .await?;
-    let mut events = repo::list_events(
+    let events = repo::list_events(
         &mut conn,
         &chain_of(Some(id)),
         entity,
@@ -177,24 +177,6 @@ pub async fn list_cooperative(
         limit,
     )
     .await?;
-    // Sealed quotes (DESIGN rule 3): until the RFQ's deadline, the trail does not say which
-    // supplier's user acted on a quote (the event data holds only digest and revision).
-    let quote_ids: Vec<uuid::Uuid> = events
-        .iter()
-        .filter(|e| e.entity == "quote")
-        .filter_map(|e| e.entity_id.as_deref()?.parse().ok())
-        .collect();
-    if !quote_ids.is_empty() {
-        let sealed =
-            crate::quotes::repo::still_sealed(&mut conn, &quote_ids, state.clock.now()).await?;
-        for e in events.iter_mut().filter(|e| e.entity == "quote") {
-            let id = e.entity_id.as_deref().and_then(|i| i.parse().ok());
-            if id.is_some_and(|i| sealed.contains(&crate::ids::QuoteId(i))) {
-                e.actor_id = None;
-                e.actor_kind = "sealed".to_owned();
-            }
-        }
-    }
     Ok(events)
 }
 

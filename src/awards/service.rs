@@ -161,6 +161,15 @@ pub fn validate(
                 ));
                 continue;
             }
+            let precision = units::unit(&cl.line.unit).map_or(6, |u| u.precision);
+            if a.quantity.normalize().scale() > precision {
+                errors.push(FieldError::new(
+                    af("quantity"),
+                    "too_precise",
+                    format!("{} takes at most {precision} decimal places", cl.line.unit),
+                ));
+                continue;
+            }
             if a.quantity < terms.min_quantity || terms.max_quantity.is_some_and(|m| a.quantity > m)
             {
                 errors.push(FieldError::new(
@@ -374,6 +383,22 @@ pub async fn award(
                     .into_iter()
                     .map(|q| (q.id, q.into_inner()))
                     .collect();
+            // The quotes must be exactly the revisions the comparison priced (a write that
+            // straddled the deadline could otherwise slip in between).
+            for cl in &computed.lines {
+                for (k, (quote_id, ..)) in cl.offers.iter().enumerate() {
+                    let now_digest = quotes
+                        .get(quote_id)
+                        .filter(|q| q.status == "submitted")
+                        .map(|q| q.digest.as_str());
+                    if now_digest != cl.digests.get(k).map(String::as_str) {
+                        return Err(AppError::conflict(
+                            "quotes_changed",
+                            "A quote changed while the award was prepared; review the comparison and try again.",
+                        ));
+                    }
+                }
+            }
             let mut pos = Vec::new();
             let mut issued: Vec<notify::IssuedPo> = Vec::new();
             for ((_, quote_id), allocs) in &by_quote {

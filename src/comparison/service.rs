@@ -161,6 +161,8 @@ pub struct Computed {
 
 /// One line's computation.
 pub struct ComputedLine {
+    /// The digest of each offer's quote revision as compared.
+    pub digests: Vec<String>,
     pub line: crate::rfqs::models::RfqLine,
     pub offers: Vec<(QuoteId, SupplierId, OfferTerms, bool)>,
 }
@@ -200,13 +202,27 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
         .into_iter()
         .map(|(_, t, a)| (t, a))
         .collect();
+    let locked =
+        crate::fx::service::rfq_rates(&mut conn, &rfq, &coop.base_currency, fx_date, now).await?;
     let mut rates = BTreeMap::new();
     for q in &quotes {
-        if !rates.contains_key(&q.currency) {
-            let r =
-                crate::fx::service::rate_for(&mut conn, &coop.base_currency, &q.currency, fx_date)
-                    .await?;
-            rates.insert(q.currency.clone(), r);
+        if q.currency == coop.base_currency {
+            rates.insert(q.currency.clone(), (Decimal::ONE, None));
+            continue;
+        }
+        match locked.get(&q.currency) {
+            Some((r, d)) => {
+                rates.insert(q.currency.clone(), (*r, Some(*d)));
+            }
+            None => {
+                return Err(AppError::conflict(
+                    "fx_rate_missing",
+                    format!(
+                        "No {} rate in {} on or before {fx_date}; enter one with POST /api/v1/fx-rates or refresh the feed.",
+                        q.currency, coop.base_currency
+                    ),
+                ))
+            }
         }
     }
     let supplier_ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
@@ -317,7 +333,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
             let (x, y) = (&offers[*a], &offers[*b]);
             y.0.score
                 .cmp(&x.0.score)
-                .then(x.2.total.cmp(&y.2.total))
+                .then(x.2.unit().cmp(&y.2.unit()))
                 .then(x.0.submitted_at.cmp(&y.0.submitted_at))
         });
         for (r, i) in order.iter().enumerate() {
@@ -341,6 +357,16 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
             .collect();
         suggested_total += suggestion.total_cost;
         computed_lines.push(ComputedLine {
+            digests: offers
+                .iter()
+                .map(|(o, _, _)| {
+                    quotes
+                        .iter()
+                        .find(|q| q.id == o.quote_id)
+                        .map(|q| q.digest.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
             line: line.clone(),
             offers: offers
                 .iter()

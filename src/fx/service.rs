@@ -165,7 +165,8 @@ pub async fn create_manual(
                 "fx_rate",
                 format!("{}/{}/{}", row.base, row.currency, row.date),
                 json!({"rate": row.rate, "previous": previous.map(|p| json!({"rate": p.rate, "source": p.source}))}),
-            ),
+            )
+            .in_cooperative(who.cooperative_id),
         )
         .await?;
         Ok(())
@@ -210,6 +211,72 @@ pub async fn rate_for(
             format!("No {currency} rate in {base} on or before {date}; enter one with POST /api/v1/fx-rates or refresh the feed."),
         )),
     }
+}
+
+/// The rates an RFQ is compared and awarded at (see the `rfq_fx_rates` migration): per
+/// allowed currency, the rate fixed at the first buyer-side read after the deadline, fixing
+/// now what is in force on `fx_date` for currencies not fixed yet.
+pub async fn rfq_rates(
+    conn: &mut AsyncPgConnection,
+    rfq: &crate::rfqs::models::Rfq,
+    base: &str,
+    fx_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<std::collections::BTreeMap<String, (Decimal, NaiveDate)>, AppError> {
+    use crate::schema::rfq_fx_rates as l;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let load = async |conn: &mut AsyncPgConnection| -> diesel::QueryResult<Vec<(String, Decimal, NaiveDate)>> {
+        l::table
+            .filter(l::rfq_id.eq(rfq.id))
+            .select((l::currency, l::rate, l::rate_date))
+            .load(conn)
+            .await
+    };
+    let mut locked = load(conn).await?;
+    let mut added = false;
+    for currency in rfq.currency_list() {
+        if currency == base || locked.iter().any(|(c, ..)| *c == currency) {
+            continue;
+        }
+        if let Some(r) = repo::rate_on(conn, base, &currency, fx_date).await? {
+            diesel::insert_into(l::table)
+                .values((
+                    l::rfq_id.eq(rfq.id),
+                    l::currency.eq(&currency),
+                    l::rate.eq(r.rate),
+                    l::rate_date.eq(r.date),
+                    l::source.eq(&r.source),
+                    l::locked_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            added = true;
+        }
+    }
+    if added {
+        locked = load(conn).await?;
+    }
+    Ok(locked.into_iter().map(|(c, r, d)| (c, (r, d))).collect())
+}
+
+/// Fixes an RFQ's rates if its deadline has passed (called by the buyer-side quote reads).
+pub async fn fix_rfq_rates(
+    conn: &mut AsyncPgConnection,
+    rfq: &crate::rfqs::models::Rfq,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if rfq.sealed_at(now) {
+        return Ok(());
+    }
+    let coop = crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
+    let fx_date = rfq.deadline.with_timezone(&tz).date_naive();
+    rfq_rates(conn, rfq, &coop.base_currency, fx_date, now).await?;
+    Ok(())
 }
 
 /// Fetches and parses the configured feed: one [`FeedRates`] per base currency.

@@ -15,11 +15,22 @@ use crate::error::AppError;
 use crate::ids::{MemberId, PurchaseOrderId};
 use crate::state::AppState;
 
-/// Whose allocations a caller sees: a member user only its own member's.
-fn only_member(who: &Principal) -> Result<Option<MemberId>, AppError> {
+/// Whose allocations a caller sees: the cooperative's side all, a member user only its own
+/// member's, a supplier none (who buys what, and at which share, is the cooperative's).
+#[derive(Debug, Clone, Copy)]
+pub enum AllocationView {
+    All,
+    Member(MemberId),
+    None,
+}
+
+fn allocation_view(who: &Principal) -> Result<AllocationView, AppError> {
     match who.role {
-        Role::Member => Ok(Some(who.member_id.ok_or(AppError::Forbidden)?)),
-        _ => Ok(None),
+        Role::Member => Ok(AllocationView::Member(
+            who.member_id.ok_or(AppError::Forbidden)?,
+        )),
+        Role::Supplier => Ok(AllocationView::None),
+        _ => Ok(AllocationView::All),
     }
 }
 
@@ -51,11 +62,15 @@ async fn po_in_scope(
 pub async fn render(
     conn: &mut AsyncPgConnection,
     pos: Vec<PurchaseOrder>,
-    only: Option<MemberId>,
+    view: AllocationView,
 ) -> Result<Vec<PurchaseOrderOut>, AppError> {
     let ids: Vec<PurchaseOrderId> = pos.iter().map(|p| p.id).collect();
     let lines = repo::lines_of(conn, &ids).await?;
-    let allocations = repo::allocations_of(conn, &ids, only).await?;
+    let allocations = match view {
+        AllocationView::All => repo::allocations_of(conn, &ids, None).await?,
+        AllocationView::Member(m) => repo::allocations_of(conn, &ids, Some(m)).await?,
+        AllocationView::None => vec![],
+    };
     let mut names: HashMap<uuid::Uuid, (String, String)> = HashMap::new();
     for l in &lines {
         if let std::collections::hash_map::Entry::Vacant(e) = names.entry(l.material_id.0) {
@@ -159,7 +174,7 @@ pub async fn list(
     };
     let mut conn = db::conn(&state.pool).await?;
     let pos = repo::list(&mut conn, scope, after, limit).await?;
-    render(&mut conn, pos, only_member(who)?).await
+    render(&mut conn, pos, allocation_view(who)?).await
 }
 
 /// `GET /purchase-orders/{id}`.
@@ -170,7 +185,7 @@ pub async fn get(
 ) -> Result<PurchaseOrderOut, AppError> {
     let mut conn = db::conn(&state.pool).await?;
     let po = po_in_scope(&mut conn, who, id).await?;
-    render(&mut conn, vec![po], only_member(who)?)
+    render(&mut conn, vec![po], allocation_view(who)?)
         .await?
         .pop()
         .ok_or(AppError::NotFound)
@@ -182,9 +197,9 @@ pub async fn acknowledge(
     who: &Principal,
     id: PurchaseOrderId,
 ) -> Result<PurchaseOrderOut, AppError> {
+    who.require(&[Role::Supplier])?;
     let mut conn = db::conn(&state.pool).await?;
     let po = po_in_scope(&mut conn, who, id).await?;
-    who.require(&[Role::Supplier])?;
     let now = state.clock.now();
     let updated = conn
         .transaction(async |conn| -> Result<PurchaseOrder, AppError> {
@@ -213,7 +228,7 @@ pub async fn acknowledge(
             Ok(updated)
         })
         .await?;
-    render(&mut conn, vec![updated], None)
+    render(&mut conn, vec![updated], AllocationView::None)
         .await?
         .pop()
         .ok_or(AppError::NotFound)

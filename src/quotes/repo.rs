@@ -115,22 +115,6 @@ pub async fn locate(
         .optional()
 }
 
-/// Of these quote ids (as text), those whose RFQ is still sealed at `now` (the audit trail
-/// hides who acted on them).
-pub async fn still_sealed(
-    conn: &mut AsyncPgConnection,
-    ids: &[uuid::Uuid],
-    now: DateTime<Utc>,
-) -> QueryResult<Vec<QuoteId>> {
-    let sealed = rfqs::table.filter(rfqs::deadline.gt(now)).select(rfqs::id);
-    quotes::table
-        .filter(quotes::id.eq_any(ids))
-        .filter(quotes::rfq_id.eq_any(sealed))
-        .select(quotes::id)
-        .load(conn)
-        .await
-}
-
 /// Lines and price breaks of visible quotes.
 pub async fn content_of(
     conn: &mut AsyncPgConnection,

@@ -385,7 +385,7 @@ async fn quotable_rfq(
     let rfq = crate::rfqs::repo::find_rfq(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if rfq.status == "draft" || !crate::rfqs::repo::is_invited(conn, id, supplier).await? {
+    if rfq.published_at.is_none() || !crate::rfqs::repo::is_invited(conn, id, supplier).await? {
         return Err(AppError::NotFound);
     }
     let lines = crate::rfqs::repo::lines_of(conn, &[id])
@@ -421,6 +421,18 @@ async fn open_for_quotes(
     }
 }
 
+/// The quote was validated (`valid_until`) against this deadline; an extension committed
+/// in between asks the supplier to submit again.
+fn same_deadline(rfq: &Rfq, validated_against: DateTime<Utc>) -> Result<(), AppError> {
+    if rfq.deadline != validated_against {
+        return Err(AppError::conflict(
+            "rfq_changed",
+            "The RFQ's deadline changed while your quote was checked; submit it again.",
+        ));
+    }
+    Ok(())
+}
+
 /// Just before commit: the whole write happened before the deadline.
 fn still_open(state: &AppState, rfq: &Rfq) -> Result<(), AppError> {
     if state.clock.now() >= rfq.deadline {
@@ -436,13 +448,15 @@ async fn record(
     quote: &Quote,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    // Only the digest and revision: the audit trail is readable by the buyer side, and
-    // reads of it hide the actor until the deadline.
+    // Only the digest and revision, and no user: the audit trail is readable by the buyer
+    // side, and its hashes would let anyone test a guessed actor. Who submitted each
+    // revision is in `quote_revisions.submitted_by`, read through the sealing gate.
+    let _ = who;
     audit::record(
         conn,
         now,
         Event::platform(
-            who.actor(),
+            crate::audit::Actor::System,
             action,
             "quote",
             quote.id,
@@ -465,9 +479,11 @@ pub async fn submit(
     let mut conn = db::conn(&state.pool).await?;
     let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, rfq_id).await?;
     let content = validate(&input, &rfq, &lines, date)?;
+    let validated_against = rfq.deadline;
     let quote = conn
         .transaction(async |conn| -> Result<Quote, AppError> {
             let (rfq, now) = open_for_quotes(conn, state, rfq_id).await?;
+            same_deadline(&rfq, validated_against)?;
             let (canonical, digest) = receipt::seal(rfq.id, supplier, 1, now, &content);
             let quote = Quote {
                 id: QuoteId::new(),
@@ -525,9 +541,11 @@ pub async fn revise(
         .ok_or(AppError::NotFound)?;
     let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, current.rfq_id).await?;
     let content = validate(&input, &rfq, &lines, date)?;
+    let validated_against = rfq.deadline;
     let quote = conn
         .transaction(async |conn| -> Result<Quote, AppError> {
             let (rfq, now) = open_for_quotes(conn, state, rfq.id).await?;
+            same_deadline(&rfq, validated_against)?;
             let old = repo::lock_own(conn, id, supplier)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -625,6 +643,11 @@ async fn readable(
 ) -> Result<Unsealed, AppError> {
     let r = reader(who, now)?;
     if let Some(q) = repo::find(conn, id, r).await? {
+        if let Reader::Buyer { .. } = r {
+            if let Some(rfq) = crate::rfqs::repo::find_rfq(conn, q.rfq_id).await? {
+                crate::fx::service::fix_rfq_rates(conn, &rfq, now).await?;
+            }
+        }
         return Ok(q);
     }
     match (r, repo::locate(conn, id).await?) {
@@ -683,6 +706,7 @@ pub async fn list_for_rfq(
         .map_or(0, |(_, n)| *n);
     let quotes = repo::list_for_rfq(&mut conn, rfq.id, reader(who, now)?).await?;
     let sealed = rfq.sealed_at(now);
+    crate::fx::service::fix_rfq_rates(&mut conn, &rfq, now).await?;
     Ok(QuoteList {
         sealed,
         submitted_count,

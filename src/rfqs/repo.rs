@@ -222,7 +222,7 @@ pub async fn list(
         RfqScope::All => {}
         RfqScope::Cooperative(c) => query = query.filter(rfqs::cooperative_id.eq(c)),
         RfqScope::Supplier(s) => {
-            query = query.filter(rfqs::status.ne("draft")).filter(
+            query = query.filter(rfqs::published_at.is_not_null()).filter(
                 rfqs::id.eq_any(
                     rfq_suppliers::table
                         .filter(rfq_suppliers::supplier_id.eq(s))

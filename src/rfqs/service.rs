@@ -115,7 +115,7 @@ pub async fn rfq_in_scope(
     match who.role {
         Role::Supplier => {
             let supplier = who.supplier_id.ok_or(AppError::NotFound)?;
-            if rfq.status == "draft" || !repo::is_invited(conn, id, supplier).await? {
+            if rfq.published_at.is_none() || !repo::is_invited(conn, id, supplier).await? {
                 return Err(AppError::NotFound);
             }
         }
@@ -572,6 +572,7 @@ pub async fn list_rfqs(
 /// `POST /rfqs/{id}/publish`: a draft with a future deadline and at least one supplier
 /// becomes published; invitations (email, webhooks) are queued in the same transaction.
 pub async fn publish(state: &AppState, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&state.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
@@ -628,6 +629,7 @@ pub async fn cancel(
     id: RfqId,
     input: CancelRfq,
 ) -> Result<RfqOut, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let reason = validation::text("reason", &input.reason, 1000)
         .map_err(|e| AppError::Validation(vec![e]))?;
     let mut conn = db::conn(&state.pool).await?;
@@ -675,6 +677,7 @@ pub async fn update(
     id: RfqId,
     patch: RfqPatch,
 ) -> Result<RfqOut, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&state.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;

@@ -116,6 +116,36 @@ impl SupplierOut {
     }
 }
 
+/// Whether an address is not a public Internet address: loopback, private, shared
+/// (100.64/10), link-local, "this network" (0/8), broadcast, documentation, multicast,
+/// unique-local and link-local IPv6, and IPv4-mapped forms of those.
+pub fn internal_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => internal_ip(std::net::IpAddr::V4(v4)),
+            None => {
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
 /// A webhook URL: https, or loopback http when explicitly allowed.
 pub fn webhook_url(field: &str, raw: &str, allow_loopback: bool) -> Result<String, FieldError> {
     let bad = |m: &str| Err(FieldError::new(field, "invalid_webhook_url", m));
@@ -129,20 +159,12 @@ pub fn webhook_url(field: &str, raw: &str, allow_loopback: bool) -> Result<Strin
         None => false,
     };
     // Internal addresses are never a supplier's endpoint (and would let a webhook probe the
-    // platform's own network). Names are checked again when resolved, at send time.
+    // platform's own network). Names are checked again when resolved, at send time
+    // (`webhooks::worker`'s resolver).
     let internal = match u.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || ip.is_documentation()
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-        }
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback() && internal_ip(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback() && internal_ip(std::net::IpAddr::V6(ip)),
+        Some(url::Host::Domain(d)) => d.ends_with(".localhost") || d.ends_with(".internal"),
         _ => false,
     };
     if internal {
@@ -373,6 +395,11 @@ mod tests {
             "https://192.168.1.2/",
             "https://[fd00::1]/",
             "https://0.0.0.0/",
+            "https://[::ffff:10.0.0.1]/",
+            "https://100.64.0.1/",
+            "https://0.1.2.3/",
+            "https://metadata.internal/",
+            "https://db.localhost/",
         ] {
             assert!(webhook_url("w", internal, true).is_err(), "{internal}");
         }

@@ -38,6 +38,36 @@ enum Failure {
     Permanent(String, Option<u16>),
 }
 
+/// Resolves webhook host names to public addresses only (loopback too when allowed), so a
+/// name pointing at the platform's own network is refused at connect time, whatever it
+/// resolved to when the URL was registered.
+struct PublicOnly {
+    allow_loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let usable: Vec<std::net::SocketAddr> = found
+                .into_iter()
+                .filter(|a| {
+                    (allow_loopback && a.ip().is_loopback())
+                        || !crate::suppliers::service::internal_ip(a.ip())
+                })
+                .collect();
+            if usable.is_empty() {
+                return Err(format!("{host} resolves to no public address").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(usable.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 /// Sends webhook rows.
 #[derive(Clone)]
 pub struct Worker {
@@ -51,6 +81,7 @@ impl Worker {
     /// A worker; `allow_loopback` as `COPROCURE_ALLOW_LOOPBACK_WEBHOOKS`.
     pub fn new(pool: DbPool, clock: Arc<dyn Clock>, allow_loopback: bool) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
+            .dns_resolver(Arc::new(PublicOnly { allow_loopback }))
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("coprocure-webhooks/", env!("CARGO_PKG_VERSION")))
@@ -83,19 +114,26 @@ impl Worker {
                 .load(conn)
                 .await?;
             let ids: Vec<uuid::Uuid> = due.iter().map(|d| d.supplier_id).collect();
-            let secrets: Vec<(uuid::Uuid, Vec<u8>)> = suppliers::table
+            let current: Vec<(uuid::Uuid, Vec<u8>, Option<String>)> = suppliers::table
                 .filter(suppliers::id.eq_any(&ids))
-                .select((suppliers::id, suppliers::webhook_secret))
+                .select((
+                    suppliers::id,
+                    suppliers::webhook_secret,
+                    suppliers::webhook_url,
+                ))
                 .load(conn)
                 .await?;
+            // Sent to the supplier's URL as it is now: a changed URL takes the retries with
+            // it, a removed one ends them.
             let rows: Vec<(Due, Vec<u8>)> = due
                 .into_iter()
-                .map(|d| {
-                    let secret = secrets
+                .map(|mut d| {
+                    let (secret, url) = current
                         .iter()
-                        .find(|(id, _)| *id == d.supplier_id)
-                        .map(|(_, s)| s.clone())
+                        .find(|(id, _, _)| *id == d.supplier_id)
+                        .map(|(_, s, u)| (s.clone(), u.clone()))
                         .unwrap_or_default();
+                    d.url = url.unwrap_or_default();
                     (d, secret)
                 })
                 .collect();
@@ -113,6 +151,12 @@ impl Worker {
     }
 
     async fn deliver(&self, row: &Due, secret: &[u8]) -> Result<u16, Failure> {
+        if row.url.is_empty() {
+            return Err(Failure::Permanent(
+                "the supplier no longer has a webhook URL".to_owned(),
+                None,
+            ));
+        }
         if let Err(e) =
             crate::suppliers::service::webhook_url("webhook_url", &row.url, self.allow_loopback)
         {

@@ -256,6 +256,19 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
         rows[3]
     );
 
+    // Rates were fixed at the first read after the deadline: a rate entered now for the FX
+    // date itself does not move this RFQ.
+    created(
+        &app,
+        "/api/v1/fx-rates",
+        &admin,
+        json!({"date": fx_date, "base": "KRW", "currency": "USD", "rate": "1450"}),
+    )
+    .await;
+    let again = app.get(&path, Some(&admin)).await.json;
+    assert_eq!(again["rates"][0]["rate"], "1400");
+    assert_eq!(again["lines"][0]["suggestion"]["total_base"], "1288928000");
+
     // Only the buyer side of this cooperative may compare.
     for email in ["rep@kcopper.kr", "user-a@member.kr"] {
         let tok = token(&app, email).await;

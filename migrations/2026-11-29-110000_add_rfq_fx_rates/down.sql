@@ -1,0 +1,1 @@
+DROP TABLE rfq_fx_rates;
