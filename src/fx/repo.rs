@@ -93,26 +93,8 @@ pub async fn in_force(
         .await
 }
 
-/// The rate of one currency in force on `date`.
+/// The rate of one currency in force on `date` (also the refresh's sanity reference).
 pub async fn rate_on(
-    conn: &mut AsyncPgConnection,
-    base: &str,
-    currency: &str,
-    date: NaiveDate,
-) -> QueryResult<Option<FxRate>> {
-    fx_rates::table
-        .filter(fx_rates::base.eq(base))
-        .filter(fx_rates::currency.eq(currency))
-        .filter(fx_rates::date.le(date))
-        .order(fx_rates::date.desc())
-        .select(FxRate::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// The latest stored rate on or before `date` (the sanity check's reference).
-pub async fn previous(
     conn: &mut AsyncPgConnection,
     base: &str,
     currency: &str,

@@ -417,7 +417,7 @@ pub async fn refresh(
                     if reference::currency_minor_unit(&r.currency).is_none() {
                         continue; // not a currency anyone quotes in (e.g. a retired code)
                     }
-                    if let Some(prev) = repo::previous(conn, &feed.base, &r.currency, feed.date).await? {
+                    if let Some(prev) = repo::rate_on(conn, &feed.base, &r.currency, feed.date).await? {
                         let change = ((r.rate - prev.rate) / prev.rate).abs();
                         if change > MAX_CHANGE && !force {
                             report.refused.push(Refused {
