@@ -16,6 +16,7 @@ pub mod clock;
 pub mod comparison;
 pub mod config;
 pub mod cooperatives;
+pub mod csv;
 pub mod db;
 pub mod decimal;
 pub mod demo;

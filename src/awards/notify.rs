@@ -18,10 +18,10 @@ use crate::ids::{MemberId, RfqLineId, SupplierId};
 use crate::notifications::templates::{
     AwardNotice, AwardRegret, AwardSummary, MemberAllocationNotice, PoIssued,
 };
-use crate::notifications::{self, Email, EmailTemplate};
+use crate::notifications::{self, EmailTemplate, Recipient};
 use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder};
 use crate::rfqs::models::Rfq;
-use crate::schema::{members, users};
+use crate::schema::users;
 
 /// A PO the award issued, with its rows.
 pub struct IssuedPo {
@@ -30,35 +30,19 @@ pub struct IssuedPo {
     pub allocations: Vec<MemberAllocation>,
 }
 
-/// (email, name, locale) of a supplier's users and its contact address, deduplicated.
+/// A supplier's name and its recipients.
 async fn supplier_recipients(
     conn: &mut AsyncPgConnection,
     supplier: SupplierId,
-) -> anyhow::Result<(String, Vec<(String, String, Locale)>)> {
-    let s = crate::suppliers::repo::find(conn, supplier)
+) -> anyhow::Result<(String, Vec<Recipient>)> {
+    let (s, recipients) = crate::suppliers::repo::recipients(conn, supplier)
         .await?
         .ok_or_else(|| anyhow::anyhow!("supplier {supplier} vanished"))?;
-    let mut out: Vec<(String, String, Locale)> = crate::rfqs::repo::supplier_users(conn, supplier)
-        .await?
-        .into_iter()
-        .map(|(_, e, n, l)| (e, n, Locale::parse(&l).unwrap_or(Locale::En)))
-        .collect();
-    out.push((
-        s.contact_email.clone(),
-        s.name.clone(),
-        Locale::parse(&s.locale).unwrap_or(Locale::En),
-    ));
-    Ok((s.name, dedupe(out)))
+    Ok((s.name, recipients))
 }
 
-fn dedupe(list: Vec<(String, String, Locale)>) -> Vec<(String, String, Locale)> {
-    let mut seen = BTreeSet::new();
-    list.into_iter()
-        .filter(|(e, _, _)| seen.insert(e.to_lowercase()))
-        .collect()
-}
-
-async fn send<T: EmailTemplate>(
+/// Queues one email; 1 when queued, 0 when its key was used already.
+async fn send_once<T: EmailTemplate>(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
     to: &str,
@@ -66,18 +50,9 @@ async fn send<T: EmailTemplate>(
     t: &T,
     key: String,
 ) -> anyhow::Result<usize> {
-    let id = notifications::enqueue(
-        conn,
-        now,
-        Email {
-            to,
-            locale,
-            template: t,
-            dedupe_key: Some(key),
-        },
-    )
-    .await?;
-    Ok(usize::from(id.is_some()))
+    Ok(usize::from(
+        notifications::enqueue_once(conn, now, to, locale, t, key).await?,
+    ))
 }
 
 /// Queues every award email; returns how many.
@@ -167,7 +142,12 @@ pub async fn announce(
                 .map_or(String::new(), |p| format!(" {p}")),
             rfq.delivery_place
         );
-        for (email, name, locale) in recipients {
+        for Recipient {
+            email,
+            name,
+            locale,
+        } in recipients
+        {
             let t = PoIssued(notice(
                 name,
                 Some(po.number.clone()),
@@ -177,7 +157,7 @@ pub async fn announce(
                 None,
                 format!("{public_url}/purchase-orders/{}", po.id),
             ));
-            sent += send(
+            sent += send_once(
                 conn,
                 now,
                 &email,
@@ -219,7 +199,12 @@ pub async fn announce(
     }
     for (supplier, lines) in own {
         let (_, recipients) = supplier_recipients(conn, supplier).await?;
-        for (email, name, locale) in recipients {
+        for Recipient {
+            email,
+            name,
+            locale,
+        } in recipients
+        {
             let t = AwardRegret(notice(
                 name,
                 None,
@@ -229,7 +214,7 @@ pub async fn announce(
                 None,
                 format!("{public_url}/rfqs/{}", rfq.id),
             ));
-            sent += send(
+            sent += send_once(
                 conn,
                 now,
                 &email,
@@ -294,7 +279,7 @@ pub async fn announce(
             })
             .collect();
         let total: Decimal = per_material.values().map(|s| s.amount).sum();
-        let mut recipients: Vec<(String, String, Locale)> = users::table
+        let mut recipients: Vec<Recipient> = users::table
             .filter(users::member_id.eq(member))
             .filter(users::disabled.eq(false))
             .order(users::created_at)
@@ -302,18 +287,23 @@ pub async fn announce(
             .load::<(String, String, String)>(conn)
             .await?
             .into_iter()
-            .map(|(e, n, l)| (e, n, Locale::parse(&l).unwrap_or(Locale::Ko)))
+            .map(|(email, name, l)| Recipient {
+                email,
+                name,
+                locale: Locale::parse(&l).unwrap_or(Locale::Ko),
+            })
             .collect();
-        let contact: Option<String> = members::table
-            .find(member)
-            .select(members::contact_email)
-            .first(conn)
-            .await
-            .optional()?;
-        if let Some(c) = contact {
-            recipients.push((c, m.name.clone(), Locale::Ko));
-        }
-        for (email, name, locale) in dedupe(recipients) {
+        recipients.push(Recipient {
+            email: m.contact_email.clone(),
+            name: m.name.clone(),
+            locale: Locale::Ko,
+        });
+        for Recipient {
+            email,
+            name,
+            locale,
+        } in notifications::dedupe(recipients)
+        {
             let t = MemberAllocationNotice(notice(
                 name,
                 Some(m.name.clone()),
@@ -323,7 +313,7 @@ pub async fn announce(
                 None,
                 format!("{public_url}/purchase-orders"),
             ));
-            sent += send(
+            sent += send_once(
                 conn,
                 now,
                 &email,
@@ -373,7 +363,7 @@ pub async fn announce(
             format!("{public_url}/rfqs/{}", rfq.id),
         ));
         let locale = Locale::parse(&locale).unwrap_or(Locale::Ko);
-        sent += send(
+        sent += send_once(
             conn,
             now,
             &email,

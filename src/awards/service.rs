@@ -131,8 +131,7 @@ pub fn validate(
         let mut used: Vec<QuoteId> = Vec::new();
         for (j, a) in l.allocations.iter().enumerate() {
             let af = |s: &str| format!("lines[{i}].allocations[{j}].{s}");
-            let Some((_, supplier, terms, usable)) = cl.offers.iter().find(|o| o.0 == a.quote_id)
-            else {
+            let Some(offer) = cl.offers.iter().find(|o| o.quote == a.quote_id) else {
                 errors.push(FieldError::new(
                     af("quote_id"),
                     "not_an_offer",
@@ -140,7 +139,8 @@ pub fn validate(
                 ));
                 continue;
             };
-            if !usable {
+            let (supplier, terms) = (&offer.supplier, &offer.terms);
+            if !offer.usable {
                 errors.push(FieldError::new(af("quote_id"), "offer_unusable", "this offer cannot be used (expired, or its minimum is above the line quantity)"));
                 continue;
             }
@@ -221,8 +221,8 @@ pub fn validate(
             let offers: Vec<optimise::Offer> = cl
                 .offers
                 .iter()
-                .filter(|o| o.3)
-                .map(|o| landed::optimiser_offer(&o.2))
+                .filter(|o| o.usable)
+                .map(|o| landed::optimiser_offer(&o.terms))
                 .collect();
             optimum += optimise::suggest(&offers, sum, &Limits::default()).total_cost;
         }
@@ -311,7 +311,6 @@ pub async fn award(
     let coop = crate::cooperatives::repo::find_cooperative(&mut conn, computed.rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
     let public_url = state.settings.public_url.clone();
     let out = conn
         .transaction(async |conn| -> Result<AwardOut, AppError> {
@@ -365,7 +364,7 @@ pub async fn award(
 
             // Member demand per material, for rule 9.
             let shares = demand_shares(conn, rfq.round_id).await?;
-            let year = now.with_timezone(&tz).year();
+            let year = coop.local_date(now).year();
             let base_minor = computed.minor_unit;
             // One PO per winning quote (= supplier), in the order of first appearance.
             let mut by_quote: BTreeMap<(usize, QuoteId), Vec<&Chosen>> = BTreeMap::new();
@@ -386,12 +385,12 @@ pub async fn award(
             // The quotes must be exactly the revisions the comparison priced (a write that
             // straddled the deadline could otherwise slip in between).
             for cl in &computed.lines {
-                for (k, (quote_id, ..)) in cl.offers.iter().enumerate() {
+                for offer in &cl.offers {
                     let now_digest = quotes
-                        .get(quote_id)
+                        .get(&offer.quote)
                         .filter(|q| q.status == "submitted")
                         .map(|q| q.digest.as_str());
-                    if now_digest != cl.digests.get(k).map(String::as_str) {
+                    if now_digest != Some(offer.digest.as_str()) {
                         return Err(AppError::conflict(
                             "quotes_changed",
                             "A quote changed while the award was prepared; review the comparison and try again.",

@@ -153,18 +153,26 @@ pub struct Computed {
     pub base_currency: String,
     pub minor_unit: u32,
     pub fx_date: NaiveDate,
-    pub rates: BTreeMap<String, (Decimal, Option<NaiveDate>)>,
-    /// Per line: the line, its offers `(quote id, terms, usable)`, and the suggestion.
+    /// Per line: the line and its offers.
     pub lines: Vec<ComputedLine>,
     pub out: Comparison,
 }
 
 /// One line's computation.
 pub struct ComputedLine {
-    /// The digest of each offer's quote revision as compared.
-    pub digests: Vec<String>,
     pub line: crate::rfqs::models::RfqLine,
-    pub offers: Vec<(QuoteId, SupplierId, OfferTerms, bool)>,
+    pub offers: Vec<ComputedOffer>,
+}
+
+/// One offer as the award needs it.
+#[derive(Debug, Clone)]
+pub struct ComputedOffer {
+    pub quote: QuoteId,
+    pub supplier: SupplierId,
+    pub terms: OfferTerms,
+    pub usable: bool,
+    /// The digest of the quote revision compared.
+    pub digest: String,
 }
 
 /// Loads and computes the comparison of an RFQ the caller may see.
@@ -182,9 +190,8 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
     let coop = crate::cooperatives::repo::find_cooperative(&mut conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
-    let fx_date = rfq.deadline.with_timezone(&tz).date_naive();
-    let today = now.with_timezone(&tz).date_naive();
+    let fx_date = coop.local_date(rfq.deadline);
+    let today = coop.local_date(now);
     let minor_unit = reference::currency_minor_unit(&coop.base_currency).unwrap_or(2);
     let reader = Reader::Buyer {
         cooperative: Some(rfq.cooperative_id),
@@ -357,20 +364,20 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
             .collect();
         suggested_total += suggestion.total_cost;
         computed_lines.push(ComputedLine {
-            digests: offers
-                .iter()
-                .map(|(o, _, _)| {
-                    quotes
-                        .iter()
-                        .find(|q| q.id == o.quote_id)
-                        .map(|q| q.digest.clone())
-                        .unwrap_or_default()
-                })
-                .collect(),
             line: line.clone(),
             offers: offers
                 .iter()
-                .map(|(o, t, _)| (o.quote_id, o.supplier_id, t.clone(), o.usable))
+                .map(|(o, t, _)| ComputedOffer {
+                    quote: o.quote_id,
+                    supplier: o.supplier_id,
+                    terms: t.clone(),
+                    usable: o.usable,
+                    digest: quotes
+                        .iter()
+                        .find(|q| q.id == o.quote_id)
+                        .map(|q| q.digest.clone())
+                        .unwrap_or_default(),
+                })
                 .collect(),
         });
         let mut sorted: Vec<OfferOut> = order.iter().map(|i| offers[*i].0.clone()).collect();
@@ -423,7 +430,6 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
         base_currency: coop.base_currency,
         minor_unit,
         fx_date,
-        rates,
         lines: computed_lines,
         out,
     })
@@ -443,7 +449,7 @@ pub const CSV_HEADER: &str = "\u{feff}line,material_code,material_name,line_quan
 
 /// The offers table as CSV (UTF-8 with BOM, CRLF) for spreadsheet users.
 pub fn csv(c: &Comparison) -> String {
-    use crate::rounds::aggregate::csv_field as f;
+    use crate::csv::field as f;
     let mut out = String::from(CSV_HEADER);
     for (n, l) in c.lines.iter().enumerate() {
         for o in &l.offers {

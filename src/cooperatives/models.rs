@@ -23,6 +23,15 @@ pub struct Cooperative {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Cooperative {
+    /// The calendar date of `at` in the cooperative's time zone (a round's closing date, an
+    /// RFQ's FX date, a PO's year).
+    pub fn local_date(&self, at: DateTime<Utc>) -> chrono::NaiveDate {
+        let tz: chrono_tz::Tz = self.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
+        at.with_timezone(&tz).date_naive()
+    }
+}
+
 /// A cooperative as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CooperativeOut {

@@ -104,11 +104,6 @@ pub struct RefreshReport {
     pub error: Option<String>,
 }
 
-/// The currency the base-currency checks accept.
-fn code(field: &str, raw: &str) -> Result<String, FieldError> {
-    reference::currency(field, raw)
-}
-
 /// `POST /fx-rates` (platform admins, coop admins): replaces that day's rate.
 pub async fn create_manual(
     state: &AppState,
@@ -117,8 +112,8 @@ pub async fn create_manual(
 ) -> Result<FxRateOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut errors = Vec::new();
-    let base = code("base", &input.base).collect_into(&mut errors);
-    let currency = code("currency", &input.currency).collect_into(&mut errors);
+    let base = reference::currency("base", &input.base).collect_into(&mut errors);
+    let currency = reference::currency("currency", &input.currency).collect_into(&mut errors);
     if base.is_some() && base == currency {
         errors.push(FieldError::new(
             "currency",
@@ -182,7 +177,8 @@ pub async fn in_force(
     base: Option<&str>,
     date: Option<NaiveDate>,
 ) -> Result<RatesInForce, AppError> {
-    let base = code("base", base.unwrap_or("KRW")).map_err(|e| AppError::Validation(vec![e]))?;
+    let base = reference::currency("base", base.unwrap_or("KRW"))
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let date = date.unwrap_or_else(|| state.clock.now().date_naive());
     let mut conn = db::conn(&state.pool).await?;
     let rates = repo::in_force(&mut conn, &base, date).await?;
@@ -191,26 +187,6 @@ pub async fn in_force(
         date,
         rates: rates.into_iter().map(Into::into).collect(),
     })
-}
-
-/// The rate of `currency` in base `base` in force on `date` (1 for the base itself), or
-/// 409 `fx_rate_missing` naming the currency — never a silent 1.
-pub async fn rate_for(
-    conn: &mut AsyncPgConnection,
-    base: &str,
-    currency: &str,
-    date: NaiveDate,
-) -> Result<(Decimal, Option<NaiveDate>), AppError> {
-    if base == currency {
-        return Ok((Decimal::ONE, None));
-    }
-    match repo::rate_on(conn, base, currency, date).await? {
-        Some(r) => Ok((r.rate, Some(r.date))),
-        None => Err(AppError::conflict(
-            "fx_rate_missing",
-            format!("No {currency} rate in {base} on or before {date}; enter one with POST /api/v1/fx-rates or refresh the feed."),
-        )),
-    }
 }
 
 /// The rates an RFQ is compared and awarded at (see the `rfq_fx_rates` migration): per
@@ -273,8 +249,7 @@ pub async fn fix_rfq_rates(
     let coop = crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
-    let fx_date = rfq.deadline.with_timezone(&tz).date_naive();
+    let fx_date = coop.local_date(rfq.deadline);
     rfq_rates(conn, rfq, &coop.base_currency, fx_date, now).await?;
     Ok(())
 }

@@ -53,6 +53,40 @@ pub async fn enqueue<T: EmailTemplate>(
     .await?)
 }
 
+/// Someone an email goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub email: String,
+    pub name: String,
+    pub locale: Locale,
+}
+
+/// Keeps the first recipient of each address (compared case-insensitively).
+pub fn dedupe(list: Vec<Recipient>) -> Vec<Recipient> {
+    let mut seen = std::collections::BTreeSet::new();
+    list.into_iter()
+        .filter(|r| seen.insert(r.email.to_lowercase()))
+        .collect()
+}
+
+/// [`enqueue`] with a dedupe key; true when queued, false when the key was used already.
+pub async fn enqueue_once<T: EmailTemplate>(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    locale: Locale,
+    template: &T,
+    dedupe_key: String,
+) -> anyhow::Result<bool> {
+    let email = Email {
+        to,
+        locale,
+        template,
+        dedupe_key: Some(dedupe_key),
+    };
+    Ok(enqueue(conn, now, email).await?.is_some())
+}
+
 /// Delivery state of an outbox row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

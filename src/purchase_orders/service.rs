@@ -87,17 +87,33 @@ pub async fn render(
         }
     }
     let mut out = Vec::with_capacity(pos.len());
+    // One lookup per distinct supplier, cooperative and RFQ, however long the page.
+    let supplier_ids: Vec<_> = pos.iter().map(|p| p.supplier_id).collect();
+    let suppliers: HashMap<_, String> = crate::suppliers::repo::find_many(conn, &supplier_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut base_currencies = HashMap::new();
+    let mut places = HashMap::new();
+    for po in &pos {
+        if let std::collections::hash_map::Entry::Vacant(e) =
+            base_currencies.entry(po.cooperative_id)
+        {
+            let coop = crate::cooperatives::repo::find_cooperative(conn, po.cooperative_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            e.insert(coop.base_currency);
+        }
+        if let std::collections::hash_map::Entry::Vacant(e) = places.entry(po.rfq_id) {
+            let rfq = crate::rfqs::repo::find_rfq(conn, po.rfq_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            e.insert(rfq.delivery_place);
+        }
+    }
     for po in pos {
-        let supplier = crate::suppliers::repo::find(conn, po.supplier_id)
-            .await?
-            .map(|s| s.name)
-            .unwrap_or_default();
-        let coop = crate::cooperatives::repo::find_cooperative(conn, po.cooperative_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let rfq = crate::rfqs::repo::find_rfq(conn, po.rfq_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let supplier = suppliers.get(&po.supplier_id).cloned().unwrap_or_default();
         let my_lines: Vec<PoLineOut> = lines
             .iter()
             .filter(|l| l.po_id == po.id)
@@ -141,10 +157,13 @@ pub async fn render(
             quote_id: po.quote_id,
             status: po.status,
             currency: po.currency,
-            base_currency: coop.base_currency,
+            base_currency: base_currencies
+                .get(&po.cooperative_id)
+                .cloned()
+                .unwrap_or_default(),
             incoterm: po.incoterm,
             named_place: po.named_place,
-            delivery_place: rfq.delivery_place,
+            delivery_place: places.get(&po.rfq_id).cloned().unwrap_or_default(),
             fx_rate: po.fx_rate.normalize(),
             fx_date: po.fx_date,
             lines: my_lines,
@@ -240,7 +259,7 @@ pub const CSV_HEADER: &str = "\u{feff}po_number,supplier,currency,incoterm,fx_ra
 /// A PO as CSV for the cooperative's accounting: one row per line and member allocation
 /// (a line without allocations has one row with empty member columns).
 pub fn csv(po: &PurchaseOrderOut) -> String {
-    use crate::rounds::aggregate::csv_field as f;
+    use crate::csv::field as f;
     let mut out = String::from(CSV_HEADER);
     for (n, l) in po.lines.iter().enumerate() {
         let head = [

@@ -396,8 +396,7 @@ async fn quotable_rfq(
     let coop = crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
-    let date = rfq.deadline.with_timezone(&tz).date_naive();
+    let date = coop.local_date(rfq.deadline);
     Ok((rfq, lines, date))
 }
 
@@ -443,7 +442,6 @@ fn still_open(state: &AppState, rfq: &Rfq) -> Result<(), AppError> {
 
 async fn record(
     conn: &mut AsyncPgConnection,
-    who: &Principal,
     action: &'static str,
     quote: &Quote,
     now: DateTime<Utc>,
@@ -451,7 +449,6 @@ async fn record(
     // Only the digest and revision, and no user: the audit trail is readable by the buyer
     // side, and its hashes would let anyone test a guessed actor. Who submitted each
     // revision is in `quote_revisions.submitted_by`, read through the sealing gate.
-    let _ = who;
     audit::record(
         conn,
         now,
@@ -518,7 +515,7 @@ pub async fn submit(
                     }
                     other => other.into(),
                 })?;
-            record(conn, who, "quote.submitted", &quote, now).await?;
+            record(conn, "quote.submitted", &quote, now).await?;
             still_open(state, &rfq)?;
             Ok(quote)
         })
@@ -572,7 +569,7 @@ pub async fn revise(
             };
             let (l, b, r) = rows(&quote, &content, canonical, who.user_id);
             repo::replace(conn, &quote, &l, &b, &r).await?;
-            record(conn, who, "quote.revised", &quote, now).await?;
+            record(conn, "quote.revised", &quote, now).await?;
             still_open(state, &rfq)?;
             Ok(quote)
         })
@@ -604,7 +601,7 @@ pub async fn withdraw(
             ));
         }
         let q = repo::withdraw(conn, id, now).await?;
-        record(conn, who, "quote.withdrawn", &q, now).await?;
+        record(conn, "quote.withdrawn", &q, now).await?;
         still_open(state, &rfq)
     })
     .await?;
@@ -769,13 +766,15 @@ async fn render(
     quotes: Vec<Unsealed>,
 ) -> Result<Vec<QuoteOut>, AppError> {
     let (lines, breaks) = repo::content_of(conn, &quotes).await?;
-    let mut names: HashMap<SupplierId, String> = HashMap::new();
+    let ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
+    let names: HashMap<SupplierId, String> = crate::suppliers::repo::find_many(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
     let mut out = Vec::with_capacity(quotes.len());
     for q in quotes {
         let q = q.into_inner();
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(q.supplier_id) {
-            e.insert(supplier_name(conn, q.supplier_id).await?);
-        }
         let content = Content {
             currency: q.currency.clone(),
             incoterm: q.incoterm.clone(),
@@ -805,7 +804,7 @@ async fn render(
                 })
                 .collect(),
         };
-        let name = names[&q.supplier_id].clone();
+        let name = names.get(&q.supplier_id).cloned().unwrap_or_default();
         out.push(render_content(q, name, &content));
     }
     Ok(out)

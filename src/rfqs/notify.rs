@@ -2,20 +2,17 @@
 //! its contact address, deduplicated, each in its own locale) and, for suppliers with a
 //! webhook, a signed JSON POST — both queued in the caller's transaction.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
 
 use super::models::{Rfq, RfqLine};
 use super::repo;
-use crate::auth::Locale;
 use crate::cooperatives::models::Cooperative;
+use crate::notifications::enqueue_once;
 use crate::notifications::templates::{
     utc_and_kst, RfqCancelled, RfqExtended, RfqInvitation, RfqNotice,
 };
-use crate::notifications::{self, Email};
 
 /// Which announcement.
 #[derive(Debug, Clone)]
@@ -68,23 +65,6 @@ fn summary(
         "api_url": format!("{public_url}/api/v1/rfqs/{}", rfq.id),
         "portal_url": format!("{public_url}/rfqs/{}", rfq.id),
     })
-}
-
-async fn enqueue<T: notifications::EmailTemplate>(
-    conn: &mut AsyncPgConnection,
-    now: DateTime<Utc>,
-    to: &str,
-    locale: Locale,
-    template: &T,
-    dedupe_key: Option<String>,
-) -> anyhow::Result<Option<uuid::Uuid>> {
-    let email = Email {
-        to,
-        locale,
-        template,
-        dedupe_key,
-    };
-    notifications::enqueue(conn, now, email).await
 }
 
 /// Queues the announcement to every invited supplier.
@@ -142,44 +122,27 @@ pub async fn announce(
     let body = summary(coop, rfq, &lines, public_url);
     let mut queued = Queued::default();
     for (_, supplier_id) in repo::suppliers_of(conn, &[rfq.id]).await? {
-        let Some(supplier) = repo::supplier_contact(conn, supplier_id).await? else {
+        let Some((supplier, recipients)) =
+            crate::suppliers::repo::recipients(conn, supplier_id).await?
+        else {
             continue;
         };
-        let mut recipients: Vec<(String, String, Locale)> = repo::supplier_users(conn, supplier_id)
-            .await?
-            .into_iter()
-            .map(|(_, email, name, locale)| {
-                (email, name, Locale::parse(&locale).unwrap_or(Locale::En))
-            })
-            .collect();
-        recipients.push((
-            supplier.contact_email.clone(),
-            supplier.name.clone(),
-            Locale::parse(&supplier.locale).unwrap_or(Locale::En),
-        ));
-        let mut seen = BTreeSet::new();
-        for (email, name, locale) in recipients {
-            if !seen.insert(email.to_lowercase()) {
-                continue;
-            }
-            let key = Some(format!(
-                "rfq:{}:{occasion}:{}",
-                rfq.id,
-                email.to_lowercase()
-            ));
-            let n = notice(name);
-            let id = match what {
+        for r in recipients {
+            let key = format!("rfq:{}:{occasion}:{}", rfq.id, r.email.to_lowercase());
+            let n = notice(r.name);
+            let (to, locale) = (r.email.as_str(), r.locale);
+            let queued_now = match what {
                 Announcement::Published => {
-                    enqueue(conn, now, &email, locale, &RfqInvitation(n), key).await?
+                    enqueue_once(conn, now, to, locale, &RfqInvitation(n), key).await?
                 }
                 Announcement::Cancelled { .. } => {
-                    enqueue(conn, now, &email, locale, &RfqCancelled(n), key).await?
+                    enqueue_once(conn, now, to, locale, &RfqCancelled(n), key).await?
                 }
                 Announcement::Extended { .. } => {
-                    enqueue(conn, now, &email, locale, &RfqExtended(n), key).await?
+                    enqueue_once(conn, now, to, locale, &RfqExtended(n), key).await?
                 }
             };
-            queued.emails += usize::from(id.is_some());
+            queued.emails += usize::from(queued_now);
         }
         if let Some(url) = &supplier.webhook_url {
             let mut payload = json!({

@@ -7,10 +7,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
 use super::models::{Rfq, RfqLine};
-use crate::ids::{CooperativeId, MaterialId, RfqId, RoundId, SupplierId, UserId};
+use crate::ids::{CooperativeId, MaterialId, RfqId, RoundId, SupplierId};
 use crate::schema::{
     demand_lines, materials, quotes, rfq_lines, rfq_logistics_adders, rfq_suppliers, rfqs,
-    suppliers, users,
 };
 
 /// Demand of a round per material: (material, total base quantity, earliest required-by).
@@ -306,39 +305,5 @@ pub async fn update_fields(
         ))
         .returning(Rfq::as_returning())
         .get_result(conn)
-        .await
-}
-
-/// A supplier's name, locale and contact address.
-pub async fn supplier_contact(
-    conn: &mut AsyncPgConnection,
-    id: SupplierId,
-) -> QueryResult<Option<crate::suppliers::repo::Supplier>> {
-    crate::suppliers::repo::find(conn, id).await
-}
-
-/// Active users of a supplier: (user, email, name, locale).
-pub async fn supplier_users(
-    conn: &mut AsyncPgConnection,
-    supplier: SupplierId,
-) -> QueryResult<Vec<(UserId, String, String, String)>> {
-    users::table
-        .filter(users::supplier_id.eq(supplier))
-        .filter(users::disabled.eq(false))
-        .order(users::created_at)
-        .select((users::id, users::email, users::name, users::locale))
-        .load(conn)
-        .await
-}
-
-/// Which of `ids` exist as suppliers.
-pub async fn existing_suppliers(
-    conn: &mut AsyncPgConnection,
-    ids: &[SupplierId],
-) -> QueryResult<Vec<(SupplierId, String)>> {
-    suppliers::table
-        .filter(suppliers::id.eq_any(ids))
-        .select((suppliers::id, suppliers::default_currency))
-        .load(conn)
         .await
 }

@@ -247,15 +247,15 @@ async fn validate_suppliers(
         ));
         return Ok((ids, vec![]));
     }
-    let known = repo::existing_suppliers(conn, &ids).await?;
-    if let Some(bad) = ids.iter().find(|id| !known.iter().any(|(k, _)| k == *id)) {
+    let known = crate::suppliers::repo::find_many(conn, &ids).await?;
+    if let Some(bad) = ids.iter().find(|id| !known.iter().any(|k| k.id == **id)) {
         errors.push(FieldError::new(
             "supplier_ids",
             "unknown_supplier",
             format!("{bad} is not a registered supplier"),
         ));
     }
-    Ok((ids, known.into_iter().map(|(_, c)| c).collect()))
+    Ok((ids, known.into_iter().map(|s| s.default_currency).collect()))
 }
 
 fn validate_list(

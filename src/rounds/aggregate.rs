@@ -240,14 +240,6 @@ pub fn stream(
     })
 }
 
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// The CSV rows of one material: a `material` row, then its `member` and `site` rows.
 pub fn csv_rows(m: &MaterialAggregate) -> String {
     let mut out = String::new();
@@ -255,7 +247,7 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
         .earliest_required_by
         .map(|d| d.to_string())
         .unwrap_or_default();
-    let (code, name) = (csv_field(&m.code), csv_field(&m.name));
+    let (code, name) = (crate::csv::field(&m.code), crate::csv::field(&m.name));
     out.push_str(&format!(
         "material,{},{code},{name},{},,,,{},{},{},{earliest}\r\n",
         m.material_id, m.unit, m.total_quantity, m.member_count, m.line_count
@@ -266,7 +258,7 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
             m.material_id,
             m.unit,
             e.member_id,
-            csv_field(&e.member_name),
+            crate::csv::field(&e.member_name),
             e.quantity
         ));
     }
@@ -275,7 +267,7 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
             "site,{},{code},{name},{},,,{},{},,,\r\n",
             m.material_id,
             m.unit,
-            csv_field(&s.delivery_site),
+            crate::csv::field(&s.delivery_site),
             s.quantity
         ));
     }

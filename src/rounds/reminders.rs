@@ -14,8 +14,8 @@ use crate::audit::{self, Actor, Event};
 use crate::auth::Locale;
 use crate::cooperatives::models::Cooperative;
 use crate::ids::{MemberId, RoundId, UserId};
-use crate::notifications::templates::{RoundNotice, RoundOpened, RoundReminder};
-use crate::notifications::{self, Email};
+use crate::notifications;
+use crate::notifications::templates::{utc_and_kst, RoundNotice, RoundOpened, RoundReminder};
 use crate::schema::{demand_lines, demand_rounds, members, users};
 
 /// How long before closing the reminder goes out.
@@ -50,12 +50,6 @@ async fn material_names(conn: &mut AsyncPgConnection, round: RoundId) -> QueryRe
         .collect())
 }
 
-fn kst(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Asia::Seoul)
-        .format("%Y-%m-%d %H:%M KST")
-        .to_string()
-}
-
 /// What a round email says to one recipient.
 fn notice(
     coop: &Cooperative,
@@ -64,34 +58,16 @@ fn notice(
     materials: &[String],
     public_url: &str,
 ) -> RoundNotice {
+    let (closes_at_utc, closes_at_kst) = utc_and_kst(round.closes_at);
     RoundNotice {
         name,
         cooperative: coop.name.clone(),
         round_title: round.title.clone(),
-        closes_at_kst: kst(round.closes_at),
-        closes_at_utc: round.closes_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        closes_at_kst,
+        closes_at_utc,
         materials: materials.to_vec(),
         link: format!("{public_url}/rounds/{}", round.id),
     }
-}
-
-/// Queues one round email; false when its dedupe key was used already.
-async fn enqueue_once<T: notifications::EmailTemplate>(
-    conn: &mut AsyncPgConnection,
-    now: DateTime<Utc>,
-    to: &str,
-    locale: &str,
-    template: &T,
-    dedupe_key: String,
-) -> anyhow::Result<bool> {
-    let locale = Locale::parse(locale).unwrap_or(Locale::Ko);
-    let email = Email {
-        to,
-        locale,
-        template,
-        dedupe_key: Some(dedupe_key),
-    };
-    Ok(notifications::enqueue(conn, now, email).await?.is_some())
 }
 
 /// Queues the "round open" email to every member user; returns how many.
@@ -107,11 +83,11 @@ pub async fn notify_opened(
     let mut n = 0;
     for (user, _, email, name, locale) in recipients {
         let t = RoundOpened(notice(coop, round, name, &materials, public_url));
-        if enqueue_once(
+        if notifications::enqueue_once(
             conn,
             now,
             &email,
-            &locale,
+            Locale::parse(&locale).unwrap_or(Locale::Ko),
             &t,
             format!("round:{}:opened:{user}", round.id),
         )
@@ -161,11 +137,11 @@ pub async fn send_due_reminders(
                     continue;
                 }
                 let t = RoundReminder(notice(&coop, &round, name, &materials, public_url));
-                if enqueue_once(
+                if notifications::enqueue_once(
                     conn,
                     now,
                     &email,
-                    &locale,
+                    Locale::parse(&locale).unwrap_or(Locale::Ko),
                     &t,
                     format!("round:{}:reminder:{user}", round.id),
                 )

@@ -11,7 +11,6 @@ use super::models::{DemandLine, DemandOut, Round, RoundOut, RoundStatus};
 use super::repo;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
-use crate::cooperatives::models::Cooperative;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
 use crate::materials::units;
@@ -310,12 +309,6 @@ pub struct DemandPatch {
     pub delivery_site: Option<String>,
 }
 
-/// The closing date in the cooperative's zone.
-fn closing_date(coop: &Cooperative, closes_at: DateTime<Utc>) -> NaiveDate {
-    let tz: chrono_tz::Tz = coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
-    closes_at.with_timezone(&tz).date_naive()
-}
-
 /// Validated quantity fields of a line.
 struct Quantities {
     quantity: Decimal,
@@ -454,7 +447,7 @@ impl RoundCache {
         let facts = std::sync::Arc::new(RoundFacts {
             cooperative_id: round.cooperative_id,
             closes_at: round.closes_at,
-            close_date: closing_date(&coop, round.closes_at),
+            close_date: coop.local_date(round.closes_at),
             materials,
         });
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());

@@ -43,6 +43,43 @@ pub async fn find(conn: &mut AsyncPgConnection, id: SupplierId) -> QueryResult<O
         .optional()
 }
 
+/// A supplier and who hears from it by email: its active users (each in their own locale)
+/// and its contact address (in the supplier's), each address once.
+pub async fn recipients(
+    conn: &mut AsyncPgConnection,
+    id: SupplierId,
+) -> QueryResult<Option<(Supplier, Vec<crate::notifications::Recipient>)>> {
+    use crate::auth::Locale;
+    use crate::notifications::Recipient;
+    let Some(s) = find(conn, id).await? else {
+        return Ok(None);
+    };
+    let mut list: Vec<Recipient> = crate::schema::users::table
+        .filter(crate::schema::users::supplier_id.eq(id))
+        .filter(crate::schema::users::disabled.eq(false))
+        .order(crate::schema::users::created_at)
+        .select((
+            crate::schema::users::email,
+            crate::schema::users::name,
+            crate::schema::users::locale,
+        ))
+        .load::<(String, String, String)>(conn)
+        .await?
+        .into_iter()
+        .map(|(email, name, locale)| Recipient {
+            email,
+            name,
+            locale: Locale::parse(&locale).unwrap_or(Locale::En),
+        })
+        .collect();
+    list.push(Recipient {
+        email: s.contact_email.clone(),
+        name: s.name.clone(),
+        locale: Locale::parse(&s.locale).unwrap_or(Locale::En),
+    });
+    Ok(Some((s, crate::notifications::dedupe(list))))
+}
+
 /// Several suppliers at once.
 pub async fn find_many(
     conn: &mut AsyncPgConnection,
