@@ -626,7 +626,15 @@ async fn quotes_are_validated_revised_withdrawn_and_receipted() {
         .await;
     assert_eq!(q.status, 200, "{}", q.text);
     let line = &q.json["lines"][0];
+    let nonce = q.json["nonce"].as_str().unwrap();
+    assert_eq!(nonce.len(), 64, "{nonce}");
+    assert!(nonce
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert_eq!(f.receipt["nonce"], nonce, "the receipt carries the nonce");
+    assert_eq!(f.receipt["digest"], q.json["digest"]);
     let doc = json!({
+        "nonce": nonce,
         "rfq_id": f.rfq, "supplier_id": w.s1, "revision": 1,
         "submitted_at": q.json["submitted_at"],
         "quote": {
@@ -717,6 +725,10 @@ async fn quotes_are_validated_revised_withdrawn_and_receipted() {
         "13100000"
     );
     assert_ne!(put.json["digest"], q.json["digest"]);
+    assert_ne!(
+        put.json["nonce"], q.json["nonce"],
+        "a new nonce per revision"
+    );
     let revs = app
         .get(
             &format!("/api/v1/quotes/{}/revisions", f.quote),
@@ -727,9 +739,12 @@ async fn quotes_are_validated_revised_withdrawn_and_receipted() {
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["digest"], q.json["digest"]);
     assert_eq!(items[1]["digest"], put.json["digest"]);
+    assert_eq!(items[0]["nonce"], q.json["nonce"]);
+    assert_eq!(items[1]["nonce"], put.json["nonce"]);
     for r in items {
         let c = r["canonical"].as_str().unwrap();
         assert_eq!(canonical(&r["document"]), c, "stored document is canonical");
+        assert_eq!(r["document"]["nonce"], r["nonce"]);
         assert_eq!(
             r["digest"].as_str().unwrap(),
             format!("sha256:{}", hex::encode(Sha256::digest(c.as_bytes())))
@@ -858,21 +873,16 @@ async fn quotes_are_sealed_on_every_read_path_until_the_deadline() {
             list.json,
             json!({"sealed": true, "submitted_count": 1, "items": []})
         );
+        // The quote's audit event is withheld until the deadline (its time and digest are
+        // the receipt's).
         let audit = app
             .get(
                 &format!("/api/v1/cooperatives/{}/audit?entity=quote", w.a.coop),
                 Some(tok),
             )
             .await;
-        let ev = &audit.json["items"][0];
-        assert_eq!(ev["action"], "quote.submitted");
-        // No user in the chain: its hashes would let a guessed actor be tested.
-        assert_eq!(
-            (ev["actor_kind"].as_str(), &ev["actor_id"]),
-            (Some("system"), &Value::Null)
-        );
-        let keys: Vec<&String> = ev["data"].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["digest", "revision"]);
+        assert_eq!(audit.status, 200, "{}", audit.text);
+        assert_eq!(audit.json["items"], json!([]), "{who}");
     }
     // Nothing in the outbox or the audit table carries the price either.
     let mut conn = app.conn().await;
@@ -914,6 +924,22 @@ async fn quotes_are_sealed_on_every_read_path_until_the_deadline() {
             revs.json["items"][0]["digest"],
             list.json["items"][0]["digest"]
         );
+        let audit = app
+            .get(
+                &format!("/api/v1/cooperatives/{}/audit?entity=quote", w.a.coop),
+                Some(&tok),
+            )
+            .await;
+        let ev = &audit.json["items"][0];
+        assert_eq!(ev["action"], "quote.submitted");
+        assert_eq!(ev["data"]["digest"], list.json["items"][0]["digest"]);
+        // No user in the chain: its hashes would let a guessed actor be tested.
+        assert_eq!(
+            (ev["actor_kind"].as_str(), &ev["actor_id"]),
+            (Some("system"), &Value::Null)
+        );
+        let keys: Vec<&String> = ev["data"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["digest", "revision"]);
     }
     // Another cooperative's admin still sees nothing of it.
     let b = token(&app, "admin-b@coop.kr").await;
