@@ -317,6 +317,7 @@ diesel::table! {
         digest -> Text,
         submitted_at -> Timestamptz,
         submitted_by -> Uuid,
+        nonce -> Nullable<Text>,
     }
 }
 

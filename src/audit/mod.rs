@@ -150,7 +150,8 @@ pub async fn verify_cooperative(
     Ok(verify(&mut conn, &chain_of(Some(id))).await?)
 }
 
-/// `GET /cooperatives/{id}/audit`: a page of the cooperative's events, newest first.
+/// `GET /cooperatives/{id}/audit`: a page of the cooperative's events, newest first; events
+/// of quotes still sealed are withheld until their RFQ's deadline ([`repo::list_events`]).
 pub async fn list_cooperative(
     state: &crate::state::AppState,
     who: &crate::auth::Principal,
@@ -175,6 +176,7 @@ pub async fn list_cooperative(
         entity_id,
         after,
         limit,
+        state.clock.now(),
     )
     .await?;
     Ok(events)

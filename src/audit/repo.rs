@@ -1,13 +1,15 @@
 //! Queries of the audit trail.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
 use super::chain::{link_hash, HashedEvent, StoredLink, Verifier, GENESIS};
 use super::{chain_of, Actor, Event, Verification};
-use crate::schema::{audit_chain, audit_events, audit_heads, audit_pending};
+use crate::schema::{audit_chain, audit_events, audit_heads, audit_pending, quotes, rfqs};
 
 /// A stored event.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -263,7 +265,12 @@ pub struct EventOut {
     pub hash: Option<String>,
 }
 
-/// A page of one chain's events, newest first, optionally for one entity.
+/// A page of one chain's events as of `now`, newest first, optionally for one entity.
+///
+/// Events of quotes whose RFQ's deadline is after `now` are left out (DESIGN rule 3): this
+/// list is the buyer side's, and a quote event's time is the revision's submission time and
+/// its data the revision's digest. They appear once the deadline has passed; the chain holds
+/// them all along, and verification covers them.
 pub async fn list_events(
     conn: &mut AsyncPgConnection,
     chain: &str,
@@ -271,10 +278,28 @@ pub async fn list_events(
     entity_id: Option<&str>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
+    now: DateTime<Utc>,
 ) -> QueryResult<Vec<EventOut>> {
+    let mut sealed_rfqs = rfqs::table
+        .filter(rfqs::deadline.gt(now))
+        .select(rfqs::id)
+        .into_boxed();
+    // A cooperative's chain is named by its id; only its own RFQs matter there.
+    if let Ok(cooperative) = uuid::Uuid::parse_str(chain) {
+        sealed_rfqs = sealed_rfqs.filter(rfqs::cooperative_id.eq(cooperative));
+    }
+    let sealed_quotes = quotes::table
+        .filter(quotes::rfq_id.eq_any(sealed_rfqs))
+        .select(sql::<Nullable<Text>>("quotes.id::text"));
     let mut q = audit_events::table
         .left_join(audit_chain::table)
         .filter(audit_events::chain.eq(chain))
+        .filter(
+            audit_events::entity
+                .ne("quote")
+                .or(audit_events::entity_id.is_null())
+                .or(audit_events::entity_id.ne_all(sealed_quotes)),
+        )
         .select((
             EventRow::as_select(),
             audit_chain::position.nullable(),

@@ -65,6 +65,8 @@ pub struct QuoteRevision {
     pub digest: String,
     pub submitted_at: DateTime<Utc>,
     pub submitted_by: UserId,
+    /// The secret nonce inside `document` (`None` only for revisions sealed before nonces).
+    pub nonce: Option<String>,
 }
 
 /// `submitted_at` exactly as it appears in the canonical document: RFC 3339, UTC, `Z`,
@@ -100,8 +102,8 @@ pub struct QuoteLineOut {
 }
 
 /// A quote as its supplier (any time) or the buyer (after the deadline) sees it. The
-/// response to a submission or revision is the receipt: `revision`, `submitted_at` and
-/// `digest` identify exactly what was received.
+/// response to a submission or revision is the receipt: `revision`, `submitted_at`, `nonce`
+/// and `digest` identify exactly what was received (README "Quote receipts").
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuoteOut {
     pub id: QuoteId,
@@ -124,15 +126,24 @@ pub struct QuoteOut {
     pub submitted_at: String,
     /// `sha256:<64 hex>` of this revision's canonical document.
     pub digest: String,
+    /// The secret random nonce (64 lower-case hex digits) inside this revision's canonical
+    /// document: the supplier needs it to recompute `digest`; the buyer side never sees a
+    /// quote before the deadline. `null` only for revisions sealed before nonces existed.
+    #[schema(example = "3f9c0e8a5b7d4c21e6f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8")]
+    pub nonce: Option<String>,
     pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
-/// One revision with its receipt.
+/// One revision with its receipt. The buyer side reads it only after the deadline; `nonce`
+/// and `canonical` then let anyone recompute `digest`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RevisionOut {
     pub revision: i32,
     pub submitted_at: String,
     pub digest: String,
+    /// The secret nonce of this revision, as inside `canonical` (`null` only for revisions
+    /// sealed before nonces existed).
+    pub nonce: Option<String>,
     /// The canonical document, byte for byte as hashed.
     pub canonical: String,
     /// The same document as JSON.

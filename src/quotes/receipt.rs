@@ -1,10 +1,12 @@
-//! The receipt of a quote revision: `digest = "sha256:" + hex(SHA-256(canonical JSON))`.
+//! The receipt of a quote revision: a commitment to its content that only the supplier can
+//! open before the deadline.
 //!
-//! The canonical document is the JSON object
-//! `{"quote": <content>, "revision": <n>, "rfq_id": "<uuid>", "submitted_at": "<RFC 3339>",
-//! "supplier_id": "<uuid>"}` serialised by [`crate::canonical`]: keys sorted by their UTF-8
-//! bytes at every level, no whitespace, strings escaped as JSON requires (non-ASCII left as
-//! UTF-8). `<content>` is
+//! `digest = "sha256:" + hex(SHA-256(canonical))`, lower-case hex, where `canonical` is the
+//! JSON object
+//! `{"nonce": "<64 hex>", "quote": <content>, "revision": <n>, "rfq_id": "<uuid>",
+//! "submitted_at": "<RFC 3339>", "supplier_id": "<uuid>"}` serialised by
+//! [`crate::canonical`]: keys sorted by their UTF-8 bytes at every level, no whitespace,
+//! strings escaped as JSON requires (non-ASCII left as UTF-8). `<content>` is
 //! `{"currency", "incoterm", "lead_time_days" (number), "lines", "named_place",
 //! "notes", "payment_terms", "valid_until" ("YYYY-MM-DD")}` with `null` for an absent
 //! optional text; `lines` sorted by `rfq_line_id`, each
@@ -14,7 +16,17 @@
 //! in normal form: no exponent, no trailing zeros after the point, no point when whole
 //! (`"1385.2"`, `"0"`, `"100"`); absent freight, insurance and minimum are `"0"`.
 //! `submitted_at` is the server's time, UTC with six fractional digits
-//! (`2026-11-29T06:28:46.123456Z`); text fields are the trimmed values as stored.
+//! (`2026-11-29T06:28:46.123456Z`); text fields are the trimmed values as stored; ids are
+//! lower-case hyphenated UUIDs.
+//!
+//! `nonce` is 32 bytes from the operating system's CSPRNG, as 64 lower-case hex digits, new
+//! for every revision ([`new_nonce`]). Without it every other field is guessable (invited
+//! suppliers, allowed currencies and Incoterms, round prices, the time), and a digest seen
+//! by the buyer side would confirm a guess; with it, the digest reveals nothing until the
+//! nonce is disclosed. The supplier gets the nonce in its receipt (the response to the
+//! submission or revision, and its own reads), so it can rebuild `canonical` from what it
+//! sent and recompute the digest; the buyer side gets nonces and canonical documents only
+//! after the deadline (`GET /quotes/{id}/revisions`), and can then check every digest.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -92,15 +104,27 @@ impl Content {
     }
 }
 
+/// Random bytes of a nonce (256 bits).
+pub const NONCE_BYTES: usize = 32;
+
+/// A fresh nonce: [`NONCE_BYTES`] bytes from the OS CSPRNG, lower-case hex.
+pub fn new_nonce() -> anyhow::Result<String> {
+    let mut raw = [0u8; NONCE_BYTES];
+    getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no OS randomness: {e}"))?;
+    Ok(hex::encode(raw))
+}
+
 /// The canonical document of a revision and its digest.
 pub fn seal(
     rfq_id: RfqId,
     supplier_id: SupplierId,
     revision: i32,
     submitted_at: DateTime<Utc>,
+    nonce: &str,
     content: &Content,
 ) -> (String, String) {
     let doc = json!({
+        "nonce": nonce,
         "rfq_id": rfq_id.to_string(),
         "supplier_id": supplier_id.to_string(),
         "revision": revision,
@@ -155,6 +179,8 @@ mod tests {
         }
     }
 
+    const NONCE: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
     #[test]
     fn the_canonical_form_is_exactly_as_documented() {
         let at = DateTime::parse_from_rfc3339("2026-11-29T06:28:46.1Z")
@@ -165,10 +191,12 @@ mod tests {
             SupplierId(uuid::Uuid::max()),
             2,
             at,
+            NONCE,
             &content(),
         );
         let expected = concat!(
-            r#"{"quote":{"currency":"USD","incoterm":"CIF","lead_time_days":30,"lines":[{"#,
+            r#"{"nonce":"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff","#,
+            r#""quote":{"currency":"USD","incoterm":"CIF","lead_time_days":30,"lines":[{"#,
             r#""freight_per_unit":"120","insurance_per_unit":"0","max_quantity":null,"#,
             r#""min_quantity":"10","price_breaks":[{"min_quantity":"50","unit_price":"8400"},"#,
             r#"{"min_quantity":"100","unit_price":"8300"}],"#,
@@ -190,20 +218,70 @@ mod tests {
     }
 
     #[test]
+    fn nonces_carry_256_bits_and_never_repeat() {
+        let nonces: std::collections::HashSet<String> =
+            (0..1000).map(|_| new_nonce().unwrap()).collect();
+        assert_eq!(nonces.len(), 1000);
+        for n in &nonces {
+            assert_eq!(n.len(), 64);
+            assert!(n
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+            assert_eq!(hex::decode(n).unwrap().len(), NONCE_BYTES);
+        }
+        // Every bit position takes both values across the sample (a stuck byte would not).
+        let (mut ones, mut zeros) = ([false; NONCE_BYTES * 8], [false; NONCE_BYTES * 8]);
+        for n in &nonces {
+            for (i, byte) in hex::decode(n).unwrap().into_iter().enumerate() {
+                for bit in 0..8 {
+                    if byte >> bit & 1 == 1 {
+                        ones[i * 8 + bit] = true;
+                    } else {
+                        zeros[i * 8 + bit] = true;
+                    }
+                }
+            }
+        }
+        assert!(ones.iter().chain(zeros.iter()).all(|b| *b));
+    }
+
+    #[test]
     fn any_change_changes_the_digest() {
         let at = Utc::now();
-        let base = seal(RfqId::new(), SupplierId::new(), 1, at, &content()).1;
+        let ids = (RfqId(uuid::Uuid::nil()), SupplierId(uuid::Uuid::nil()));
+        let base = seal(ids.0, ids.1, 1, at, NONCE, &content()).1;
+        assert!(base.starts_with("sha256:") && base.len() == 71);
         let mut c = content();
         c.lines[0].unit_price += Decimal::new(1, 2);
-        let ids = (RfqId(uuid::Uuid::nil()), SupplierId(uuid::Uuid::nil()));
-        assert_ne!(
-            seal(ids.0, ids.1, 1, at, &content()).1,
-            seal(ids.0, ids.1, 1, at, &c).1
-        );
-        assert_ne!(
-            seal(ids.0, ids.1, 1, at, &content()).1,
-            seal(ids.0, ids.1, 2, at, &content()).1
-        );
-        assert!(base.starts_with("sha256:") && base.len() == 71);
+        assert_ne!(base, seal(ids.0, ids.1, 1, at, NONCE, &c).1);
+        assert_ne!(base, seal(ids.0, ids.1, 2, at, NONCE, &content()).1);
+        let other = new_nonce().unwrap();
+        assert_ne!(base, seal(ids.0, ids.1, 1, at, &other, &content()).1);
+        let mut flipped = NONCE.to_owned();
+        flipped.replace_range(63.., "e");
+        assert_ne!(base, seal(ids.0, ids.1, 1, at, &flipped, &content()).1);
+    }
+
+    #[test]
+    fn the_content_and_time_alone_do_not_reproduce_the_digest() {
+        // What the buyer side could build before the deadline: every field right, but no
+        // nonce (the form without one) or a guessed one.
+        let at = Utc::now();
+        let (rfq, supplier) = (RfqId::new(), SupplierId::new());
+        let (canonical, digest) = seal(rfq, supplier, 1, at, &new_nonce().unwrap(), &content());
+        let guess = crate::canonical::to_string(&json!({
+            "rfq_id": rfq.to_string(),
+            "supplier_id": supplier.to_string(),
+            "revision": 1,
+            "submitted_at": crate::quotes::models::timestamp(at),
+            "quote": content().to_json(),
+        }));
+        assert_ne!(digest_of(&guess), digest);
+        assert_ne!(seal(rfq, supplier, 1, at, NONCE, &content()).1, digest);
+        assert_ne!(seal(rfq, supplier, 1, at, "", &content()).1, digest);
+        // The same nonce does reproduce it: that is how the supplier checks its receipt.
+        let v: Value = serde_json::from_str(&canonical).unwrap();
+        let nonce = v["nonce"].as_str().unwrap();
+        assert_eq!(seal(rfq, supplier, 1, at, nonce, &content()).1, digest);
     }
 }

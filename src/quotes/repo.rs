@@ -3,6 +3,8 @@
 //! database for anyone but its supplier (DESIGN rule 3). Lines, price breaks and revisions
 //! are loaded only for [`Unsealed`] rows, which only these queries construct.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -137,6 +139,27 @@ pub async fn content_of(
         .load(conn)
         .await?;
     Ok((lines, breaks))
+}
+
+/// The nonce of each visible quote's current revision (none for revisions sealed before
+/// nonces existed).
+pub async fn nonces_of(
+    conn: &mut AsyncPgConnection,
+    quotes: &[Unsealed],
+) -> QueryResult<HashMap<QuoteId, String>> {
+    let ids: Vec<QuoteId> = quotes.iter().map(|q| q.id).collect();
+    let rows: Vec<(QuoteId, String)> = quote_revisions::table
+        .inner_join(quotes::table)
+        .filter(quote_revisions::quote_id.eq_any(&ids))
+        .filter(quote_revisions::revision.eq(quotes::revision))
+        .filter(quote_revisions::nonce.is_not_null())
+        .select((
+            quote_revisions::quote_id,
+            quote_revisions::nonce.assume_not_null(),
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Every revision of a visible quote, first to last.

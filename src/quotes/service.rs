@@ -330,6 +330,7 @@ fn rows(
     quote: &Quote,
     content: &Content,
     canonical: String,
+    nonce: &str,
     submitted_by: crate::ids::UserId,
 ) -> (Vec<QuoteLine>, Vec<PriceBreak>, QuoteRevision) {
     let lines = content
@@ -365,6 +366,7 @@ fn rows(
         digest: quote.digest.clone(),
         submitted_at: quote.submitted_at,
         submitted_by,
+        nonce: Some(nonce.to_owned()),
     };
     (lines, breaks, revision)
 }
@@ -448,7 +450,10 @@ async fn record(
 ) -> Result<(), AppError> {
     // Only the digest and revision, and no user: the audit trail is readable by the buyer
     // side, and its hashes would let anyone test a guessed actor. Who submitted each
-    // revision is in `quote_revisions.submitted_by`, read through the sealing gate.
+    // revision is in `quote_revisions.submitted_by`, read through the sealing gate. The
+    // digest commits to the revision's secret nonce (never recorded here), and the buyer
+    // side's audit list withholds quote events until the deadline (`audit::repo`), so
+    // neither the digest nor the event's time is seen while the quote is sealed.
     audit::record(
         conn,
         now,
@@ -477,11 +482,12 @@ pub async fn submit(
     let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, rfq_id).await?;
     let content = validate(&input, &rfq, &lines, date)?;
     let validated_against = rfq.deadline;
-    let quote = conn
-        .transaction(async |conn| -> Result<Quote, AppError> {
+    let (quote, nonce) = conn
+        .transaction(async |conn| -> Result<(Quote, String), AppError> {
             let (rfq, now) = open_for_quotes(conn, state, rfq_id).await?;
             same_deadline(&rfq, validated_against)?;
-            let (canonical, digest) = receipt::seal(rfq.id, supplier, 1, now, &content);
+            let nonce = receipt::new_nonce()?;
+            let (canonical, digest) = receipt::seal(rfq.id, supplier, 1, now, &nonce, &content);
             let quote = Quote {
                 id: QuoteId::new(),
                 rfq_id: rfq.id,
@@ -500,7 +506,7 @@ pub async fn submit(
                 submitted_at: now,
                 withdrawn_at: None,
             };
-            let (l, b, r) = rows(&quote, &content, canonical, who.user_id);
+            let (l, b, r) = rows(&quote, &content, canonical, &nonce, who.user_id);
             repo::insert(conn, &quote, &l, &b, &r)
                 .await
                 .map_err(|e| match e {
@@ -517,11 +523,11 @@ pub async fn submit(
                 })?;
             record(conn, "quote.submitted", &quote, now).await?;
             still_open(state, &rfq)?;
-            Ok(quote)
+            Ok((quote, nonce))
         })
         .await?;
     let name = supplier_name(&mut conn, supplier).await?;
-    Ok(render_content(quote, name, &content))
+    Ok(render_content(quote, name, &content, Some(nonce)))
 }
 
 /// `PUT /quotes/{id}`: a full replacement, revision + 1, every revision kept.
@@ -539,8 +545,8 @@ pub async fn revise(
     let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, current.rfq_id).await?;
     let content = validate(&input, &rfq, &lines, date)?;
     let validated_against = rfq.deadline;
-    let quote = conn
-        .transaction(async |conn| -> Result<Quote, AppError> {
+    let (quote, nonce) = conn
+        .transaction(async |conn| -> Result<(Quote, String), AppError> {
             let (rfq, now) = open_for_quotes(conn, state, rfq.id).await?;
             same_deadline(&rfq, validated_against)?;
             let old = repo::lock_own(conn, id, supplier)
@@ -553,7 +559,9 @@ pub async fn revise(
                 ));
             }
             let revision = old.revision + 1;
-            let (canonical, digest) = receipt::seal(rfq.id, supplier, revision, now, &content);
+            let nonce = receipt::new_nonce()?;
+            let (canonical, digest) =
+                receipt::seal(rfq.id, supplier, revision, now, &nonce, &content);
             let quote = Quote {
                 revision,
                 currency: content.currency.clone(),
@@ -567,15 +575,15 @@ pub async fn revise(
                 submitted_at: now,
                 ..old
             };
-            let (l, b, r) = rows(&quote, &content, canonical, who.user_id);
+            let (l, b, r) = rows(&quote, &content, canonical, &nonce, who.user_id);
             repo::replace(conn, &quote, &l, &b, &r).await?;
             record(conn, "quote.revised", &quote, now).await?;
             still_open(state, &rfq)?;
-            Ok(quote)
+            Ok((quote, nonce))
         })
         .await?;
     let name = supplier_name(&mut conn, supplier).await?;
-    Ok(render_content(quote, name, &content))
+    Ok(render_content(quote, name, &content, Some(nonce)))
 }
 
 /// `POST /quotes/{id}/withdraw`, before the deadline.
@@ -681,6 +689,7 @@ pub async fn revisions(
             revision: r.revision,
             submitted_at: timestamp(r.submitted_at),
             digest: r.digest,
+            nonce: r.nonce,
             document: serde_json::from_str(&r.document).unwrap_or_default(),
             canonical: r.document,
         })
@@ -718,7 +727,12 @@ async fn supplier_name(conn: &mut AsyncPgConnection, id: SupplierId) -> Result<S
         .unwrap_or_default())
 }
 
-fn render_content(q: Quote, supplier_name: String, content: &Content) -> QuoteOut {
+fn render_content(
+    q: Quote,
+    supplier_name: String,
+    content: &Content,
+    nonce: Option<String>,
+) -> QuoteOut {
     let mut lines: Vec<&LineContent> = content.lines.iter().collect();
     lines.sort_by_key(|l| l.rfq_line_id);
     QuoteOut {
@@ -756,6 +770,7 @@ fn render_content(q: Quote, supplier_name: String, content: &Content) -> QuoteOu
         payment_terms: q.payment_terms,
         notes: q.notes,
         digest: q.digest,
+        nonce,
         withdrawn_at: q.withdrawn_at,
     }
 }
@@ -766,6 +781,7 @@ async fn render(
     quotes: Vec<Unsealed>,
 ) -> Result<Vec<QuoteOut>, AppError> {
     let (lines, breaks) = repo::content_of(conn, &quotes).await?;
+    let mut nonces = repo::nonces_of(conn, &quotes).await?;
     let ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
     let names: HashMap<SupplierId, String> = crate::suppliers::repo::find_many(conn, &ids)
         .await?
@@ -805,7 +821,8 @@ async fn render(
                 .collect(),
         };
         let name = names.get(&q.supplier_id).cloned().unwrap_or_default();
-        out.push(render_content(q, name, &content));
+        let nonce = nonces.remove(&q.id);
+        out.push(render_content(q, name, &content, nonce));
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 //! cancellation, quote submission/revision/withdrawal with receipts, sealing on every read
 //! path, and the deadline race.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -626,7 +627,15 @@ async fn quotes_are_validated_revised_withdrawn_and_receipted() {
         .await;
     assert_eq!(q.status, 200, "{}", q.text);
     let line = &q.json["lines"][0];
+    let nonce = q.json["nonce"].as_str().unwrap();
+    assert_eq!(nonce.len(), 64, "{nonce}");
+    assert!(nonce
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert_eq!(f.receipt["nonce"], nonce, "the receipt carries the nonce");
+    assert_eq!(f.receipt["digest"], q.json["digest"]);
     let doc = json!({
+        "nonce": nonce,
         "rfq_id": f.rfq, "supplier_id": w.s1, "revision": 1,
         "submitted_at": q.json["submitted_at"],
         "quote": {
@@ -717,6 +726,10 @@ async fn quotes_are_validated_revised_withdrawn_and_receipted() {
         "13100000"
     );
     assert_ne!(put.json["digest"], q.json["digest"]);
+    assert_ne!(
+        put.json["nonce"], q.json["nonce"],
+        "a new nonce per revision"
+    );
     let revs = app
         .get(
             &format!("/api/v1/quotes/{}/revisions", f.quote),
@@ -727,9 +740,12 @@ async fn quotes_are_validated_revised_withdrawn_and_receipted() {
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["digest"], q.json["digest"]);
     assert_eq!(items[1]["digest"], put.json["digest"]);
+    assert_eq!(items[0]["nonce"], q.json["nonce"]);
+    assert_eq!(items[1]["nonce"], put.json["nonce"]);
     for r in items {
         let c = r["canonical"].as_str().unwrap();
         assert_eq!(canonical(&r["document"]), c, "stored document is canonical");
+        assert_eq!(r["document"]["nonce"], r["nonce"]);
         assert_eq!(
             r["digest"].as_str().unwrap(),
             format!("sha256:{}", hex::encode(Sha256::digest(c.as_bytes())))
@@ -858,21 +874,16 @@ async fn quotes_are_sealed_on_every_read_path_until_the_deadline() {
             list.json,
             json!({"sealed": true, "submitted_count": 1, "items": []})
         );
+        // The quote's audit event is withheld until the deadline (its time and digest are
+        // the receipt's).
         let audit = app
             .get(
                 &format!("/api/v1/cooperatives/{}/audit?entity=quote", w.a.coop),
                 Some(tok),
             )
             .await;
-        let ev = &audit.json["items"][0];
-        assert_eq!(ev["action"], "quote.submitted");
-        // No user in the chain: its hashes would let a guessed actor be tested.
-        assert_eq!(
-            (ev["actor_kind"].as_str(), &ev["actor_id"]),
-            (Some("system"), &Value::Null)
-        );
-        let keys: Vec<&String> = ev["data"].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["digest", "revision"]);
+        assert_eq!(audit.status, 200, "{}", audit.text);
+        assert_eq!(audit.json["items"], json!([]), "{who}");
     }
     // Nothing in the outbox or the audit table carries the price either.
     let mut conn = app.conn().await;
@@ -914,12 +925,578 @@ async fn quotes_are_sealed_on_every_read_path_until_the_deadline() {
             revs.json["items"][0]["digest"],
             list.json["items"][0]["digest"]
         );
+        let audit = app
+            .get(
+                &format!("/api/v1/cooperatives/{}/audit?entity=quote", w.a.coop),
+                Some(&tok),
+            )
+            .await;
+        let ev = &audit.json["items"][0];
+        assert_eq!(ev["action"], "quote.submitted");
+        assert_eq!(ev["data"]["digest"], list.json["items"][0]["digest"]);
+        // No user in the chain: its hashes would let a guessed actor be tested.
+        assert_eq!(
+            (ev["actor_kind"].as_str(), &ev["actor_id"]),
+            (Some("system"), &Value::Null)
+        );
+        let keys: Vec<&String> = ev["data"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["digest", "revision"]);
     }
     // Another cooperative's admin still sees nothing of it.
     let b = token(&app, "admin-b@coop.kr").await;
     app.get(&format!("/api/v1/quotes/{}", f.quote), Some(&b))
         .await
         .assert_problem(404, "not_found");
+}
+
+/// Every 64-digit hex run in `text` (digests, nonces, link hashes), lower-cased, as all of
+/// its 64-character windows.
+fn hex64(text: &str) -> HashSet<String> {
+    let lower = text.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut out = HashSet::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_hexdigit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_hexdigit() {
+            i += 1;
+        }
+        for s in start..(i + 1).saturating_sub(64) {
+            out.insert(lower[s..s + 64].to_owned());
+        }
+    }
+    out
+}
+
+/// Every date-time in `text`: RFC 3339, or with a space for `T`, or without a zone (UTC).
+fn date_times(text: &str) -> Vec<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let shape = b"0000-00-00T00:00:00";
+    let digits = |from: usize, n: usize| {
+        from + n <= b.len() && b[from..from + n].iter().all(u8::is_ascii_digit)
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + shape.len() <= b.len() {
+        let fits = shape.iter().enumerate().all(|(k, c)| match c {
+            b'0' => b[i + k].is_ascii_digit(),
+            b'T' => b[i + k] == b'T' || b[i + k] == b' ',
+            c => b[i + k] == *c,
+        });
+        if !fits {
+            i += 1;
+            continue;
+        }
+        let mut j = i + shape.len();
+        if j < b.len() && b[j] == b'.' {
+            j += 1;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        let base = text[i..j].replacen(' ', "T", 1);
+        let zone = if j < b.len() && b[j] == b'Z' {
+            j += 1;
+            "Z".to_owned()
+        } else if j < b.len() && (b[j] == b'+' || b[j] == b'-') && digits(j + 1, 2) {
+            if j + 3 < b.len() && b[j + 3] == b':' && digits(j + 4, 2) {
+                j += 6;
+                text[j - 6..j].to_owned()
+            } else {
+                j += 3;
+                format!("{}:00", &text[j - 3..j])
+            }
+        } else {
+            "Z".to_owned()
+        };
+        if let Ok(t) = DateTime::parse_from_rfc3339(&format!("{base}{zone}")) {
+            out.push(t.to_utc());
+        }
+        i = j;
+    }
+    out
+}
+
+/// Everything one principal can read on `paths`: status, headers and bodies, every page of
+/// the paged lists, and each page cursor decoded. `asked` (ids the caller put in the paths)
+/// is blanked out where a response echoes it.
+async fn everything_visible(app: &TestApp, tok: &str, paths: &[String], asked: &str) -> String {
+    use base64::Engine;
+    let mut seen = String::new();
+    for p in paths {
+        let mut url = p.clone();
+        loop {
+            let r = app.get(&url, Some(tok)).await;
+            assert!(r.status < 500, "{url}: {}", r.text);
+            let mut text = format!("{}\n", r.status);
+            for (k, v) in &r.headers {
+                text.push_str(&format!("{k}: {}\n", v.to_str().unwrap_or_default()));
+            }
+            text.push_str(&r.text);
+            seen.push_str(&text.replace(asked, "<asked>"));
+            seen.push('\n');
+            let Some(cursor) = r.json.get("next_cursor").and_then(Value::as_str) else {
+                break;
+            };
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(cursor)
+                .unwrap();
+            seen.push_str(&String::from_utf8_lossy(&raw));
+            seen.push('\n');
+            let sep = if p.contains('?') { '&' } else { '?' };
+            url = format!("{p}{sep}cursor={cursor}");
+        }
+    }
+    seen
+}
+
+/// The attacker's grid of the issue: every field of a quote guessed from what the buyer
+/// side knows (invited suppliers, the RFQ's currencies and Incoterms, usual lead times and
+/// validity dates, round prices), the other fields at their true values.
+struct Grid {
+    rfq: String,
+    suppliers: Vec<String>,
+    /// Canonical `quote` objects with the field values they were built from.
+    quotes: Vec<(String, Value)>,
+}
+
+impl Grid {
+    fn new(rfq: &Value, line: &str, suppliers: Vec<String>) -> Self {
+        let mut currencies: Vec<String> = rfq["currencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        for c in ["KRW", "USD"] {
+            if !currencies.iter().any(|x| x == c) {
+                currencies.push(c.to_owned());
+            }
+        }
+        let incoterms: Vec<&Value> = rfq["incoterms"].as_array().unwrap().iter().collect();
+        let mut quotes = Vec::new();
+        for currency in &currencies {
+            for incoterm in &incoterms {
+                for lead in [14, 21, 30] {
+                    for valid in ["2027-06-30", "2027-12-31"] {
+                        for price in ["13000000", "13200000", "13450000", "14000000"] {
+                            let q = json!({
+                                "currency": currency, "incoterm": incoterm, "lead_time_days": lead,
+                                "named_place": "Siheung plant", "notes": null,
+                                "payment_terms": "T/T 30 days", "valid_until": valid,
+                                "lines": [{"rfq_line_id": line, "unit_price": price,
+                                           "freight_per_unit": "12.5", "insurance_per_unit": "0",
+                                           "min_quantity": "1", "max_quantity": "100",
+                                           "price_breaks": []}],
+                            });
+                            quotes.push((canonical(&q), q));
+                        }
+                    }
+                }
+            }
+        }
+        Grid {
+            rfq: rfq["id"].as_str().unwrap().to_owned(),
+            suppliers,
+            quotes,
+        }
+    }
+
+    /// A candidate document, canonical: the form without a nonce (all a guesser can
+    /// build), or with one.
+    fn document(
+        &self,
+        quote: &str,
+        revision: i64,
+        at: &str,
+        supplier: &str,
+        nonce: Option<&str>,
+    ) -> String {
+        let nonce = nonce.map_or(String::new(), |n| format!(r#""nonce":"{n}","#));
+        format!(
+            r#"{{{nonce}"quote":{quote},"revision":{revision},"rfq_id":"{}","submitted_at":"{at}","supplier_id":"{supplier}"}}"#,
+            self.rfq
+        )
+    }
+}
+
+/// A revision as its supplier's receipt states it.
+struct Receipt {
+    revision: i64,
+    digest: String,
+    nonce: Option<String>,
+    submitted_at: String,
+    body: Value,
+}
+
+impl Receipt {
+    fn of(r: &Value, body: &Value) -> Self {
+        Receipt {
+            revision: r["revision"].as_i64().unwrap(),
+            digest: r["digest"].as_str().unwrap().to_owned(),
+            nonce: r["nonce"].as_str().map(str::to_owned),
+            submitted_at: r["submitted_at"].as_str().unwrap().to_owned(),
+            body: body.clone(),
+        }
+    }
+
+    fn at(&self) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&self.submitted_at)
+            .unwrap()
+            .to_utc()
+    }
+}
+
+/// The attack of issue 12 against what `who` saw: rebuild every candidate document over
+/// the grid at the true times (as if they had leaked) and look for its digest among every
+/// hex string visible. Then: no true digest or nonce, no exact time of a revision or
+/// withdrawal, no id of the quote or its events is visible at all. Returns the number of
+/// candidates tried.
+#[track_caller]
+fn assert_no_guess_confirmed(
+    who: &str,
+    seen: &str,
+    grid: &Grid,
+    receipts: &[Receipt],
+    other_times: &[DateTime<Utc>],
+    hidden_ids: &[String],
+) -> usize {
+    let hexes = hex64(seen);
+    // The guesser is granted each revision's number and exact time (what the audit trail
+    // used to show); neither is visible any more (below).
+    let mut tried = 0;
+    for (quote, _) in &grid.quotes {
+        for supplier in &grid.suppliers {
+            for r in receipts {
+                let doc = grid.document(quote, r.revision, &r.submitted_at, supplier, None);
+                let hex = hex::encode(Sha256::digest(doc.as_bytes()));
+                assert!(
+                    !hexes.contains(&hex),
+                    "{who} can confirm a guess: sha256 of {doc} is visible"
+                );
+                tried += 1;
+            }
+        }
+    }
+    for r in receipts {
+        let hex = r.digest.trim_start_matches("sha256:");
+        assert!(
+            !hexes.contains(hex),
+            "{who} sees the digest of revision {}",
+            r.revision
+        );
+        if let Some(n) = &r.nonce {
+            assert!(
+                !hexes.contains(n),
+                "{who} sees the nonce of revision {}",
+                r.revision
+            );
+        }
+    }
+    let times = date_times(seen);
+    let true_times = receipts
+        .iter()
+        .map(Receipt::at)
+        .chain(other_times.iter().copied());
+    for t in true_times {
+        assert!(!times.contains(&t), "{who} sees the exact time {t:?}");
+    }
+    for id in hidden_ids {
+        assert!(!seen.contains(id.as_str()), "{who} sees the id {id}");
+    }
+    tried
+}
+
+#[tokio::test]
+async fn a_guess_of_a_sealed_quote_is_confirmed_by_nothing_the_buyer_side_sees() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app).await;
+    let f = w.rfq_fixture(&app).await;
+    let a = &w.a;
+    let rfq = app
+        .get(&format!("/api/v1/rfqs/{}", f.rfq), Some(&a.admin))
+        .await;
+    let grid = Grid::new(&rfq.json, &f.line, vec![w.s1.clone(), w.s2.clone()]);
+    let mut receipts = vec![Receipt::of(
+        &f.receipt,
+        &quote_body(&f.line, "KRW", "13450000"),
+    )];
+    // The grid holds the true quote, and with the receipt's nonce (when there is one) it
+    // reproduces the receipt's digest: only the nonce is missing to a guesser.
+    let reproduces = |grid: &Grid, r: &Receipt| {
+        let q = &r.body;
+        grid.quotes.iter().any(|(c, v)| {
+            v["currency"] == q["currency"]
+                && v["lead_time_days"] == q["lead_time_days"]
+                && v["incoterm"] == q["incoterm"]
+                && v["valid_until"] == q["valid_until"]
+                && v["lines"][0]["unit_price"] == q["lines"][0]["unit_price"]
+                && format!(
+                    "sha256:{}",
+                    hex::encode(Sha256::digest(
+                        grid.document(c, r.revision, &r.submitted_at, &w.s1, r.nonce.as_deref())
+                            .as_bytes()
+                    ))
+                ) == r.digest
+        })
+    };
+    assert!(reproduces(&grid, &receipts[0]));
+    // (The scanners below find what they look for, in the forms the API and CSV use.)
+    let t = receipts[0].at();
+    let forms = format!(
+        "a{}b \"{}\" {};{}",
+        receipts[0].submitted_at,
+        t.to_rfc3339(),
+        t.format("%Y-%m-%d %H:%M:%S%.6f+00"),
+        t.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+            .to_rfc3339()
+    );
+    assert_eq!(date_times(&forms), [t, t, t, t], "{forms}");
+    let hex = receipts[0].digest.trim_start_matches("sha256:");
+    assert!(hex64(&format!("x{}\"", receipts[0].digest)).contains(hex));
+    assert!(hex64(&hex.to_uppercase()).contains(hex));
+    // (The candidate form is the documented canonical form.)
+    let (c0, v0) = &grid.quotes[0];
+    assert_eq!(
+        grid.document(c0, 1, "2026-01-01T00:00:00.000000Z", &w.s1, Some("ab")),
+        canonical(
+            &json!({"nonce": "ab", "quote": v0, "revision": 1, "rfq_id": f.rfq,
+            "submitted_at": "2026-01-01T00:00:00.000000Z", "supplier_id": w.s1})
+        )
+    );
+
+    let paths: Vec<String> = [
+        "/api/v1/rfqs?limit=200".to_owned(),
+        format!("/api/v1/rfqs/{}", f.rfq),
+        format!("/api/v1/rfqs/{}/quotes", f.rfq),
+        format!("/api/v1/quotes/{}", f.quote),
+        format!("/api/v1/quotes/{}/revisions", f.quote),
+        format!("/api/v1/rfqs/{}/comparison", f.rfq),
+        format!("/api/v1/rfqs/{}/comparison?format=csv", f.rfq),
+        format!("/api/v1/cooperatives/{}/audit?limit=7", a.coop),
+        format!("/api/v1/cooperatives/{}/audit?entity=quote", a.coop),
+        format!(
+            "/api/v1/cooperatives/{}/audit?entity=quote&entity_id={}",
+            a.coop, f.quote
+        ),
+        format!("/api/v1/cooperatives/{}/audit/verify", a.coop),
+        "/api/v1/admin/audit/verify".to_owned(),
+        "/api/v1/admin/outbox?limit=7".to_owned(),
+        format!("/api/v1/rounds/{}", f.round),
+        format!("/api/v1/rounds/{}/demand", f.round),
+        format!("/api/v1/rounds/{}/aggregate", f.round),
+        format!("/api/v1/rounds/{}/aggregate?format=csv", f.round),
+        format!("/api/v1/cooperatives/{}/rounds", a.coop),
+        format!("/api/v1/cooperatives/{}", a.coop),
+        "/api/v1/purchase-orders".to_owned(),
+        "/api/v1/purchase-orders?format=csv".to_owned(),
+        "/api/v1/suppliers".to_owned(),
+        format!("/api/v1/suppliers/{}", w.s1),
+        format!("/api/v1/suppliers/{}/users", w.s1),
+        format!("/api/v1/users/{}", w.s1_user),
+        "/api/v1/fx-rates".to_owned(),
+        "/api/v1/me".to_owned(),
+    ]
+    .into();
+    let buyers = [
+        ("coop_admin", a.admin.clone()),
+        ("platform_admin", w.platform.clone()),
+        ("member", a.member_token.clone()),
+    ];
+    let mut tried = 0;
+    let mut withdrawn_at = Vec::new();
+    for stage in ["submitted", "revised", "withdrawn"] {
+        match stage {
+            "revised" => {
+                let mut body = quote_body(&f.line, "KRW", "13200000");
+                body["lead_time_days"] = json!(30);
+                let put = send(
+                    &app,
+                    "PUT",
+                    &format!("/api/v1/quotes/{}", f.quote),
+                    &w.s1_token,
+                    &body,
+                )
+                .await;
+                assert_eq!(put.status, 200, "{}", put.text);
+                receipts.push(Receipt::of(&put.json, &body));
+                assert!(reproduces(&grid, &receipts[1]));
+            }
+            "withdrawn" => {
+                let wd = app
+                    .post(
+                        &format!("/api/v1/quotes/{}/withdraw", f.quote),
+                        Some(&w.s1_token),
+                        &json!({}),
+                    )
+                    .await;
+                assert_eq!(wd.status, 200, "{}", wd.text);
+                let at = wd.json["withdrawn_at"].as_str().unwrap();
+                withdrawn_at.push(DateTime::parse_from_rfc3339(at).unwrap().to_utc());
+            }
+            _ => {}
+        }
+        app.wait_audit_sealed().await;
+        // The ids of the quote and its audit events (v7 ids carry their time).
+        let mut hidden: Vec<String> = coprocure::schema::audit_events::table
+            .filter(coprocure::schema::audit_events::entity_id.eq(&f.quote))
+            .select(coprocure::schema::audit_events::id)
+            .load::<uuid::Uuid>(&mut app.conn().await)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|id| id.to_string())
+            .collect();
+        hidden.push(f.quote.clone());
+        for (who, tok) in &buyers {
+            let seen = everything_visible(&app, tok, &paths, &f.quote).await;
+            tried += assert_no_guess_confirmed(
+                &format!("{who} after the quote was {stage}"),
+                &seen,
+                &grid,
+                &receipts,
+                &withdrawn_at,
+                &hidden,
+            );
+        }
+        // Nor does any email: none carries a digest, nonce or time of the quote.
+        let mut conn = app.conn().await;
+        let payloads: Vec<Value> = coprocure::schema::outbox_emails::table
+            .select(coprocure::schema::outbox_emails::payload)
+            .load(&mut conn)
+            .await
+            .unwrap();
+        let payloads = serde_json::to_string(&payloads).unwrap();
+        assert_no_guess_confirmed(
+            &format!("an email after the quote was {stage}"),
+            &payloads,
+            &grid,
+            &receipts,
+            &withdrawn_at,
+            &hidden,
+        );
+    }
+    eprintln!(
+        "{tried} candidate documents over {} quote contents tried against everything visible",
+        grid.quotes.len()
+    );
+
+    // The supplier recomputes each digest from what it sent and its receipt.
+    for r in &receipts {
+        let nonce = r.nonce.as_deref().expect("the receipt carries the nonce");
+        let q = &r.body;
+        let doc = json!({
+            "nonce": nonce, "rfq_id": f.rfq, "supplier_id": w.s1, "revision": r.revision,
+            "submitted_at": r.submitted_at,
+            "quote": {
+                "currency": q["currency"], "incoterm": q["incoterm"],
+                "named_place": q["named_place"], "valid_until": q["valid_until"],
+                "lead_time_days": q["lead_time_days"], "payment_terms": q["payment_terms"],
+                "notes": null,
+                "lines": [{"rfq_line_id": f.line, "unit_price": q["lines"][0]["unit_price"],
+                           "freight_per_unit": "12.5", "insurance_per_unit": "0",
+                           "min_quantity": "1", "max_quantity": "100", "price_breaks": []}],
+            }
+        });
+        assert_eq!(
+            format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(canonical(&doc).as_bytes()))
+            ),
+            r.digest
+        );
+    }
+    assert_ne!(receipts[0].nonce, receipts[1].nonce);
+    // Its own reads carry the nonces too.
+    let own = app
+        .get(
+            &format!("/api/v1/quotes/{}/revisions", f.quote),
+            Some(&w.s1_token),
+        )
+        .await;
+    for (item, r) in own.json["items"].as_array().unwrap().iter().zip(&receipts) {
+        assert_eq!(item["nonce"].as_str(), r.nonce.as_deref());
+    }
+    let own = app
+        .get(&format!("/api/v1/quotes/{}", f.quote), Some(&w.s1_token))
+        .await;
+    assert_eq!(own.json["nonce"].as_str(), receipts[1].nonce.as_deref());
+
+    // From the deadline on, the buyer side verifies every revision from the revealed
+    // documents, and the audit trail shows the quote's events with their digests and times.
+    app.clock.advance(chrono::Duration::days(2));
+    for email in ["admin-a@coop.kr", "platform@coprocure.kr"] {
+        let tok = token(&app, email).await;
+        let revs = app
+            .get(&format!("/api/v1/quotes/{}/revisions", f.quote), Some(&tok))
+            .await;
+        assert_eq!(revs.status, 200, "{}", revs.text);
+        let items = revs.json["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        for (item, r) in items.iter().zip(&receipts) {
+            let c = item["canonical"].as_str().unwrap();
+            assert_eq!(canonical(&item["document"]), c);
+            assert_eq!(item["document"]["nonce"], item["nonce"]);
+            assert_eq!(item["nonce"].as_str(), r.nonce.as_deref());
+            let digest = format!("sha256:{}", hex::encode(Sha256::digest(c.as_bytes())));
+            assert_eq!(item["digest"], digest.as_str());
+            assert_eq!(digest, r.digest, "the supplier's receipt");
+        }
+        let audit = app
+            .get(
+                &format!(
+                    "/api/v1/cooperatives/{}/audit?entity=quote&entity_id={}",
+                    a.coop, f.quote
+                ),
+                Some(&tok),
+            )
+            .await;
+        let events: Vec<(String, String, DateTime<Utc>)> = audit.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["data"]["digest"].as_str().unwrap().to_owned(),
+                    DateTime::parse_from_rfc3339(e["at"].as_str().unwrap())
+                        .unwrap()
+                        .to_utc(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (
+                    "quote.withdrawn".to_owned(),
+                    receipts[1].digest.clone(),
+                    withdrawn_at[0]
+                ),
+                (
+                    "quote.revised".to_owned(),
+                    receipts[1].digest.clone(),
+                    receipts[1].at()
+                ),
+                (
+                    "quote.submitted".to_owned(),
+                    receipts[0].digest.clone(),
+                    receipts[0].at()
+                ),
+            ]
+        );
+        let v = app
+            .get(
+                &format!("/api/v1/cooperatives/{}/audit/verify", a.coop),
+                Some(&tok),
+            )
+            .await;
+        assert_eq!(v.json["ok"], true, "{}", v.text);
+    }
 }
 
 #[tokio::test]

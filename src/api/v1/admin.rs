@@ -115,7 +115,10 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
 }
 
-/// A cooperative's audit trail, newest first, with each event's chain link.
+/// A cooperative's audit trail, newest first, with each event's chain link. Events of a
+/// quote (`entity=quote`) are withheld until its RFQ's deadline: their time and digest are
+/// the revision's (sealed quotes); the chain holds them all along and `…/audit/verify`
+/// covers them.
 #[utoipa::path(get, path = "/api/v1/cooperatives/{id}/audit", tag = "operations",
     params(("id" = uuid::Uuid, Path, description = "Cooperative"), AuditQuery),
     security(("bearer" = [])), responses(

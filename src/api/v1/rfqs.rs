@@ -110,10 +110,16 @@ pub async fn cancel_rfq(
 
 /// Submits a quote (an invited supplier, before the deadline). The response is the receipt:
 /// `digest = "sha256:" + hex(SHA-256(canonical JSON))` of
-/// `{"quote":{…},"revision":n,"rfq_id":"…","submitted_at":"…","supplier_id":"…"}` with keys
-/// sorted at every level, no whitespace, decimals as normalised strings and `submitted_at`
-/// with six fractional digits; `GET /quotes/{id}/revisions` returns each canonical document
-/// (README "Quote receipts" gives the full form).
+/// `{"nonce":"…","quote":{…},"revision":n,"rfq_id":"…","submitted_at":"…","supplier_id":"…"}`
+/// with keys sorted at every level, no whitespace, decimals as normalised strings,
+/// `submitted_at` with six fractional digits and `nonce` the receipt's secret random nonce
+/// (256 bits, 64 lower-case hex digits, new for every revision), so that the digest
+/// confirms nothing to anyone who lacks the nonce. The supplier rebuilds the document from
+/// what it sent and the receipt's `nonce`, `revision` and `submitted_at`; before the
+/// deadline the buyer side sees no digest, nonce or submission time (only the count of
+/// quotes), and afterwards `GET /quotes/{id}/revisions` returns each revision's `nonce` and
+/// canonical document, so anyone can recompute its digest (README "Quote receipts" gives
+/// the full form).
 #[utoipa::path(post, path = "/api/v1/rfqs/{id}/quotes", tag = "quotes", params(("id" = uuid::Uuid, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Replays return the stored response")),
     request_body = QuoteIn, security(("bearer" = [])), responses(
@@ -152,7 +158,8 @@ pub async fn get_quote(
     Ok(HttpResponse::Ok().json(quotes::get(&state, &who, id.into_inner()).await?))
 }
 
-/// Revises a quote: full replacement, revision + 1, new digest.
+/// Revises a quote: full replacement, revision + 1, a new nonce and digest (the response is
+/// the new receipt).
 #[utoipa::path(put, path = "/api/v1/quotes/{id}", tag = "quotes", params(("id" = uuid::Uuid, Path)), request_body = QuoteIn,
     security(("bearer" = [])), responses((status = 200, body = QuoteOut),
     (status = 409, description = "`rfq_closed`, `quote_withdrawn`", body = Problem, content_type = "application/problem+json")))]
@@ -176,7 +183,8 @@ pub async fn withdraw_quote(
     Ok(HttpResponse::Ok().json(quotes::withdraw(&state, &who, id.into_inner()).await?))
 }
 
-/// Every revision of a quote with its canonical document and digest.
+/// Every revision of a quote with its nonce, canonical document and digest (the buyer side
+/// after the deadline: `digest` = `"sha256:" + hex(SHA-256(canonical))`).
 #[utoipa::path(get, path = "/api/v1/quotes/{id}/revisions", tag = "quotes", params(("id" = uuid::Uuid, Path)),
     security(("bearer" = [])), responses((status = 200, body = inline(Vec<RevisionOut>)),
     (status = 409, description = "`sealed`", body = Problem, content_type = "application/problem+json")))]

@@ -175,6 +175,8 @@ pub struct RfqFixture {
     pub rfq: String,
     pub line: String,
     pub quote: String,
+    /// The response to s1's `POST /rfqs/{id}/quotes`: its receipt.
+    pub receipt: Value,
 }
 
 /// A valid quote body for one line.
@@ -252,6 +254,7 @@ impl World {
             rfq: rfq_id,
             line,
             quote: quote["id"].as_str().unwrap().to_owned(),
+            receipt: quote,
         }
     }
 }
