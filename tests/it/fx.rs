@@ -936,3 +936,62 @@ async fn a_refresh_racing_a_shared_manual_entry_never_overwrites_it() {
         "{shared:?}"
     );
 }
+
+#[tokio::test]
+async fn the_migration_gives_existing_manual_rates_to_their_cooperatives() {
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    let app = TestApp::spawn().await;
+    let w = World::build(&app).await;
+    let mut conn = app.conn().await;
+    conn.batch_execute(include_str!(concat!(
+        "../../migrations/2026-12-01-020000_add_fx_rate_scope",
+        "/down.sql"
+    )))
+    .await
+    .unwrap();
+    // As before: one rate per pair and day, whoever entered it.
+    diesel::sql_query(format!(
+        "INSERT INTO fx_rates (id, date, base, currency, rate, source, created_by, created_at) VALUES \
+         (gen_random_uuid(), '2026-11-20', 'KRW', 'USD', 1390, 'manual', \
+          (SELECT id FROM users WHERE email = 'platform@coprocure.kr'), now()), \
+         (gen_random_uuid(), '2026-11-21', 'KRW', 'USD', 1, 'manual', '{}', now()), \
+         (gen_random_uuid(), '2026-11-22', 'KRW', 'USD', 1392, 'ecb', NULL, now()), \
+         (gen_random_uuid(), '2026-11-23', 'KRW', 'USD', 1300, 'manual', '{}', now())",
+        w.b.admin_user, w.a.admin_user
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.batch_execute(include_str!(concat!(
+        "../../migrations/2026-12-01-020000_add_fx_rate_scope",
+        "/up.sql"
+    )))
+    .await
+    .unwrap();
+    let usd = |v: Vec<(String, String, String)>| {
+        v.into_iter()
+            .find(|r| r.0 == "USD")
+            .map(|r| (r.1, r.2))
+            .unwrap()
+    };
+    let case = |tok: &str, date: &'static str| {
+        let (app, tok) = (&app, tok.to_owned());
+        async move { usd(view(app, &tok, date, "").await.1) }
+    };
+    let pair = |r: &str, s: &str| (r.to_owned(), s.to_owned());
+    // A's admin's rate is A's; B's admin's is B's; the platform's and the feed's are shared.
+    assert_eq!(
+        case(&w.a.admin, "2026-11-23").await,
+        pair("1300", "cooperative")
+    );
+    assert_eq!(case(&w.a.admin, "2026-11-21").await, pair("1390", "shared"));
+    assert_eq!(
+        case(&w.b.admin, "2026-11-21").await,
+        pair("1", "cooperative")
+    );
+    assert_eq!(case(&w.b.admin, "2026-11-23").await, pair("1392", "shared"));
+    assert_eq!(
+        case(&w.platform, "2026-11-23").await,
+        pair("1392", "shared")
+    );
+}
