@@ -124,6 +124,7 @@ diesel::table! {
         source -> Text,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        cooperative_id -> Nullable<Uuid>,
     }
 }
 
@@ -482,6 +483,7 @@ diesel::joinable!(award_allocations -> rfq_lines (rfq_line_id));
 diesel::joinable!(awards -> users (decided_by));
 diesel::joinable!(demand_rounds -> cooperatives (cooperative_id));
 diesel::joinable!(demand_rounds -> users (created_by));
+diesel::joinable!(fx_rates -> cooperatives (cooperative_id));
 diesel::joinable!(fx_rates -> users (created_by));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(invitations -> users (user_id));

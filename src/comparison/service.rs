@@ -3,9 +3,9 @@
 //! cost-optimal award suggestion per line (rule 7).
 //!
 //! Quotes are read through the sealing gate of [`crate::quotes::repo`], so before the
-//! deadline there is nothing to compare (409 `sealed`). FX rates are those in force on the
-//! RFQ's FX date (the deadline's date in the cooperative's zone); a missing one is a 409
-//! `fx_rate_missing` naming the currency.
+//! deadline there is nothing to compare (409 `sealed`). FX rates are those in force for the
+//! cooperative (its own over the shared ones) on the RFQ's FX date (the deadline's date in
+//! its zone), fixed per RFQ; a missing one is a 409 `fx_rate_missing` naming the currency.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,12 +1,18 @@
 //! Queries on FX rates.
+//!
+//! Every rate has a scope: shared (feed rates and the platform admins' manual rates,
+//! `cooperative_id` NULL) or one cooperative's (its manual rates). A cooperative sees its own
+//! rates over the shared ones: per currency, the latest date on or before the one asked for,
+//! and on that date its own rate if it has one.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::upsert::excluded;
+use diesel::upsert::{excluded, on_constraint};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
-use crate::ids::UserId;
+use crate::ids::{CooperativeId, UserId};
 use crate::schema::fx_rates;
 
 /// A rate row.
@@ -21,22 +27,75 @@ pub struct FxRate {
     pub source: String,
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
+    /// The cooperative whose manual rate it is; `None`: shared.
+    pub cooperative_id: Option<CooperativeId>,
 }
 
-/// Stores a manual rate, replacing whatever the day had; returns the previous rate.
-pub async fn put_manual(conn: &mut AsyncPgConnection, r: &FxRate) -> QueryResult<Option<FxRate>> {
-    let previous = fx_rates::table
+/// A scope of rates: the shared ones, or one cooperative's. Reading in a cooperative's scope
+/// sees its own rates over the shared ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Shared,
+    Cooperative(CooperativeId),
+}
+
+impl Scope {
+    /// The scope of a row's `cooperative_id`.
+    pub fn of(cooperative_id: Option<CooperativeId>) -> Self {
+        cooperative_id.map_or(Self::Shared, Self::Cooperative)
+    }
+
+    /// The `cooperative_id` of a row in this scope.
+    pub fn cooperative(self) -> Option<CooperativeId> {
+        match self {
+            Self::Shared => None,
+            Self::Cooperative(id) => Some(id),
+        }
+    }
+}
+
+type Filter = Box<dyn BoxableExpression<fx_rates::table, Pg, SqlType = diesel::sql_types::Bool>>;
+
+/// The rows of exactly `scope`.
+fn of_scope(scope: Scope) -> Filter {
+    match scope {
+        Scope::Shared => Box::new(fx_rates::cooperative_id.is_null()),
+        Scope::Cooperative(id) => Box::new(fx_rates::cooperative_id.assume_not_null().eq(id)),
+    }
+}
+
+/// The rows `scope` sees: the shared ones, and a cooperative's own.
+fn seen_by(scope: Scope) -> Filter {
+    match scope {
+        Scope::Shared => of_scope(scope),
+        Scope::Cooperative(id) => Box::new(
+            fx_rates::cooperative_id
+                .is_null()
+                .or(fx_rates::cooperative_id.assume_not_null().eq(id)),
+        ),
+    }
+}
+
+/// The rate of `r`'s pair, day and scope, locked.
+async fn locked_day(conn: &mut AsyncPgConnection, r: &FxRate) -> QueryResult<Option<FxRate>> {
+    fx_rates::table
         .filter(fx_rates::base.eq(&r.base))
         .filter(fx_rates::currency.eq(&r.currency))
         .filter(fx_rates::date.eq(r.date))
+        .filter(of_scope(Scope::of(r.cooperative_id)))
         .select(FxRate::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()?;
+        .optional()
+}
+
+/// Stores a manual rate, replacing its scope's rate of the day; returns the previous one.
+pub async fn put_manual(conn: &mut AsyncPgConnection, r: &FxRate) -> QueryResult<Option<FxRate>> {
+    let previous = locked_day(conn, r).await?;
     diesel::insert_into(fx_rates::table)
         .values(r)
-        .on_conflict((fx_rates::base, fx_rates::currency, fx_rates::date))
+        .on_conflict(on_constraint("fx_rates_one_per_day"))
         .do_update()
         .set((
             fx_rates::rate.eq(excluded(fx_rates::rate)),
@@ -49,53 +108,56 @@ pub async fn put_manual(conn: &mut AsyncPgConnection, r: &FxRate) -> QueryResult
     Ok(previous)
 }
 
-/// Stores a feed's rate unless the day has a manual one; true when stored or updated.
+/// Stores a feed's (shared) rate unless the day has a shared manual one; true when stored
+/// or updated. One statement, so a manual rate entered concurrently is not overwritten
+/// either. Cooperatives' manual rates are another scope: they stay, and stay in force for
+/// their cooperative.
 pub async fn put_feed(conn: &mut AsyncPgConnection, r: &FxRate) -> QueryResult<bool> {
-    let existing: Option<String> = fx_rates::table
-        .filter(fx_rates::base.eq(&r.base))
-        .filter(fx_rates::currency.eq(&r.currency))
-        .filter(fx_rates::date.eq(r.date))
-        .select(fx_rates::source)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    if existing.as_deref() == Some("manual") {
-        return Ok(false);
-    }
-    diesel::insert_into(fx_rates::table)
+    use diesel::query_dsl::methods::FilterDsl;
+    let upsert = diesel::insert_into(fx_rates::table)
         .values(r)
-        .on_conflict((fx_rates::base, fx_rates::currency, fx_rates::date))
+        .on_conflict(on_constraint("fx_rates_one_per_day"))
         .do_update()
         .set((
             fx_rates::rate.eq(excluded(fx_rates::rate)),
             fx_rates::source.eq(excluded(fx_rates::source)),
             fx_rates::created_at.eq(excluded(fx_rates::created_at)),
-        ))
+        ));
+    // ON CONFLICT … DO UPDATE … WHERE: the existing row is left alone when it is manual.
+    let written = FilterDsl::filter(upsert, fx_rates::source.ne("manual"))
         .execute(conn)
         .await?;
-    Ok(true)
+    Ok(written == 1)
 }
 
-/// The rates in force on `date`: per currency, the latest on or before it.
+/// The rates `scope` sees in force on `date`: per currency, the latest on or before it (a
+/// cooperative's own before a shared one of the same day).
 pub async fn in_force(
     conn: &mut AsyncPgConnection,
+    scope: Scope,
     base: &str,
     date: NaiveDate,
 ) -> QueryResult<Vec<FxRate>> {
     fx_rates::table
         .filter(fx_rates::base.eq(base))
         .filter(fx_rates::date.le(date))
-        .order((fx_rates::currency, fx_rates::date.desc()))
+        .filter(seen_by(scope))
+        .order((
+            fx_rates::currency,
+            fx_rates::date.desc(),
+            fx_rates::cooperative_id.asc().nulls_last(),
+        ))
         .distinct_on(fx_rates::currency)
         .select(FxRate::as_select())
         .load(conn)
         .await
 }
 
-/// The rate of one currency in force on `date` (also the refresh's sanity reference).
+/// The rate of one currency `scope` sees in force on `date` (the refresh's sanity
+/// reference in the shared scope).
 pub async fn rate_on(
     conn: &mut AsyncPgConnection,
+    scope: Scope,
     base: &str,
     currency: &str,
     date: NaiveDate,
@@ -104,7 +166,11 @@ pub async fn rate_on(
         .filter(fx_rates::base.eq(base))
         .filter(fx_rates::currency.eq(currency))
         .filter(fx_rates::date.le(date))
-        .order(fx_rates::date.desc())
+        .filter(seen_by(scope))
+        .order((
+            fx_rates::date.desc(),
+            fx_rates::cooperative_id.asc().nulls_last(),
+        ))
         .select(FxRate::as_select())
         .first(conn)
         .await

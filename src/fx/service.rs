@@ -1,11 +1,17 @@
 //! Use cases of FX rates: manual entry, the rates in force on a date, and the provider
 //! refresh (on demand and daily in the background).
 //!
+//! A manual rate belongs to a scope ([`Scope`]): a coop admin's to its cooperative, a
+//! platform admin's to the cooperative it names or else to everyone (shared), like the feed's.
+//! A cooperative's comparisons, awards and POs read its own rates over the shared ones, so
+//! no other cooperative can move them.
+//!
 //! A refresh fetches the configured feed with reqwest (timeout, no redirects), parses it
 //! ([`super::feeds`]), and stores each rate under the date the feed states for every base
-//! currency a cooperative uses — except rates more than 20 % away from the previous stored
-//! one, which are refused unless forced. A failed fetch changes no rate and is visible: a
-//! warning in the log, an `fx.refresh_failed` audit event, and the refresh response.
+//! currency a cooperative uses, as shared rates — except rates more than 20 % away from the
+//! previous shared one, which are refused unless forced. A failed fetch changes no rate and
+//! is visible: a warning in the log, an `fx.refresh_failed` audit event, and the refresh
+//! response.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -15,11 +21,12 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::feeds::{self, FeedRates};
-use super::repo::{self, FxRate};
+use super::repo::{self, FxRate, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::auth::{Principal, Role};
 use crate::config::{FxProvider, Settings};
 use crate::error::{AppError, FieldError};
+use crate::ids::CooperativeId;
 use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, reference};
@@ -40,6 +47,21 @@ pub struct NewFxRate {
     #[serde(deserialize_with = "crate::decimal::exact")]
     #[schema(value_type = String, example = "1386.8")]
     pub rate: Decimal,
+    /// The cooperative the rate is for. A coop admin's rate is always its own
+    /// cooperative's (only that id may be given); a platform admin's is shared with every
+    /// cooperative unless it names one here.
+    pub cooperative_id: Option<CooperativeId>,
+}
+
+/// Whom a rate is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateScope {
+    /// One cooperative's manual rate: only its own comparisons use it, and only its users see
+    /// it.
+    Cooperative,
+    /// A feed rate or a platform admin's manual rate for everyone.
+    Shared,
 }
 
 /// A rate as the API shows it.
@@ -53,6 +75,10 @@ pub struct FxRateOut {
     pub date: NaiveDate,
     /// `manual`, `ecb` or `koreaexim`.
     pub source: String,
+    /// `cooperative` (that cooperative's own manual rate) or `shared`.
+    pub scope: RateScope,
+    /// The cooperative of a `cooperative` rate; null when shared.
+    pub cooperative_id: Option<CooperativeId>,
 }
 
 impl From<FxRate> for FxRateOut {
@@ -63,6 +89,11 @@ impl From<FxRate> for FxRateOut {
             rate: r.rate.normalize(),
             date: r.date,
             source: r.source,
+            scope: match r.cooperative_id {
+                Some(_) => RateScope::Cooperative,
+                None => RateScope::Shared,
+            },
+            cooperative_id: r.cooperative_id,
         }
     }
 }
@@ -72,6 +103,9 @@ impl From<FxRate> for FxRateOut {
 pub struct RatesInForce {
     pub base: String,
     pub date: NaiveDate,
+    /// Whose rates these are: a cooperative's (its own over the shared ones), or null for
+    /// the shared rates alone.
+    pub cooperative_id: Option<CooperativeId>,
     pub rates: Vec<FxRateOut>,
 }
 
@@ -97,21 +131,55 @@ pub struct RefreshReport {
     /// The date the feed states.
     pub date: Option<NaiveDate>,
     pub stored: usize,
-    /// Days that already had a manual rate (kept).
+    /// Days that already had a shared manual rate (kept). Cooperatives' own manual rates are
+    /// never touched by a refresh.
     pub kept_manual: usize,
     pub refused: Vec<Refused>,
     /// Why the fetch failed (no rate changed), if it did.
     pub error: Option<String>,
 }
 
-/// `POST /fx-rates` (platform admins, coop admins): replaces that day's rate.
+/// The scope a caller asks for with an optional `cooperative_id`: a platform admin's is the
+/// cooperative named (which must exist), else the shared one; a cooperative's user's is its
+/// own cooperative's (only its id may be named); a supplier's the shared one (none may be
+/// named). Another cooperative is unknown, the same as one that does not exist.
+async fn scope_for(
+    conn: &mut AsyncPgConnection,
+    who: &Principal,
+    asked: Option<CooperativeId>,
+) -> diesel::QueryResult<Result<Scope, FieldError>> {
+    let unknown = || {
+        FieldError::new(
+            "cooperative_id",
+            "unknown_cooperative",
+            "is not a cooperative whose rates you may use",
+        )
+    };
+    Ok(match (who.role, who.cooperative_id, asked) {
+        (Role::PlatformAdmin, _, None) => Ok(Scope::Shared),
+        (Role::PlatformAdmin, _, Some(id)) => crate::cooperatives::repo::find_cooperative(conn, id)
+            .await?
+            .map(|c| Scope::Cooperative(c.id))
+            .ok_or_else(unknown),
+        (_, Some(own), None) => Ok(Scope::Cooperative(own)),
+        (_, Some(own), Some(id)) if id == own => Ok(Scope::Cooperative(own)),
+        (Role::Supplier, None, None) => Ok(Scope::Shared),
+        _ => Err(unknown()),
+    })
+}
+
+/// `POST /fx-rates` (platform admins, coop admins): replaces its scope's rate of that day.
 pub async fn create_manual(
     state: &AppState,
     who: &Principal,
     input: NewFxRate,
 ) -> Result<FxRateOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut conn = db::conn(&state.pool).await?;
     let mut errors = Vec::new();
+    let scope = scope_for(&mut conn, who, input.cooperative_id)
+        .await?
+        .collect_into(&mut errors);
     let base = reference::currency("base", &input.base).collect_into(&mut errors);
     let currency = reference::currency("currency", &input.currency).collect_into(&mut errors);
     if base.is_some() && base == currency {
@@ -134,7 +202,9 @@ pub async fn create_manual(
             "at most 10 decimal places and below 10^9",
         ));
     }
-    let (Some(base), Some(currency), true) = (base, currency, errors.is_empty()) else {
+    let (Some(base), Some(currency), Some(scope), true) =
+        (base, currency, scope, errors.is_empty())
+    else {
         return Err(AppError::Validation(errors));
     };
     let now = state.clock.now();
@@ -147,10 +217,11 @@ pub async fn create_manual(
         source: "manual".into(),
         created_by: Some(who.user_id),
         created_at: now,
+        cooperative_id: scope.cooperative(),
     };
-    let mut conn = db::conn(&state.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         let previous = repo::put_manual(conn, &row).await?;
+        // In the chain of the cooperative the rate is for; a shared rate in the platform's.
         audit::record(
             conn,
             now,
@@ -159,9 +230,13 @@ pub async fn create_manual(
                 "fx.rate_set",
                 "fx_rate",
                 format!("{}/{}/{}", row.base, row.currency, row.date),
-                json!({"rate": row.rate, "previous": previous.map(|p| json!({"rate": p.rate, "source": p.source}))}),
+                json!({
+                    "rate": row.rate,
+                    "scope": if row.cooperative_id.is_some() { "cooperative" } else { "shared" },
+                    "previous": previous.map(|p| json!({"rate": p.rate, "source": p.source})),
+                }),
             )
-            .in_cooperative(who.cooperative_id),
+            .in_cooperative(row.cooperative_id),
         )
         .await?;
         Ok(())
@@ -170,28 +245,37 @@ pub async fn create_manual(
     Ok(row.into())
 }
 
-/// `GET /fx-rates?base=&date=` (any signed-in user but suppliers… and they may too: rates
-/// are public reference data).
+/// `GET /fx-rates?base=&date=&cooperative_id=` (any signed-in user): the rates in force for
+/// the caller — a cooperative's users see their cooperative's own rates over the shared
+/// ones, suppliers the shared ones, a platform admin the shared ones or those in force for
+/// the cooperative it names. Nobody sees another cooperative's rates.
 pub async fn in_force(
     state: &AppState,
+    who: &Principal,
     base: Option<&str>,
     date: Option<NaiveDate>,
+    cooperative_id: Option<CooperativeId>,
 ) -> Result<RatesInForce, AppError> {
     let base = reference::currency("base", base.unwrap_or("KRW"))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let date = date.unwrap_or_else(|| state.clock.now().date_naive());
     let mut conn = db::conn(&state.pool).await?;
-    let rates = repo::in_force(&mut conn, &base, date).await?;
+    let scope = scope_for(&mut conn, who, cooperative_id)
+        .await?
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let rates = repo::in_force(&mut conn, scope, &base, date).await?;
     Ok(RatesInForce {
         base,
         date,
+        cooperative_id: scope.cooperative(),
         rates: rates.into_iter().map(Into::into).collect(),
     })
 }
 
 /// The rates an RFQ is compared and awarded at (see the `rfq_fx_rates` migration): per
 /// allowed currency, the rate fixed at the first buyer-side read after the deadline, fixing
-/// now what is in force on `fx_date` for currencies not fixed yet.
+/// now what is in force for the RFQ's cooperative (its own rates over the shared ones) on
+/// `fx_date` for currencies not fixed yet.
 pub async fn rfq_rates(
     conn: &mut AsyncPgConnection,
     rfq: &crate::rfqs::models::Rfq,
@@ -215,7 +299,8 @@ pub async fn rfq_rates(
         if currency == base || locked.iter().any(|(c, ..)| *c == currency) {
             continue;
         }
-        if let Some(r) = repo::rate_on(conn, base, &currency, fx_date).await? {
+        let scope = Scope::Cooperative(rfq.cooperative_id);
+        if let Some(r) = repo::rate_on(conn, scope, base, &currency, fx_date).await? {
             diesel::insert_into(l::table)
                 .values((
                     l::rfq_id.eq(rfq.id),
@@ -392,7 +477,9 @@ pub async fn refresh(
                     if reference::currency_minor_unit(&r.currency).is_none() {
                         continue; // not a currency anyone quotes in (e.g. a retired code)
                     }
-                    if let Some(prev) = repo::rate_on(conn, &feed.base, &r.currency, feed.date).await? {
+                    // Against the shared rates only: no cooperative's own rate can hold back
+                    // (or let through) everyone's.
+                    if let Some(prev) = repo::rate_on(conn, Scope::Shared, &feed.base, &r.currency, feed.date).await? {
                         let change = ((r.rate - prev.rate) / prev.rate).abs();
                         if change > MAX_CHANGE && !force {
                             report.refused.push(Refused {
@@ -415,6 +502,7 @@ pub async fn refresh(
                         source: provider.clone(),
                         created_by: None,
                         created_at: now,
+                        cooperative_id: None,
                     };
                     if repo::put_feed(conn, &row).await? {
                         report.stored += 1;

@@ -12,10 +12,14 @@ use crate::auth::Principal;
 use crate::comparison::service::{self as comparison, Comparison};
 use crate::error::{AppError, Problem};
 use crate::fx::service::{self as fx, FxRateOut, NewFxRate, RatesInForce, RefreshReport};
-use crate::ids::RfqId;
+use crate::ids::{CooperativeId, RfqId};
 use crate::state::AppState;
 
-/// Enters a rate by hand (replacing that day's rate of the pair).
+/// Enters a rate by hand, replacing that day's rate of the pair in the same scope. A coop
+/// admin's rate is its cooperative's own: only that cooperative's comparisons, awards and
+/// POs use it (over the shared rate), and only its users see it. A platform admin's rate is
+/// shared with every cooperative, or one cooperative's when `cooperative_id` names it.
+/// `cooperative_id` naming any other cooperative is a 422 `unknown_cooperative`.
 #[utoipa::path(post, path = "/api/v1/fx-rates", tag = "fx", request_body = NewFxRate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the stored response")),
     security(("bearer" = [])), responses((status = 201, body = FxRateOut),
@@ -25,28 +29,42 @@ pub async fn create_rate(
     Authed { who, body }: Authed<NewFxRate>,
 ) -> Result<HttpResponse, AppError> {
     let r = fx::create_manual(&state, &who, body).await?;
-    let location = format!("/api/v1/fx-rates?base={}&date={}", r.base, r.date);
+    let mut location = format!("/api/v1/fx-rates?base={}&date={}", r.base, r.date);
+    if let Some(c) = r.cooperative_id {
+        location.push_str(&format!("&cooperative_id={c}"));
+    }
     Ok(created(location, &r))
 }
 
-/// `?base=&date=`.
+/// `?base=&date=&cooperative_id=`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RatesQuery {
     /// Base currency (default `KRW`).
     pub base: Option<String>,
     /// Date (default today): each currency's latest rate on or before it.
     pub date: Option<NaiveDate>,
+    /// Platform admins: the rates in force for this cooperative (default: the shared rates).
+    /// Others may only name their own cooperative (the default for its users).
+    pub cooperative_id: Option<CooperativeId>,
 }
 
-/// The rates in force on a date, with their own date and source.
+/// The rates in force on a date for the caller, with their own date, source and scope: a
+/// cooperative's users get their cooperative's own manual rates over the shared ones (per
+/// currency the latest date on or before `date`, and on that date the cooperative's own rate
+/// if it has one — what its comparisons fix); suppliers get the shared rates; platform admins
+/// the shared rates, or a cooperative's with `cooperative_id`. Another cooperative's own
+/// rates are never shown (422 `unknown_cooperative` when named).
 #[utoipa::path(get, path = "/api/v1/fx-rates", tag = "fx", params(RatesQuery),
-    security(("bearer" = [])), responses((status = 200, body = RatesInForce)))]
+    security(("bearer" = [])), responses((status = 200, body = RatesInForce),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_rates(
     state: web::Data<AppState>,
-    _who: Principal,
+    who: Principal,
     query: web::Query<RatesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(fx::in_force(&state, query.base.as_deref(), query.date).await?))
+    let q = query.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(fx::in_force(&state, &who, q.base.as_deref(), q.date, q.cooperative_id).await?))
 }
 
 /// `?force=`.
