@@ -100,6 +100,9 @@ pub struct RefreshReport {
     /// Days that already had a manual rate (kept).
     pub kept_manual: usize,
     pub refused: Vec<Refused>,
+    /// Rates not stored because they are outside the accepted range (`USD/KRW 12345678`):
+    /// at least 10^7 or with more than 10 decimals.
+    pub out_of_range: Vec<String>,
     /// Why the fetch failed (no rate changed), if it did.
     pub error: Option<String>,
 }
@@ -121,18 +124,11 @@ pub async fn create_manual(
             "must differ from base",
         ));
     }
-    if input.rate <= Decimal::ZERO {
-        errors.push(FieldError::new(
-            "rate",
-            "not_positive",
-            "must be greater than 0",
-        ));
-    } else if input.rate.normalize().scale() > 10 || input.rate >= Decimal::from(1_000_000_000i64) {
-        errors.push(FieldError::new(
-            "rate",
-            "out_of_range",
-            "at most 10 decimal places and below 10^9",
-        ));
+    if let Err(e) = crate::bounds::rate("rate", input.rate) {
+        errors.push(e);
+    }
+    if let Err(e) = crate::validation::date("date", input.date) {
+        errors.push(e);
     }
     let (Some(base), Some(currency), true) = (base, currency, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -180,6 +176,7 @@ pub async fn in_force(
     let base = reference::currency("base", base.unwrap_or("KRW"))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let date = date.unwrap_or_else(|| state.clock.now().date_naive());
+    crate::validation::date("date", date).map_err(|e| AppError::Validation(vec![e]))?;
     let mut conn = db::conn(&state.pool).await?;
     let rates = repo::in_force(&mut conn, &base, date).await?;
     Ok(RatesInForce {
@@ -367,6 +364,7 @@ pub async fn refresh(
                 stored: 0,
                 kept_manual: 0,
                 refused: vec![],
+                out_of_range: vec![],
                 error: Some(error),
             });
         }
@@ -379,6 +377,7 @@ pub async fn refresh(
                 stored: 0,
                 kept_manual: 0,
                 refused: vec![],
+                out_of_range: vec![],
                 error: None,
             };
             for feed in &feeds {
@@ -391,6 +390,11 @@ pub async fn refresh(
                     }
                     if reference::currency_minor_unit(&r.currency).is_none() {
                         continue; // not a currency anyone quotes in (e.g. a retired code)
+                    }
+                    if crate::bounds::rate("rate", r.rate).is_err() {
+                        // Outside what the comparison can compute with (crate::bounds).
+                        report.out_of_range.push(format!("{}/{} {}", r.currency, feed.base, r.rate));
+                        continue;
                     }
                     if let Some(prev) = repo::rate_on(conn, &feed.base, &r.currency, feed.date).await? {
                         let change = ((r.rate - prev.rate) / prev.rate).abs();
@@ -429,6 +433,7 @@ pub async fn refresh(
                 Event::platform(actor, "fx.refreshed", "fx_feed", &provider, json!({
                     "date": report.date, "stored": report.stored, "kept_manual": report.kept_manual,
                     "refused": report.refused.iter().map(|r| format!("{}/{}", r.currency, r.base)).collect::<Vec<_>>(),
+                    "out_of_range": report.out_of_range,
                     "forced": force,
                 })),
             )
