@@ -385,7 +385,12 @@ pub async fn create_rfq(
         ));
     }
     // Lines: the round's demand per material.
-    let demand = repo::demand_by_material(&mut conn, round.id).await?;
+    // A line's quantity is the round's aggregate for its material: each demand line is
+    // bounded, their sum need not be (crate::bounds). Sums above the bound are found in
+    // SQL and never loaded.
+    let above = repo::demand_above(&mut conn, round.id, crate::bounds::MAX_QUANTITY).await?;
+    let demand = repo::demand_by_material(&mut conn, round.id, &above).await?;
+    let has_demand = |m: &MaterialId| above.contains(m) || demand.iter().any(|(d, ..)| d == m);
     let round_materials = crate::rounds::repo::round_materials(&mut conn, round.id).await?;
     let chosen: Vec<MaterialId> = match input.material_ids {
         Some(ids) if ids.is_empty() => {
@@ -406,7 +411,7 @@ pub async fn create_rfq(
                         "not_in_round",
                         format!("{m} is not one of the round's materials"),
                     ));
-                } else if !demand.iter().any(|(id, ..)| id == m) {
+                } else if !has_demand(m) {
                     errors.push(FieldError::new(
                         "material_ids",
                         "no_demand",
@@ -420,7 +425,7 @@ pub async fn create_rfq(
             let ids: Vec<MaterialId> = round_materials
                 .iter()
                 .map(|(id, ..)| *id)
-                .filter(|id| demand.iter().any(|(m, ..)| m == id))
+                .filter(|id| has_demand(id))
                 .collect();
             if ids.is_empty() {
                 errors.push(FieldError::new(
@@ -432,8 +437,6 @@ pub async fn create_rfq(
             ids
         }
     };
-    // A line's quantity is the round's aggregate for its material: each demand line is
-    // bounded, their sum need not be (crate::bounds).
     if chosen.len() > crate::bounds::MAX_RFQ_LINES {
         errors.push(FieldError::new(
             "material_ids",
@@ -445,26 +448,18 @@ pub async fn create_rfq(
             ),
         ));
     }
-    for (m, code, ..) in round_materials
+    for (m, code, _, unit) in round_materials
         .iter()
-        .filter(|(id, ..)| chosen.contains(id))
+        .filter(|(id, ..)| chosen.contains(id) && above.contains(id))
     {
-        let total = demand
-            .iter()
-            .find(|(d, ..)| d == m)
-            .and_then(|(_, total, _)| *total)
-            .unwrap_or_default();
-        if total > crate::bounds::MAX_QUANTITY {
-            errors.push(FieldError::new(
-                "material_ids",
-                "quantity_too_large",
-                format!(
-                    "the round's demand for {code} ({m}) sums to {}, above the largest RFQ line quantity {}",
-                    total.normalize(),
-                    crate::bounds::MAX_QUANTITY
-                ),
-            ));
-        }
+        errors.push(FieldError::new(
+            "material_ids",
+            "quantity_too_large",
+            format!(
+                "the round's demand for {code} ({m}) sums to more than {} {unit}, the largest quantity of an RFQ line; split the demand over several rounds",
+                crate::bounds::MAX_QUANTITY
+            ),
+        ));
     }
     let mut duty_rates = HashMap::new();
     for (m, Exact(rate)) in input.duty_rates.unwrap_or_default() {
