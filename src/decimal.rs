@@ -1,75 +1,164 @@
 //! Exact decimals in requests (API.md: "requests accept strings or JSON numbers, parsed
-//! exactly"). A JSON string is parsed digit for digit. A JSON number reaches us as an f64
-//! (serde_json's default); its shortest round-trip representation equals the digits the
-//! client wrote whenever they have at most 15 significant digits, so those are accepted
-//! and anything longer is refused with a request to send a string.
+//! exactly"). A JSON string is parsed digit for digit; so is a JSON number, from its text
+//! as the client wrote it (serde_json's `RawValue`, never through an `f64`), exponent
+//! included (`1e3` is 1000).
+//!
+//! Nothing is ever rounded here: a value with more digits than a `Decimal` keeps (28
+//! significant digits) is refused as `too_precise`, one beyond its range as
+//! `out_of_range`. Whether a value is within the bounds of its field (quantity, price,
+//! rate) is the field's validator's business ([`crate::bounds`]).
 
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
 use std::str::FromStr;
 
-/// Most significant digits accepted in a JSON number.
-pub const MAX_NUMBER_DIGITS: u32 = 15;
-
-/// Parses a decimal string exactly (no exponent, optional sign, one dot).
-pub fn parse(s: &str) -> Result<Decimal, String> {
-    let t = s.trim();
-    if t.is_empty()
-        || !t
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
-    {
-        return Err(format!("`{s}` is not a decimal number"));
-    }
-    Decimal::from_str(t).map_err(|_| format!("`{s}` is not a decimal number"))
+/// Why a decimal text is refused. Its `Display` starts with the stable code and a colon
+/// (`too_precise: …`), which [`error_code`] recognises when the message comes back from
+/// serde inside a body error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("invalid_decimal: `{0}` is not a decimal number")]
+    NotANumber(String),
+    #[error("too_precise: `{0}` has more digits than can be kept exactly (at most 28 significant digits); it would be rounded")]
+    TooPrecise(String),
+    #[error("out_of_range: `{0}` is outside the range of accepted numbers")]
+    OutOfRange(String),
 }
 
-struct DecimalVisitor;
+/// The stable code of a decimal parse error inside a (serde) error message, if it is one.
+pub fn error_code(message: &str) -> Option<&'static str> {
+    ["invalid_decimal", "too_precise", "out_of_range"]
+        .into_iter()
+        .find(|code| {
+            message
+                .strip_prefix(code)
+                .is_some_and(|rest| rest.starts_with(": "))
+        })
+}
 
-impl Visitor<'_> for DecimalVisitor {
-    type Value = Decimal;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a decimal number as a string or a JSON number")
+/// The canonical text of a plain decimal (sign, digits, at most one dot): no `+`, no
+/// leading zeros, no trailing fractional zeros, `0` for any zero.
+fn canonical(t: &str) -> String {
+    let (negative, unsigned) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    if int.is_empty() && frac.is_empty() {
+        return "0".to_owned();
     }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-        parse(v).map_err(E::custom)
+    let mut out = String::with_capacity(t.len());
+    if negative {
+        out.push('-');
     }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
-        Ok(Decimal::from(v))
+    out.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
     }
+    out
+}
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
-        Ok(Decimal::from(v))
+/// Parses a decimal string exactly (no exponent, optional sign, one dot). A value that
+/// `Decimal` could only hold rounded is refused, never rounded.
+pub fn parse(s: &str) -> Result<Decimal, ParseError> {
+    let t = s.trim();
+    let unsigned = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return Err(ParseError::NotANumber(s.to_owned()));
     }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
-        if !v.is_finite() {
-            return Err(E::custom("is not a finite number"));
+    let significant = format!("{int}{frac}");
+    let significant = significant.trim_start_matches('0');
+    let d = match Decimal::from_str(t) {
+        Ok(d) => d,
+        // The integer part alone does not fit: a magnitude problem. Otherwise too many
+        // digits for the 96-bit mantissa.
+        Err(_) if int.trim_start_matches('0').len() > 28 => {
+            return Err(ParseError::OutOfRange(s.to_owned()))
         }
-        let shortest = format!("{v}");
-        let d = Decimal::from_str(&shortest)
-            .map_err(|_| E::custom("is out of range; send it as a string"))?;
-        let digits = d
-            .mantissa()
-            .unsigned_abs()
-            .to_string()
-            .trim_end_matches('0')
-            .len() as u32;
-        if digits > MAX_NUMBER_DIGITS {
-            return Err(E::custom(
-                "has more than 15 significant digits; send it as a string to keep it exact",
-            ));
-        }
-        Ok(d)
+        Err(_) if significant.len() > 28 => return Err(ParseError::TooPrecise(s.to_owned())),
+        Err(_) => return Err(ParseError::OutOfRange(s.to_owned())),
+    };
+    if canonical(&d.to_string()) != canonical(t) {
+        return Err(ParseError::TooPrecise(s.to_owned()));
+    }
+    Ok(d)
+}
+
+/// Parses the text of a JSON number exactly (`-12.5`, `1e3`, `2.5E-4`).
+pub fn parse_json_number(text: &str) -> Result<Decimal, ParseError> {
+    let t = text.trim();
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => return parse(t),
+    };
+    let not_a_number = || ParseError::NotANumber(text.to_owned());
+    let exponent: i64 = exponent.parse().map_err(|_| not_a_number())?;
+    let negative = mantissa.starts_with('-');
+    let unsigned = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if int.is_empty() || !(int.bytes().chain(frac.bytes())).all(|b| b.is_ascii_digit()) {
+        return Err(not_a_number());
+    }
+    let digits = format!("{int}{frac}");
+    if digits.bytes().all(|b| b == b'0') {
+        return Ok(Decimal::ZERO);
+    }
+    // Where the decimal point lands once the exponent is applied; far outside ±60 places
+    // nothing can be held exactly (and no string of a million zeros is built).
+    let point = i64::try_from(int.len())
+        .unwrap_or(i64::MAX)
+        .saturating_add(exponent);
+    if point > 60 {
+        return Err(ParseError::OutOfRange(text.to_owned()));
+    }
+    if point < -60 {
+        return Err(ParseError::TooPrecise(text.to_owned()));
+    }
+    let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    let zeros = |n: i64| "0".repeat(usize::try_from(n).unwrap_or(0));
+    let plain = if point <= 0 {
+        format!("0.{}{digits}", zeros(-point))
+    } else if point >= len {
+        format!("{digits}{}", zeros(point - len))
+    } else {
+        let at = usize::try_from(point).unwrap_or(0);
+        format!("{}.{}", &digits[..at], &digits[at..])
+    };
+    let sign = if negative { "-" } else { "" };
+    parse(&format!("{sign}{plain}")).map_err(|e| match e {
+        ParseError::NotANumber(_) => ParseError::NotANumber(text.to_owned()),
+        ParseError::TooPrecise(_) => ParseError::TooPrecise(text.to_owned()),
+        ParseError::OutOfRange(_) => ParseError::OutOfRange(text.to_owned()),
+    })
+}
+
+/// Parses the raw text of one JSON value: a string holding a decimal, or a number.
+fn from_raw(raw: &str) -> Result<Decimal, String> {
+    let t = raw.trim();
+    if t.starts_with('"') {
+        let s: String = serde_json::from_str(t).map_err(|e| e.to_string())?;
+        parse(&s).map_err(|e| e.to_string())
+    } else if t.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+        parse_json_number(t).map_err(|e| e.to_string())
+    } else {
+        Err(format!(
+            "invalid_decimal: expected a decimal number as a string or a JSON number, found `{}`",
+            t.chars().take(40).collect::<String>()
+        ))
     }
 }
 
 /// `#[serde(deserialize_with = "crate::decimal::exact")]` for `Decimal` fields.
 pub fn exact<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    d.deserialize_any(DecimalVisitor)
+    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    from_raw(raw.get()).map_err(de::Error::custom)
 }
 
 /// Same for `Option<Decimal>` fields (absent or null → `None`).
@@ -121,21 +210,75 @@ mod tests {
     }
 
     #[test]
-    fn strings_and_short_numbers_are_exact() {
+    fn strings_and_numbers_are_exact() {
         assert_eq!(q(r#"{"q":"1385.20"}"#).unwrap().to_string(), "1385.20");
         assert_eq!(q(r#"{"q":0.1}"#).unwrap().to_string(), "0.1");
         assert_eq!(q(r#"{"q":12.345678}"#).unwrap().to_string(), "12.345678");
         assert_eq!(q(r#"{"q":250}"#).unwrap().to_string(), "250");
+        assert_eq!(q(r#"{"q":-2.50}"#).unwrap().to_string(), "-2.50");
         assert_eq!(
             q(r#"{"q":"0.30000000000000004441"}"#).unwrap().to_string(),
             "0.30000000000000004441"
         );
-        assert!(
-            q(r#"{"q":0.30000000000000004}"#).is_err(),
-            "17 digits as a number are refused"
+        // A number is read from its text, not through an f64.
+        assert_eq!(
+            q(r#"{"q":0.30000000000000004}"#).unwrap().to_string(),
+            "0.30000000000000004"
         );
-        assert!(q(r#"{"q":"1e3"}"#).is_err());
+        assert_eq!(q(r#"{"q":1e3}"#).unwrap(), Decimal::from(1000));
+        assert_eq!(q(r#"{"q":2.5E-4}"#).unwrap().to_string(), "0.00025");
+        assert_eq!(
+            q(r#"{"q":1e20}"#).unwrap().to_string(),
+            "100000000000000000000"
+        );
+        assert_eq!(q(r#"{"q":0e999999}"#).unwrap(), Decimal::ZERO);
+        assert!(q(r#"{"q":"1e3"}"#).is_err(), "no exponent in strings");
         assert!(q(r#"{"q":"abc"}"#).is_err());
+        assert!(q(r#"{"q":"1.2.3"}"#).is_err());
         assert!(q(r#"{"q":true}"#).is_err());
+        assert!(q(r#"{"q":null}"#).is_err());
+        assert!(q(r#"{"q":[1]}"#).is_err());
+    }
+
+    #[test]
+    fn nothing_is_rounded() {
+        let code = |json: &str| error_code(&q(json).unwrap_err());
+        // 31 decimal places: `Decimal` would round this to 1.
+        for json in [
+            r#"{"q":"1.000000000000000000000000000001"}"#,
+            r#"{"q":1.000000000000000000000000000001}"#,
+            r#"{"q":"0.00000000000000000000000000001"}"#,
+            r#"{"q":1e-40}"#,
+            r#"{"q":"7922816251426433759354395033.51"}"#,
+        ] {
+            assert_eq!(code(json), Some("too_precise"), "{json}");
+        }
+        for json in [
+            r#"{"q":"79228162514264337593543950336"}"#,
+            r#"{"q":"-79228162514264337593543950336"}"#,
+            r#"{"q":1e29}"#,
+            r#"{"q":1e999999999999}"#,
+        ] {
+            assert_eq!(code(json), Some("out_of_range"), "{json}");
+        }
+        assert_eq!(code(r#"{"q":"x"}"#), Some("invalid_decimal"));
+        // The largest representable value and 28 decimal places are exact.
+        assert_eq!(
+            q(r#"{"q":"79228162514264337593543950335"}"#).unwrap(),
+            Decimal::MAX
+        );
+        assert_eq!(
+            q(r#"{"q":"0.0000000000000000000000000001"}"#).unwrap(),
+            Decimal::new(1, 28)
+        );
+        assert_eq!(parse("+0012.3400").unwrap().to_string(), "12.3400");
+        assert_eq!(parse("-0.000").unwrap(), Decimal::ZERO);
+    }
+
+    #[test]
+    fn codes_are_recognised_only_at_the_start() {
+        assert_eq!(error_code("too_precise: x at line 1"), Some("too_precise"));
+        assert_eq!(error_code("invalid type: too_precise: x"), None);
+        assert_eq!(error_code("out_of_rangeX: y"), None);
     }
 }

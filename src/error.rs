@@ -341,7 +341,12 @@ impl From<actix_web::error::JsonPayloadError> for AppError {
                 Self::PayloadTooLarge { limit }
             }
             J::ContentType => Self::UnsupportedMediaType,
-            J::Deserialize(e) if e.is_data() => Self::invalid("", "invalid_body", e.to_string()),
+            J::Deserialize(e) if e.is_data() => {
+                let message = e.to_string();
+                // A decimal refused as it was parsed keeps its own code (`too_precise`…).
+                let code = crate::decimal::error_code(&message).unwrap_or("invalid_body");
+                Self::invalid("", code, message)
+            }
             J::Deserialize(e) => Self::BadRequest {
                 code: "malformed_json",
                 detail: format!("The body is not valid JSON: {e}"),

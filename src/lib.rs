@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod awards;
 pub mod background;
+pub mod bounds;
 pub mod canonical;
 pub mod cli;
 pub mod clock;

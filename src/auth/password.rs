@@ -32,6 +32,69 @@ fn common_set() -> &'static HashSet<&'static str> {
     })
 }
 
+/// Fewest distinct characters (case-insensitive) a password must have.
+pub const MIN_DISTINCT: usize = 5;
+
+/// Orders in which people type "sequences": the alphabet, digits, keyboard rows and
+/// columns. Each is also read backwards, and wraps around (`7890123`).
+const SEQUENCES: &[&str] = &[
+    "abcdefghijklmnopqrstuvwxyz",
+    "0123456789",
+    "1234567890-=",
+    "qwertyuiop[]",
+    "asdfghjkl;'",
+    "zxcvbnm,./",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "!@#$%^&*()_+",
+];
+
+/// Whether `b` typed after `a` is predictable: the same character, or a neighbour in one
+/// of [`SEQUENCES`] (or in code point order, which covers other scripts' alphabets).
+fn predictable(a: char, b: char) -> bool {
+    if a == b || (a as u32).abs_diff(b as u32) == 1 {
+        return true;
+    }
+    SEQUENCES.iter().any(|seq| {
+        let chars: Vec<char> = seq.chars().collect();
+        let n = chars.len();
+        chars
+            .iter()
+            .enumerate()
+            .any(|(i, c)| *c == a && (chars[(i + 1) % n] == b || chars[(i + n - 1) % n] == b))
+    })
+}
+
+/// Why a password has too little variety, if it does: fewer than [`MIN_DISTINCT`]
+/// distinct characters (`aaaaaaaaaaaa`, `abababab`, `11112222`), or a sequence with at
+/// most one unpredictable step (`abcdefgh`, `87654321`, `qwertyuiop`, `qwerty123456`,
+/// `1qaz2wsx3edc`). Passphrases (`copper-cathode-2026`, `구리음극판가격비교`) have plenty.
+fn lacks_variety(lowered: &str) -> Option<(&'static str, String)> {
+    let chars: Vec<char> = lowered.chars().collect();
+    let mut distinct = chars.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < MIN_DISTINCT {
+        return Some((
+            "too_repetitive",
+            format!(
+                "uses only {} different characters; use at least {MIN_DISTINCT}",
+                distinct.len()
+            ),
+        ));
+    }
+    let surprises = chars
+        .windows(2)
+        .filter(|w| !predictable(w[0], w[1]))
+        .count();
+    (surprises <= 1).then(|| {
+        (
+            "sequential",
+            "is a sequence of neighbouring keys or characters; choose something less predictable"
+                .to_owned(),
+        )
+    })
+}
+
 /// Number of entries in the common-password list.
 pub fn common_password_count() -> usize {
     common_set().len()
@@ -61,6 +124,9 @@ pub fn check_policy(field: &str, password: &str, email: Option<&str>) -> Result<
             "common_password",
             "is one of the most common passwords; choose another",
         ));
+    }
+    if let Some((code, message)) = lacks_variety(&lowered) {
+        return Err(FieldError::new(field, code, message));
     }
     if let Some(email) = email {
         let local = email.split('@').next().unwrap_or("");
@@ -198,7 +264,10 @@ mod tests {
             check_policy("p", &"x".repeat(129), None).unwrap_err().code,
             "too_long"
         );
-        assert!(check_policy("p", &"Zq7!".repeat(32), None).is_ok()); // exactly 128
+        let varied: String = (0..128u32)
+            .map(|i| char::from_u32(0x21 + (i * 37) % 94).unwrap_or('x'))
+            .collect();
+        assert!(check_policy("p", &varied, None).is_ok()); // exactly 128
         assert_eq!(
             check_policy("p", "password", None).unwrap_err().code,
             "common_password"
@@ -214,6 +283,42 @@ mod tests {
             "resembles_email"
         );
         assert!(check_policy("p", "copper-cathode-2026", Some("alice@example.com")).is_ok());
+    }
+
+    #[test]
+    fn passwords_need_variety() {
+        for (weak, code) in [
+            ("aaaaaaaaaaaa", "too_repetitive"),
+            ("AAAAaaaaAAAA", "too_repetitive"),
+            ("abababababab", "too_repetitive"),
+            ("zzzzqqqq", "too_repetitive"),
+            ("zq7!zq7!zq7!zq7!", "too_repetitive"),
+            ("가가가가가가가가", "too_repetitive"),
+            ("abcdefghijkl", "sequential"),
+            ("lkjihgfedcba", "sequential"),
+            ("6543210987", "sequential"),
+            ("7890123456", "sequential"),
+            ("qwertyuiopas", "sequential"),
+            ("QWERTYUIOP654321", "sequential"),
+            ("3edc4rfv5tgb", "sequential"),
+            ("asdfghjkl;'", "sequential"),
+            ("가각갂갃간갅갆갇", "sequential"),
+        ] {
+            let e = check_policy("p", weak, None).unwrap_err();
+            assert_eq!(e.code, code, "{weak}");
+            assert_eq!(e.field, "p");
+        }
+        for good in [
+            "copper-cathode-2026",
+            "aluminium-ingot-7",
+            "correct horse battery staple",
+            "Tr0ub4dor&3",
+            "구리음극판가격비교",
+            "zinc-ingot-2026",
+            "pallets & resin 4 members",
+        ] {
+            assert!(check_policy("p", good, None).is_ok(), "{good}");
+        }
     }
 
     #[test]

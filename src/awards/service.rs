@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use super::notify;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::bounds;
 use crate::comparison::landed::{self, OfferTerms};
 use crate::comparison::optimise::{self, Limits};
 use crate::comparison::service::{money, Computed};
@@ -98,6 +99,14 @@ pub struct Chosen {
     pub landed: Decimal,
 }
 
+fn line_figures(cl: &crate::comparison::service::ComputedLine) -> AppError {
+    bounds::overflow(format_args!("the RFQ line {}", cl.line.id))
+}
+
+fn rfq_figures(c: &Computed) -> AppError {
+    bounds::overflow(format_args!("the RFQ {}", c.rfq.title))
+}
+
 /// Checks an award against the comparison (rule 8); returns the allocations, the award's
 /// landed total and the optimum for the same quantities.
 pub fn validate(
@@ -161,6 +170,10 @@ pub fn validate(
                 ));
                 continue;
             }
+            if let Err(e) = bounds::quantity(&af("quantity"), a.quantity) {
+                errors.push(e);
+                continue;
+            }
             let precision = units::unit(&cl.line.unit).map_or(6, |u| u.precision);
             if a.quantity.normalize().scale() > precision {
                 errors.push(FieldError::new(
@@ -185,14 +198,18 @@ pub fn validate(
                 ));
                 continue;
             }
-            sum += a.quantity;
+            // Each allocation is at most 10^9 and they are refused above the line
+            // quantity (also at most 10^9) below, so the sum stays small.
+            sum = bounds::add(sum, a.quantity).map_err(|_| line_figures(cl))?;
             chosen.push(Chosen {
                 line: cl.line.id,
                 quote: a.quote_id,
                 supplier: *supplier,
                 quantity: a.quantity.normalize(),
                 terms: terms.clone(),
-                landed: landed::landed(terms, a.quantity).total,
+                landed: landed::landed(terms, a.quantity)
+                    .map_err(|_| line_figures(cl))?
+                    .total,
             });
         }
         if sum > cl.line.quantity {
@@ -223,8 +240,11 @@ pub fn validate(
                 .iter()
                 .filter(|o| o.usable)
                 .map(|o| landed::optimiser_offer(&o.terms))
-                .collect();
-            optimum += optimise::suggest(&offers, sum, &Limits::default()).total_cost;
+                .collect::<Result<_, _>>()
+                .map_err(|_| line_figures(cl))?;
+            let best = optimise::suggest(&offers, sum, &Limits::default())
+                .map_err(|_| line_figures(cl))?;
+            optimum = bounds::add(optimum, best.total_cost).map_err(|_| rfq_figures(c))?;
         }
     }
     let missing: Vec<String> = c
@@ -253,7 +273,7 @@ pub fn validate(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let total: Decimal = chosen.iter().map(|c| c.landed).sum();
+    let total = bounds::sum(chosen.iter().map(|c| c.landed)).map_err(|_| rfq_figures(c))?;
     let rationale = input
         .rationale
         .as_deref()
@@ -412,11 +432,10 @@ pub async fn award(
                 for (pos_i, c) in allocs.iter().enumerate() {
                     let cl = computed.lines.iter().find(|l| l.line.id == c.line).ok_or(AppError::NotFound)?;
                     let price = landed::tier_price(c.terms.unit_price, &c.terms.breaks, c.quantity);
-                    let amount = money(
-                        (price + c.terms.freight_per_unit + c.terms.insurance_per_unit) * c.quantity,
-                        minor,
-                    );
-                    let amount_base = money(amount * fx, base_minor);
+                    let po_figures = || bounds::overflow(format_args!("purchase order {number}"));
+                    let per_unit = bounds::add(bounds::add(price, c.terms.freight_per_unit).map_err(|_| po_figures())?, c.terms.insurance_per_unit).map_err(|_| po_figures())?;
+                    let amount = money(bounds::mul(per_unit, c.quantity).map_err(|_| po_figures())?, minor);
+                    let amount_base = money(bounds::mul(amount, fx).map_err(|_| po_figures())?, base_minor);
                     let line_id = PoLineId::new();
                     lines.push(PoLine {
                         id: line_id,
@@ -445,9 +464,9 @@ pub async fn award(
                         let weights: Vec<Decimal> = members.iter().map(|(_, q)| *q).collect();
                         let precision = units::unit(&cl.line.unit).map_or(6, |u| u.precision);
                         let qty = largest_remainder(c.quantity, &weights, precision)
-                            .map_err(|e| anyhow::anyhow!("allocating quantity: {e}"))?;
+                            .map_err(|_| po_figures())?;
                         let cost = largest_remainder(amount_base, &weights, base_minor)
-                            .map_err(|e| anyhow::anyhow!("allocating cost: {e}"))?;
+                            .map_err(|_| po_figures())?;
                         for (k, (member, _)) in members.iter().enumerate() {
                             member_rows.push(MemberAllocation {
                                 po_line_id: line_id,
@@ -460,8 +479,9 @@ pub async fn award(
                         }
                     }
                 }
-                let total_amount: Decimal = lines.iter().map(|l| l.amount).sum();
-                let total_base: Decimal = lines.iter().map(|l| l.amount_base).sum();
+                let po_figures = || bounds::overflow(format_args!("purchase order {number}"));
+                let total_amount = bounds::sum(lines.iter().map(|l| l.amount)).map_err(|_| po_figures())?;
+                let total_base = bounds::sum(lines.iter().map(|l| l.amount_base)).map_err(|_| po_figures())?;
                 let po = PurchaseOrder {
                     id: po_id,
                     cooperative_id: rfq.cooperative_id,

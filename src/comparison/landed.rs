@@ -1,10 +1,13 @@
 //! Landed cost and scoring of offers (DESIGN rules 4–6): pure, exact Decimal arithmetic,
-//! no rounding (the caller rounds money only when it shows or stores it).
+//! no rounding (the caller rounds money only when it shows or stores it). Every step is
+//! checked: values within [`crate::bounds`] always compute, anything else is an
+//! [`Overflow`], never a panic.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::optimise::{Offer as OptOffer, Tier};
+use crate::bounds::{add, div, mul, Overflow};
 
 /// What an offer says about one line, with what the comparison knows about it.
 #[derive(Debug, Clone)]
@@ -41,11 +44,11 @@ pub struct Landed {
 
 impl Landed {
     /// Landed cost per unit (0 for a zero quantity).
-    pub fn unit(&self) -> Decimal {
+    pub fn unit(&self) -> Result<Decimal, Overflow> {
         if self.quantity.is_zero() {
-            Decimal::ZERO
+            Ok(Decimal::ZERO)
         } else {
-            self.total / self.quantity
+            div(self.total, self.quantity)
         }
     }
 }
@@ -64,27 +67,32 @@ pub fn dutiable(overseas: bool, incoterm: &str) -> bool {
     overseas && incoterm != "DDP"
 }
 
-/// Rule 5 at quantity `q`.
-pub fn landed(t: &OfferTerms, q: Decimal) -> Landed {
-    let price = tier_price(t.unit_price, &t.breaks, q);
-    let goods = price * q;
-    let charges = (t.freight_per_unit + t.insurance_per_unit) * q;
-    let cif = t.fx * (goods + charges);
-    let duty = if t.dutiable {
-        t.duty_rate / Decimal::ONE_HUNDRED * cif
+/// Duty on `cif` at the offer's rate, if dutiable.
+fn duty(t: &OfferTerms, cif: Decimal) -> Result<Decimal, Overflow> {
+    if t.dutiable {
+        mul(div(t.duty_rate, Decimal::ONE_HUNDRED)?, cif)
     } else {
-        Decimal::ZERO
-    };
-    let adder = t.adder_per_unit * q;
-    Landed {
+        Ok(Decimal::ZERO)
+    }
+}
+
+/// Rule 5 at quantity `q`.
+pub fn landed(t: &OfferTerms, q: Decimal) -> Result<Landed, Overflow> {
+    let price = tier_price(t.unit_price, &t.breaks, q);
+    let goods = mul(price, q)?;
+    let charges = mul(add(t.freight_per_unit, t.insurance_per_unit)?, q)?;
+    let cif = mul(t.fx, add(goods, charges)?)?;
+    let duty = duty(t, cif)?;
+    let adder = mul(t.adder_per_unit, q)?;
+    Ok(Landed {
         quantity: q,
         unit_price: price,
-        goods_base: t.fx * goods,
-        charges_base: t.fx * charges,
+        goods_base: mul(t.fx, goods)?,
+        charges_base: mul(t.fx, charges)?,
         duty_base: duty,
         adder_base: adder,
-        total: cif + duty + adder,
-    }
+        total: add(add(cif, duty)?, adder)?,
+    })
 }
 
 /// The quantity an offer is priced at for a line of `line_quantity`: min(line, max).
@@ -95,31 +103,29 @@ pub fn priced_quantity(t: &OfferTerms, line_quantity: Decimal) -> Decimal {
 
 /// The offer as the optimiser sees it: per-unit landed cost per tier. Because every part
 /// of the landed cost is linear in q within a tier, `landed(q) = q × unit_cost(tier(q))`.
-pub fn optimiser_offer(t: &OfferTerms) -> OptOffer {
-    let unit = |price: Decimal| {
-        let cif = t.fx * (price + t.freight_per_unit + t.insurance_per_unit);
-        let duty = if t.dutiable {
-            t.duty_rate / Decimal::ONE_HUNDRED * cif
-        } else {
-            Decimal::ZERO
-        };
-        cif + duty + t.adder_per_unit
+pub fn optimiser_offer(t: &OfferTerms) -> Result<OptOffer, Overflow> {
+    let unit = |price: Decimal| -> Result<Decimal, Overflow> {
+        let cif = mul(
+            t.fx,
+            add(add(price, t.freight_per_unit)?, t.insurance_per_unit)?,
+        )?;
+        add(add(cif, duty(t, cif)?)?, t.adder_per_unit)
     };
     let mut tiers = vec![Tier {
         from: Decimal::ZERO,
-        unit_cost: unit(t.unit_price),
+        unit_cost: unit(t.unit_price)?,
     }];
     for (min, price) in &t.breaks {
         tiers.push(Tier {
             from: *min,
-            unit_cost: unit(*price),
+            unit_cost: unit(*price)?,
         });
     }
-    OptOffer {
+    Ok(OptOffer {
         min_quantity: t.min_quantity,
         max_quantity: t.max_quantity,
         tiers,
-    }
+    })
 }
 
 /// Whether delivery `lead_time_days` after `from` meets `required_by`.
@@ -132,26 +138,32 @@ pub fn scores(
     offers: &[(Decimal, i32)],
     weight_price: Decimal,
     weight_lead: Decimal,
-) -> Vec<Decimal> {
+) -> Result<Vec<Decimal>, Overflow> {
     let best_unit = offers.iter().map(|o| o.0).min();
     let best_lead = offers.iter().map(|o| o.1).min();
-    let total = weight_price + weight_lead;
+    let total = add(weight_price, weight_lead)?;
     offers
         .iter()
         .map(|(unit, lead)| {
             let price_score = match best_unit {
-                Some(b) if !unit.is_zero() => b / unit,
+                Some(b) if !unit.is_zero() => div(b, *unit)?,
                 _ => Decimal::ONE,
             };
             let lead_score = match best_lead {
                 _ if *lead == 0 => Decimal::ONE,
-                Some(b) => Decimal::from(b) / Decimal::from(*lead),
+                Some(b) => div(Decimal::from(b), Decimal::from(*lead))?,
                 None => Decimal::ONE,
             };
             if total.is_zero() {
-                price_score
+                Ok(price_score)
             } else {
-                (weight_price * price_score + weight_lead * lead_score) / total
+                div(
+                    add(
+                        mul(weight_price, price_score)?,
+                        mul(weight_lead, lead_score)?,
+                    )?,
+                    total,
+                )
             }
         })
         .collect()
@@ -194,13 +206,13 @@ mod tests {
         // q = 200: price 8300; goods 1,660,000 USD; charges 27,100 USD;
         // cif = 1386.8 × 1,687,100 = 2,339,670,280 KRW; duty 3 % = 70,190,108.4;
         // adder 35,000 × 200 = 7,000,000; landed = 2,416,860,388.4.
-        let l = landed(&terms(), d("200"));
+        let l = landed(&terms(), d("200")).unwrap();
         assert_eq!(l.goods_base, d("2302088000"));
         assert_eq!(l.charges_base, d("37582280"));
         assert_eq!(l.duty_base, d("70190108.4"));
         assert_eq!(l.adder_base, d("7000000"));
         assert_eq!(l.total, d("2416860388.4"));
-        assert_eq!(l.unit(), d("12084301.942"));
+        assert_eq!(l.unit().unwrap(), d("12084301.942"));
     }
 
     #[test]
@@ -210,18 +222,18 @@ mod tests {
         assert!(dutiable(true, "CIF"));
         let mut t = terms();
         t.dutiable = false;
-        assert_eq!(landed(&t, d("1")).duty_base, Decimal::ZERO);
+        assert_eq!(landed(&t, d("1")).unwrap().duty_base, Decimal::ZERO);
     }
 
     #[test]
     fn the_optimiser_sees_the_same_costs() {
         let t = terms();
-        let o = optimiser_offer(&t);
+        let o = optimiser_offer(&t).unwrap();
         for q in ["10", "99", "100", "250.5", "500", "800"] {
             let q = d(q);
             assert_eq!(
                 super::super::optimise::cost(&o, q),
-                landed(&t, q).total,
+                landed(&t, q).unwrap().total,
                 "q = {q}"
             );
         }
@@ -233,12 +245,14 @@ mod tests {
             &[(d("100"), 10), (d("125"), 20), (d("200"), 0)],
             d("0.8"),
             d("0.2"),
-        );
+        )
+        .unwrap();
         // Best unit 100, best lead 0: lead scores 0/10 = 0, 0/20 = 0, and 1 for the 0 one.
         assert_eq!(s[0], d("0.8"));
         assert_eq!(s[1], d("0.64"));
         assert_eq!(s[2], d("0.6"));
-        let only_price = scores(&[(d("80"), 5), (d("100"), 5)], Decimal::ONE, Decimal::ZERO);
+        let only_price =
+            scores(&[(d("80"), 5), (d("100"), 5)], Decimal::ONE, Decimal::ZERO).unwrap();
         assert_eq!(only_price, vec![d("1"), d("0.8")]);
     }
 
@@ -248,5 +262,25 @@ mod tests {
         let by = NaiveDate::from_ymd_opt(2027, 1, 31).unwrap();
         assert!(meets_required_by(from, 30, by));
         assert!(!meets_required_by(from, 31, by));
+    }
+
+    #[test]
+    fn out_of_range_values_are_an_error_not_a_panic() {
+        // The reproduction: a quantity of Decimal::MAX.
+        let t = terms();
+        assert_eq!(landed(&t, Decimal::MAX), Err(Overflow));
+        let mut big = terms();
+        big.fx = Decimal::MAX;
+        assert_eq!(optimiser_offer(&big).map(|_| ()), Err(Overflow));
+        assert_eq!(
+            scores(&[(d("1"), 0)], Decimal::MAX, Decimal::MAX),
+            Err(Overflow)
+        );
+        let tiny = Landed {
+            quantity: Decimal::new(1, 28),
+            total: Decimal::MAX,
+            ..landed(&t, d("1")).unwrap()
+        };
+        assert_eq!(tiny.unit(), Err(Overflow));
     }
 }

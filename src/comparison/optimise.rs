@@ -14,6 +14,10 @@
 //! positive and non-increasing with quantity; `min_quantity >= 0`. Offers whose minimum
 //! exceeds their maximum are simply never used. All arithmetic is `Decimal`; the result is
 //! exact as long as products and sums stay inside `Decimal`'s 28 significant digits.
+//! Magnitudes are checked once, up front: every sum the search forms is at most
+//! `(n + 1) × Q` for quantities and `Q × (largest unit cost)` for costs (a node's fixed
+//! minimums are checked against Q before their costs are added), so [`suggest`] answers
+//! [`Overflow`] if those two products do not fit and cannot overflow afterwards.
 //!
 //! # Why the search is exact
 //!
@@ -64,6 +68,8 @@
 //! node) and the worst of 400 lines needed under 200 nodes (see `benches/optimise.rs`).
 
 use rust_decimal::Decimal;
+
+pub use crate::bounds::Overflow;
 use std::time::{Duration, Instant};
 
 /// One price tier: the unit cost applies to the whole quantity once it reaches `from`.
@@ -134,14 +140,31 @@ pub fn cost(offer: &Offer, q: Decimal) -> Decimal {
         }
         unit = tier.unit_cost;
     }
-    q * unit
+    // Inside `suggest` this never saturates (see the module documentation).
+    q.checked_mul(unit).unwrap_or(Decimal::MAX)
 }
 
 /// Cheapest allocation of `quantity` (or of the largest coverable quantity below it)
 /// across `offers`. See the module documentation for the method and its preconditions.
-pub fn suggest(offers: &[Offer], quantity: Decimal, limits: &Limits) -> Suggestion {
+/// [`Overflow`] if the magnitudes cannot be searched without leaving `Decimal`'s range.
+pub fn suggest(
+    offers: &[Offer],
+    quantity: Decimal,
+    limits: &Limits,
+) -> Result<Suggestion, Overflow> {
     let deadline = Instant::now().checked_add(limits.time);
     let n = offers.len();
+    let largest_cost = offers
+        .iter()
+        .flat_map(|o| o.tiers.iter().map(|t| t.unit_cost.abs()))
+        .max()
+        .unwrap_or(Decimal::ZERO);
+    let count = Decimal::from(u64::try_from(n).unwrap_or(u64::MAX)) + Decimal::ONE;
+    if quantity.abs().checked_mul(count).is_none()
+        || quantity.abs().checked_mul(largest_cost).is_none()
+    {
+        return Err(Overflow);
+    }
     let nothing = |optimal: bool| Suggestion {
         quantities: vec![Decimal::ZERO; n],
         total_cost: Decimal::ZERO,
@@ -150,14 +173,14 @@ pub fn suggest(offers: &[Offer], quantity: Decimal, limits: &Limits) -> Suggesti
         optimal,
     };
     if n == 0 || quantity <= Decimal::ZERO {
-        return nothing(true);
+        return Ok(nothing(true));
     }
     offers.iter().for_each(debug_check);
 
     let cover = Cover::build(offers, quantity, deadline);
     let target = cover.largest();
     if target <= Decimal::ZERO {
-        return nothing(!cover.truncated);
+        return Ok(nothing(!cover.truncated));
     }
 
     let search = Search::new(offers, target);
@@ -175,15 +198,15 @@ pub fn suggest(offers: &[Offer], quantity: Decimal, limits: &Limits) -> Suggesti
         }
     }
     let Some((total_cost, quantities)) = best else {
-        return nothing(false);
+        return Ok(nothing(false));
     };
-    Suggestion {
+    Ok(Suggestion {
         quantities: quantities.into_iter().map(|q| q.normalize()).collect(),
         total_cost: total_cost.normalize(),
         covered: target.normalize(),
         covers_full_quantity: target == quantity,
         optimal,
-    }
+    })
 }
 
 fn total(offers: &[Offer], quantities: &[Decimal]) -> Decimal {
@@ -434,18 +457,28 @@ impl<'a> Search<'a> {
 
     /// Fractional-knapsack bound of a node. Writes the relaxed quantities into `q`.
     fn eval(&self, st: &[St], cutoff: Option<Decimal>, q: &mut [Decimal]) -> Eval {
+        // The fixed minimums first: only once they fit the target are their costs added,
+        // so `acc` never exceeds target × (largest unit cost).
         let mut base = Decimal::ZERO;
-        let mut acc = Decimal::ZERO;
         for (i, s) in st.iter().enumerate() {
             q[i] = Decimal::ZERO;
             if let St::Fixed(k) = *s {
                 let seg = &self.segs[i][k as usize];
                 base += seg.lo;
-                acc += seg.lo * seg.c;
                 q[i] = seg.lo;
             }
         }
-        if base > self.target || cutoff.is_some_and(|c| acc >= c) {
+        if base > self.target {
+            return Eval::Pruned;
+        }
+        let mut acc = Decimal::ZERO;
+        for (i, s) in st.iter().enumerate() {
+            if let St::Fixed(k) = *s {
+                let seg = &self.segs[i][k as usize];
+                acc += seg.lo * seg.c;
+            }
+        }
+        if cutoff.is_some_and(|c| acc >= c) {
             return Eval::Pruned;
         }
         let mut rem = self.target - base;
@@ -632,7 +665,7 @@ mod tests {
     }
 
     fn run(offers: &[Offer], q: Decimal) -> Suggestion {
-        let s = suggest(offers, q, &Limits::default());
+        let s = suggest(offers, q, &Limits::default()).unwrap();
         assert_feasible(offers, &s);
         s
     }
@@ -812,6 +845,17 @@ mod tests {
     }
 
     #[test]
+    fn magnitudes_beyond_decimal_are_refused_up_front() {
+        let big = offer(0, None, &[(0, "79228162514264337593543950335")]);
+        assert_eq!(suggest(&[big], d(2), &Limits::default()), Err(Overflow));
+        let o = offer(0, None, &[(0, "1")]);
+        assert_eq!(
+            suggest(&[o.clone(), o], Decimal::MAX, &Limits::default()),
+            Err(Overflow)
+        );
+    }
+
+    #[test]
     fn ties_go_to_the_lower_index() {
         let offers = [offer(0, None, &[(0, "2")]), offer(0, None, &[(0, "2")])];
         let s = run(&offers, d(100));
@@ -882,12 +926,12 @@ mod tests {
             limits(5, Duration::from_secs(10)),
             limits(u64::MAX, Duration::ZERO),
         ] {
-            let s = suggest(&offers, q, &l);
+            let s = suggest(&offers, q, &l).unwrap();
             assert!(!s.optimal, "{l:?}");
             assert_feasible(&offers, &s);
             assert!(s.covers_full_quantity, "{l:?}");
         }
-        assert!(suggest(&offers, q, &Limits::default()).optimal);
+        assert!(suggest(&offers, q, &Limits::default()).unwrap().optimal);
 
         // Subset sum: 40 offers of one fixed odd size each. Neither the covering nor the
         // search can be exhausted; the answer is still feasible and marked non-optimal.
@@ -909,7 +953,8 @@ mod tests {
             &offers,
             dec("4321.5"),
             &limits(1000, Duration::from_secs(10)),
-        );
+        )
+        .unwrap();
         assert!(!s.optimal);
         assert_feasible(&offers, &s);
         assert!(s.covered > d(3000));
@@ -923,7 +968,7 @@ mod tests {
         };
         for seed in 1..=20 {
             let (offers, q) = realistic(seed, 20);
-            let s = suggest(&offers, q, &limits);
+            let s = suggest(&offers, q, &limits).unwrap();
             assert_feasible(&offers, &s);
             assert!(s.optimal && s.covers_full_quantity, "seed {seed}");
             assert!(s.total_cost <= greedy(&offers, q), "seed {seed}");
@@ -1019,7 +1064,7 @@ mod tests {
         // integer lower bound and fills integer remainders up to integer upper bounds.
         #[test]
         fn matches_brute_force_on_the_integer_grid((offers, q) in instance()) {
-            let s = suggest(&offers, q, &Limits::default());
+            let s = suggest(&offers, q, &Limits::default()).unwrap();
             assert_feasible(&offers, &s);
             let (covered, cost) = brute_force(&offers, q);
             prop_assert!(s.optimal);
@@ -1032,10 +1077,10 @@ mod tests {
         // (same tiers, same unit costs): non-integer decimals are handled exactly.
         #[test]
         fn scaling_quantities_scales_the_optimum((offers, q) in instance()) {
-            let s = suggest(&offers, q, &Limits::default());
+            let s = suggest(&offers, q, &Limits::default()).unwrap();
             let f = dec("0.37");
             let (scaled, sq) = scale(&offers, q, f);
-            let t = suggest(&scaled, sq, &Limits::default());
+            let t = suggest(&scaled, sq, &Limits::default()).unwrap();
             assert_feasible(&scaled, &t);
             prop_assert!(t.optimal);
             prop_assert_eq!(t.covered, s.covered * f);
@@ -1079,7 +1124,7 @@ mod tests {
 
         #[test]
         fn matches_brute_force_on_medium_instances((offers, q) in medium()) {
-            let s = suggest(&offers, q, &Limits::default());
+            let s = suggest(&offers, q, &Limits::default()).unwrap();
             assert_feasible(&offers, &s);
             let (covered, cost) = brute_force(&offers, q);
             prop_assert!(s.optimal);

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use super::landed::{self, OfferTerms};
 use super::optimise::{self, Limits};
 use crate::auth::{Principal, Role};
+use crate::bounds;
 use crate::error::AppError;
 use crate::ids::{MaterialId, QuoteId, RfqId, RfqLineId, SupplierId};
 use crate::quotes::repo::Reader;
@@ -257,7 +258,9 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
     let mut computed_lines = Vec::new();
     let mut suggested_total = Decimal::ZERO;
     for (line, code, name) in lines {
-        let mut offers: Vec<(OfferOut, OfferTerms, landed::Landed)> = Vec::new();
+        let line_figures = || bounds::overflow(format_args!("the line {name} ({code})"));
+        // Each offer with its terms, landed cost and landed unit cost.
+        let mut offers: Vec<(OfferOut, OfferTerms, landed::Landed, Decimal)> = Vec::new();
         for q in &quotes {
             let Some(ql) = by_offer.get(&(q.id, line.id)) else {
                 continue;
@@ -280,7 +283,14 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
                 adder_per_unit: adders.get(&q.incoterm).copied().unwrap_or_default(),
             };
             let qty = landed::priced_quantity(&terms, line.quantity);
-            let l = landed::landed(&terms, qty);
+            let offer_figures = || {
+                bounds::overflow(format_args!(
+                    "{}'s offer on {} ({code})",
+                    supplier.name, name
+                ))
+            };
+            let l = landed::landed(&terms, qty).map_err(|_| offer_figures())?;
+            let landed_unit = l.unit().map_err(|_| offer_figures())?;
             let mut flags = Vec::new();
             if terms.min_quantity > line.quantity {
                 flags.push("min_above_quantity");
@@ -304,7 +314,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
                     duty_base: money(l.duty_base, minor_unit),
                     adder_base: money(l.adder_base, minor_unit),
                     landed_total_base: money(l.total, minor_unit),
-                    landed_unit_base: money(l.unit(), minor_unit),
+                    landed_unit_base: money(landed_unit, minor_unit),
                     lead_time_days: q.lead_time_days,
                     min_quantity: terms.min_quantity.normalize(),
                     max_quantity: terms.max_quantity.map(|m| m.normalize()),
@@ -323,15 +333,16 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
                 },
                 terms,
                 l,
+                landed_unit,
             ));
         }
         // Rule 6 over the usable offers; rank by score, then landed cost, then time.
         let usable: Vec<usize> = (0..offers.len()).filter(|i| offers[*i].0.usable).collect();
         let inputs: Vec<(Decimal, i32)> = usable
             .iter()
-            .map(|i| (offers[*i].2.unit(), offers[*i].0.lead_time_days))
+            .map(|i| (offers[*i].3, offers[*i].0.lead_time_days))
             .collect();
-        let s = landed::scores(&inputs, wp, wl);
+        let s = landed::scores(&inputs, wp, wl).map_err(|_| line_figures())?;
         for (k, i) in usable.iter().enumerate() {
             offers[*i].0.score = Some(s[k]);
         }
@@ -340,7 +351,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
             let (x, y) = (&offers[*a], &offers[*b]);
             y.0.score
                 .cmp(&x.0.score)
-                .then(x.2.unit().cmp(&y.2.unit()))
+                .then(x.3.cmp(&y.3))
                 .then(x.0.submitted_at.cmp(&y.0.submitted_at))
         });
         for (r, i) in order.iter().enumerate() {
@@ -350,24 +361,30 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
         let opt_offers: Vec<optimise::Offer> = order
             .iter()
             .map(|i| landed::optimiser_offer(&offers[*i].1))
-            .collect();
-        let suggestion = optimise::suggest(&opt_offers, line.quantity, &Limits::default());
+            .collect::<Result<_, _>>()
+            .map_err(|_| line_figures())?;
+        let suggestion = optimise::suggest(&opt_offers, line.quantity, &Limits::default())
+            .map_err(|_| line_figures())?;
         let allocations = order
             .iter()
             .zip(&suggestion.quantities)
             .filter(|(_, q)| !q.is_zero())
-            .map(|(i, q)| SuggestedAllocation {
-                quote_id: offers[*i].0.quote_id,
-                quantity: q.normalize(),
-                landed_total_base: money(landed::landed(&offers[*i].1, *q).total, minor_unit),
+            .map(|(i, q)| {
+                Ok(SuggestedAllocation {
+                    quote_id: offers[*i].0.quote_id,
+                    quantity: q.normalize(),
+                    landed_total_base: money(landed::landed(&offers[*i].1, *q)?.total, minor_unit),
+                })
             })
-            .collect();
-        suggested_total += suggestion.total_cost;
+            .collect::<Result<Vec<_>, bounds::Overflow>>()
+            .map_err(|_| line_figures())?;
+        suggested_total = bounds::add(suggested_total, suggestion.total_cost)
+            .map_err(|_| bounds::overflow(format_args!("the RFQ {}", rfq.title)))?;
         computed_lines.push(ComputedLine {
             line: line.clone(),
             offers: offers
                 .iter()
-                .map(|(o, t, _)| ComputedOffer {
+                .map(|(o, t, ..)| ComputedOffer {
                     quote: o.quote_id,
                     supplier: o.supplier_id,
                     terms: t.clone(),
@@ -472,8 +489,8 @@ pub fn csv(c: &Comparison) -> String {
                     Origin::Domestic => "domestic".into(),
                     Origin::Overseas => "overseas".into(),
                 },
-                o.currency.clone(),
-                o.incoterm.clone(),
+                f(&o.currency),
+                f(&o.incoterm),
                 o.quantity.to_string(),
                 o.unit_price.to_string(),
                 o.fx_rate.to_string(),
@@ -487,7 +504,7 @@ pub fn csv(c: &Comparison) -> String {
                 o.covers_full_quantity.to_string(),
                 o.meets_required_by.to_string(),
                 o.usable.to_string(),
-                o.flags.join(" "),
+                f(&o.flags.join(" ")),
                 o.score.map(|s| s.to_string()).unwrap_or_default(),
                 suggested,
             ];

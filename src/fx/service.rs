@@ -135,6 +135,9 @@ pub struct RefreshReport {
     /// never touched by a refresh.
     pub kept_manual: usize,
     pub refused: Vec<Refused>,
+    /// Rates not stored because they are outside the accepted range (`USD/KRW 12345678`):
+    /// at least 10^7 or with more than 10 decimals.
+    pub out_of_range: Vec<String>,
     /// Why the fetch failed (no rate changed), if it did.
     pub error: Option<String>,
 }
@@ -189,18 +192,11 @@ pub async fn create_manual(
             "must differ from base",
         ));
     }
-    if input.rate <= Decimal::ZERO {
-        errors.push(FieldError::new(
-            "rate",
-            "not_positive",
-            "must be greater than 0",
-        ));
-    } else if input.rate.normalize().scale() > 10 || input.rate >= Decimal::from(1_000_000_000i64) {
-        errors.push(FieldError::new(
-            "rate",
-            "out_of_range",
-            "at most 10 decimal places and below 10^9",
-        ));
+    if let Err(e) = crate::bounds::rate("rate", input.rate) {
+        errors.push(e);
+    }
+    if let Err(e) = crate::validation::date("date", input.date) {
+        errors.push(e);
     }
     let (Some(base), Some(currency), Some(scope), true) =
         (base, currency, scope, errors.is_empty())
@@ -259,6 +255,7 @@ pub async fn in_force(
     let base = reference::currency("base", base.unwrap_or("KRW"))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let date = date.unwrap_or_else(|| state.clock.now().date_naive());
+    crate::validation::date("date", date).map_err(|e| AppError::Validation(vec![e]))?;
     let mut conn = db::conn(&state.pool).await?;
     let scope = scope_for(&mut conn, who, cooperative_id)
         .await?
@@ -452,6 +449,7 @@ pub async fn refresh(
                 stored: 0,
                 kept_manual: 0,
                 refused: vec![],
+                out_of_range: vec![],
                 error: Some(error),
             });
         }
@@ -464,6 +462,7 @@ pub async fn refresh(
                 stored: 0,
                 kept_manual: 0,
                 refused: vec![],
+                out_of_range: vec![],
                 error: None,
             };
             for feed in &feeds {
@@ -476,6 +475,11 @@ pub async fn refresh(
                     }
                     if reference::currency_minor_unit(&r.currency).is_none() {
                         continue; // not a currency anyone quotes in (e.g. a retired code)
+                    }
+                    if crate::bounds::rate("rate", r.rate).is_err() {
+                        // Outside what the comparison can compute with (crate::bounds).
+                        report.out_of_range.push(format!("{}/{} {}", r.currency, feed.base, r.rate));
+                        continue;
                     }
                     // Against the shared rates only: no cooperative's own rate can hold back
                     // (or let through) everyone's.
@@ -517,6 +521,7 @@ pub async fn refresh(
                 Event::platform(actor, "fx.refreshed", "fx_feed", &provider, json!({
                     "date": report.date, "stored": report.stored, "kept_manual": report.kept_manual,
                     "refused": report.refused.iter().map(|r| format!("{}/{}", r.currency, r.base)).collect::<Vec<_>>(),
+                    "out_of_range": report.out_of_range,
                     "forced": force,
                 })),
             )

@@ -54,9 +54,9 @@ pub enum AllocationError {
 /// - Weights may have any scale; they only matter in proportion.
 ///
 /// Errors (never panics): no weights, a negative weight, weights summing to zero, a
-/// negative total, `scale` above 28, or inputs so large or precise that the exact products
-/// exceed 128 bits ([`AllocationError::Overflow`]; realistic money and quantities are far
-/// from that).
+/// negative total, `scale` above 28, or a total or weight sum that does not fit 128 bits
+/// in units of its scale ([`AllocationError::Overflow`]; everything within
+/// [`crate::bounds`] fits). The products `total × wᵢ` are taken in 256 bits.
 pub fn largest_remainder(
     total: Decimal,
     weights: &[Decimal],
@@ -105,11 +105,9 @@ pub fn largest_remainder(
     let mut parts = Vec::with_capacity(weight_units.len());
     let mut remainders = Vec::with_capacity(weight_units.len());
     for w in &weight_units {
-        let product = total_units
-            .checked_mul(*w)
-            .ok_or(AllocationError::Overflow)?;
-        parts.push(product / weight_sum);
-        remainders.push(product % weight_sum);
+        let (part, remainder) = mul_div(total_units, *w, weight_sum);
+        parts.push(part);
+        remainders.push(remainder);
     }
     let allocated = parts
         .iter()
@@ -141,6 +139,35 @@ pub fn largest_remainder(
         .collect()
 }
 
+/// `(⌊a·b / c⌋, a·b mod c)` for `b ≤ c`, `c > 0`, with the product in 256 bits (the
+/// quotient is then at most `a`, so it fits).
+fn mul_div(a: u128, b: u128, c: u128) -> (u128, u128) {
+    if let Some(p) = a.checked_mul(b) {
+        return (p / c, p % c);
+    }
+    // a·b = hi·2¹²⁸ + lo, from 64-bit halves.
+    let mask = u128::from(u64::MAX);
+    let (a1, a0) = (a >> 64, a & mask);
+    let (b1, b0) = (b >> 64, b & mask);
+    let (ll, lh, hl, hh) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    let mid = (ll >> 64) + (lh & mask) + (hl & mask);
+    let lo = (ll & mask) | (mid << 64);
+    let hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
+    // Long division of (hi, lo) by c, one bit at a time; the running remainder stays
+    // below c, and `carry` holds the bit shifted out of it.
+    let (mut q, mut r) = (0u128, hi % c);
+    for i in (0..128).rev() {
+        let carry = r >> 127;
+        r = (r << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || r >= c {
+            r = r.wrapping_sub(c);
+            q |= 1;
+        }
+    }
+    (q, r)
+}
+
 /// `value × 10^scale` as an integer; `value` must be non-negative, normalized, and have
 /// at most `scale` decimal places.
 fn to_units(value: Decimal, scale: u32) -> Result<u128, AllocationError> {
@@ -170,6 +197,44 @@ mod tests {
 
     fn texts(parts: &[Decimal]) -> Vec<String> {
         parts.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn wide_products_divide_exactly() {
+        // Small operands agree with plain u128 arithmetic.
+        assert_eq!(mul_div(7, 5, 3), (11, 2));
+        // (2^127 − 1)·(2^127 − 1) / 2^127 = 2^127 − 2 remainder 1.
+        let m = (1u128 << 127) - 1;
+        assert_eq!(mul_div(m, m, 1u128 << 127), (m - 1, 1));
+        // 10^37 · 10^37 / 10^37 = 10^37 exactly.
+        let t = 10u128.pow(37);
+        assert_eq!(mul_div(t, t, t), (t, 0));
+        assert_eq!(mul_div(u128::MAX, u128::MAX, u128::MAX), (u128::MAX, 0));
+        assert_eq!(
+            mul_div(u128::MAX, u128::MAX - 1, u128::MAX),
+            (u128::MAX - 1, 0)
+        );
+    }
+
+    #[test]
+    fn amounts_and_weights_at_the_bounds_split_exactly() {
+        // 3·10^28 in minor units × weights of 10^9 at 18 decimals: a 256-bit product.
+        let total = d("30000000000000000000000000.000");
+        let weights = ds(&[
+            "333333333.333333333333333333",
+            "333333333.333333333333333333",
+            "333333333.333333333333333334",
+        ]);
+        let parts = largest_remainder(total, &weights, 3).expect("fits");
+        assert_eq!(parts.iter().sum::<Decimal>(), total);
+        // Each share is 10^25 × 0.333333333333333333333333333(4) / (1/3): within 0.01.
+        for p in &parts {
+            assert!(
+                (*p - d("10000000000000000000000000")).abs() <= d("0.02"),
+                "{p}"
+            );
+            assert_eq!(p.scale(), 3);
+        }
     }
 
     #[test]

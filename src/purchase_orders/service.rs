@@ -259,21 +259,33 @@ pub const CSV_HEADER: &str = "\u{feff}po_number,supplier,currency,incoterm,fx_ra
 /// A PO as CSV for the cooperative's accounting: one row per line and member allocation
 /// (a line without allocations has one row with empty member columns).
 pub fn csv(po: &PurchaseOrderOut) -> String {
-    use crate::csv::field as f;
+    csv_list(std::slice::from_ref(po))
+}
+
+/// Several POs (a page of `GET /purchase-orders?format=csv`) in one table.
+pub fn csv_list(pos: &[PurchaseOrderOut]) -> String {
     let mut out = String::from(CSV_HEADER);
+    for po in pos {
+        csv_rows(po, &mut out);
+    }
+    out
+}
+
+fn csv_rows(po: &PurchaseOrderOut, out: &mut String) {
+    use crate::csv::field as f;
     for (n, l) in po.lines.iter().enumerate() {
         let head = [
             f(&po.number),
             f(&po.supplier_name),
-            po.currency.clone(),
-            po.incoterm.clone(),
+            f(&po.currency),
+            f(&po.incoterm),
             po.fx_rate.to_string(),
             po.fx_date.to_string(),
             (n + 1).to_string(),
             f(&l.material_code),
             f(&l.material_name),
             l.quantity.to_string(),
-            l.unit.clone(),
+            f(&l.unit),
             l.unit_price.to_string(),
             l.freight_per_unit.to_string(),
             l.insurance_per_unit.to_string(),
@@ -299,5 +311,4 @@ pub fn csv(po: &PurchaseOrderOut) -> String {
             ));
         }
     }
-    out
 }

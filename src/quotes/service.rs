@@ -119,13 +119,28 @@ fn closed() -> AppError {
     )
 }
 
-/// Checks an amount: `positive` (> 0) or non-negative, at most 6 decimals, below 10¹².
+/// What a checked figure of a quote is: a price (at most 6 decimals) or a quantity of the
+/// line (at most its unit's decimals), each with its bound from [`crate::bounds`].
+#[derive(Debug, Clone, Copy)]
+enum Figure {
+    Price,
+    Quantity { precision: u32 },
+}
+
+/// Checks a figure: `positive` (> 0) or non-negative, not too precise, within its bound.
 fn amount(
     field: &str,
     v: Decimal,
     positive: bool,
+    figure: Figure,
     errors: &mut Vec<FieldError>,
 ) -> Option<Decimal> {
+    let (scale, bound) = match figure {
+        Figure::Price => (MAX_SCALE, crate::bounds::price(field, v)),
+        Figure::Quantity { precision } => {
+            (precision.min(MAX_SCALE), crate::bounds::quantity(field, v))
+        }
+    };
     if positive && v <= Decimal::ZERO {
         errors.push(FieldError::new(
             field,
@@ -134,14 +149,14 @@ fn amount(
         ));
     } else if v < Decimal::ZERO {
         errors.push(FieldError::new(field, "negative", "must not be negative"));
-    } else if v.normalize().scale() > MAX_SCALE {
+    } else if v.normalize().scale() > scale {
         errors.push(FieldError::new(
             field,
             "too_precise",
-            format!("may have at most {MAX_SCALE} decimal places"),
+            format!("may have at most {scale} decimal places"),
         ));
-    } else if v >= Decimal::from(1_000_000_000_000i64) {
-        errors.push(FieldError::new(field, "too_large", "must be below 10^12"));
+    } else if let Err(e) = bound {
+        errors.push(e);
     } else {
         return Some(v.normalize());
     }
@@ -189,7 +204,9 @@ fn validate(
     let named_place = optional_text("named_place", &input.named_place, 200, &mut errors);
     let payment_terms = optional_text("payment_terms", &input.payment_terms, 500, &mut errors);
     let notes = optional_text("notes", &input.notes, 2000, &mut errors);
-    if input.valid_until < deadline_date {
+    if let Err(e) = validation::date("valid_until", input.valid_until) {
+        errors.push(e);
+    } else if input.valid_until < deadline_date {
         errors.push(FieldError::new(
             "valid_until",
             "before_deadline",
@@ -210,6 +227,14 @@ fn validate(
     let mut lines = Vec::new();
     for (i, l) in input.lines.iter().enumerate() {
         let f = |name: &str| format!("lines[{i}].{name}");
+        // Quantities are in the line's (base) unit, at most as precise as it allows.
+        let quantity = Figure::Quantity {
+            precision: rfq_lines
+                .iter()
+                .find(|r| r.id == l.rfq_line_id)
+                .and_then(|r| crate::materials::units::unit(&r.unit))
+                .map_or(MAX_SCALE, |u| u.precision),
+        };
         if !rfq_lines.iter().any(|r| r.id == l.rfq_line_id) {
             errors.push(FieldError::new(
                 f("rfq_line_id"),
@@ -223,28 +248,37 @@ fn validate(
                 "is quoted more than once",
             ));
         }
-        let price = amount(&f("unit_price"), l.unit_price, true, &mut errors);
+        let price = amount(
+            &f("unit_price"),
+            l.unit_price,
+            true,
+            Figure::Price,
+            &mut errors,
+        );
         let freight = amount(
             &f("freight_per_unit"),
             l.freight_per_unit.unwrap_or_default(),
             false,
+            Figure::Price,
             &mut errors,
         );
         let insurance = amount(
             &f("insurance_per_unit"),
             l.insurance_per_unit.unwrap_or_default(),
             false,
+            Figure::Price,
             &mut errors,
         );
         let min = amount(
             &f("min_quantity"),
             l.min_quantity.unwrap_or_default(),
             false,
+            quantity,
             &mut errors,
         );
         let max = l
             .max_quantity
-            .map(|m| amount(&f("max_quantity"), m, true, &mut errors));
+            .map(|m| amount(&f("max_quantity"), m, true, quantity, &mut errors));
         if let (Some(min), Some(Some(max))) = (min, max) {
             if min > max {
                 errors.push(FieldError::new(
@@ -265,8 +299,20 @@ fn validate(
         let (mut last_min, mut last_price) = (Decimal::ZERO, price);
         for (j, b) in l.price_breaks.iter().enumerate() {
             let bf = |name: &str| format!("lines[{i}].price_breaks[{j}].{name}");
-            let bmin = amount(&bf("min_quantity"), b.min_quantity, true, &mut errors);
-            let bprice = amount(&bf("unit_price"), b.unit_price, true, &mut errors);
+            let bmin = amount(
+                &bf("min_quantity"),
+                b.min_quantity,
+                true,
+                quantity,
+                &mut errors,
+            );
+            let bprice = amount(
+                &bf("unit_price"),
+                b.unit_price,
+                true,
+                Figure::Price,
+                &mut errors,
+            );
             if let Some(m) = bmin {
                 if m <= last_min {
                     errors.push(FieldError::new(

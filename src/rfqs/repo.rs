@@ -16,15 +16,33 @@ use crate::schema::{
 pub async fn demand_by_material(
     conn: &mut AsyncPgConnection,
     round: RoundId,
+    except: &[MaterialId],
 ) -> QueryResult<Vec<(MaterialId, Option<Decimal>, Option<NaiveDate>)>> {
     demand_lines::table
         .filter(demand_lines::round_id.eq(round))
+        .filter(demand_lines::material_id.ne_all(except))
         .group_by(demand_lines::material_id)
         .select((
             demand_lines::material_id,
             sum(demand_lines::quantity_base),
             min(demand_lines::required_by),
         ))
+        .load(conn)
+        .await
+}
+
+/// Materials of a round whose demand sums above `bound`, compared in SQL (so a sum beyond
+/// `Decimal`'s range is found, not a load error).
+pub async fn demand_above(
+    conn: &mut AsyncPgConnection,
+    round: RoundId,
+    bound: Decimal,
+) -> QueryResult<Vec<MaterialId>> {
+    demand_lines::table
+        .filter(demand_lines::round_id.eq(round))
+        .group_by(demand_lines::material_id)
+        .having(sum(demand_lines::quantity_base).gt(bound))
+        .select(demand_lines::material_id)
         .load(conn)
         .await
 }

@@ -84,10 +84,11 @@ pub struct CancelRfq {
     pub reason: String,
 }
 
-/// Most decimal places of a duty rate or adder.
+/// Most decimal places of a duty rate, adder or weight.
 const MAX_SCALE: u32 = 6;
 
-fn decimal_ok(field: &str, v: Decimal, errors: &mut Vec<FieldError>) -> bool {
+/// Checks the scale and the bound of a duty rate, adder or weight.
+fn decimal_ok(field: &str, v: Decimal, max: Decimal, errors: &mut Vec<FieldError>) -> bool {
     if v.normalize().scale() > MAX_SCALE {
         errors.push(FieldError::new(
             field,
@@ -96,12 +97,15 @@ fn decimal_ok(field: &str, v: Decimal, errors: &mut Vec<FieldError>) -> bool {
         ));
         return false;
     }
-    if v.abs() >= Decimal::from(1_000_000_000_000i64) {
-        errors.push(FieldError::new(field, "too_large", "is too large"));
+    if let Err(e) = crate::bounds::at_most(field, v.abs(), max) {
+        errors.push(e);
         return false;
     }
     true
 }
+
+/// Largest scoring weight (10¹²; weights only matter in proportion).
+const MAX_WEIGHT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
 
 /// The RFQ if the caller may see it: the cooperative's admins (and platform admins), and
 /// invited suppliers once it is published. Everyone else: 404 (members: 403).
@@ -328,7 +332,9 @@ pub async fn create_rfq(
     let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
     let place =
         validation::text("delivery_place", &input.delivery_place, 300).collect_into(&mut errors);
-    if input.deadline <= now {
+    if let Err(e) = validation::timestamp("deadline", input.deadline) {
+        errors.push(e);
+    } else if input.deadline <= now {
         errors.push(FieldError::new(
             "deadline",
             "in_the_past",
@@ -368,7 +374,7 @@ pub async fn create_rfq(
         if w < Decimal::ZERO {
             errors.push(FieldError::new(field, "negative", "must not be negative"));
         } else {
-            decimal_ok(field, w, &mut errors);
+            decimal_ok(field, w, MAX_WEIGHT, &mut errors);
         }
     }
     if weights.price + weights.lead_time <= Decimal::ZERO {
@@ -379,7 +385,12 @@ pub async fn create_rfq(
         ));
     }
     // Lines: the round's demand per material.
-    let demand = repo::demand_by_material(&mut conn, round.id).await?;
+    // A line's quantity is the round's aggregate for its material: each demand line is
+    // bounded, their sum need not be (crate::bounds). Sums above the bound are found in
+    // SQL and never loaded.
+    let above = repo::demand_above(&mut conn, round.id, crate::bounds::MAX_QUANTITY).await?;
+    let demand = repo::demand_by_material(&mut conn, round.id, &above).await?;
+    let has_demand = |m: &MaterialId| above.contains(m) || demand.iter().any(|(d, ..)| d == m);
     let round_materials = crate::rounds::repo::round_materials(&mut conn, round.id).await?;
     let chosen: Vec<MaterialId> = match input.material_ids {
         Some(ids) if ids.is_empty() => {
@@ -400,7 +411,7 @@ pub async fn create_rfq(
                         "not_in_round",
                         format!("{m} is not one of the round's materials"),
                     ));
-                } else if !demand.iter().any(|(id, ..)| id == m) {
+                } else if !has_demand(m) {
                     errors.push(FieldError::new(
                         "material_ids",
                         "no_demand",
@@ -414,7 +425,7 @@ pub async fn create_rfq(
             let ids: Vec<MaterialId> = round_materials
                 .iter()
                 .map(|(id, ..)| *id)
-                .filter(|id| demand.iter().any(|(m, ..)| m == id))
+                .filter(|id| has_demand(id))
                 .collect();
             if ids.is_empty() {
                 errors.push(FieldError::new(
@@ -426,6 +437,30 @@ pub async fn create_rfq(
             ids
         }
     };
+    if chosen.len() > crate::bounds::MAX_RFQ_LINES {
+        errors.push(FieldError::new(
+            "material_ids",
+            "too_many_lines",
+            format!(
+                "an RFQ has at most {} lines ({} materials chosen); split them over several RFQs",
+                crate::bounds::MAX_RFQ_LINES,
+                chosen.len()
+            ),
+        ));
+    }
+    for (m, code, _, unit) in round_materials
+        .iter()
+        .filter(|(id, ..)| chosen.contains(id) && above.contains(id))
+    {
+        errors.push(FieldError::new(
+            "material_ids",
+            "quantity_too_large",
+            format!(
+                "the round's demand for {code} ({m}) sums to more than {} {unit}, the largest quantity of an RFQ line; split the demand over several rounds",
+                crate::bounds::MAX_QUANTITY
+            ),
+        ));
+    }
     let mut duty_rates = HashMap::new();
     for (m, Exact(rate)) in input.duty_rates.unwrap_or_default() {
         let field = format!("duty_rates.{m}");
@@ -441,7 +476,7 @@ pub async fn create_rfq(
                 "out_of_range",
                 "must be from 0 to 100 (percent)",
             ));
-        } else if decimal_ok(&field, rate, &mut errors) {
+        } else if decimal_ok(&field, rate, Decimal::ONE_HUNDRED, &mut errors) {
             duty_rates.insert(m, rate.normalize());
         }
     }
@@ -459,7 +494,7 @@ pub async fn create_rfq(
                 errors.push(FieldError::new(field, "negative", "must not be negative"))
             }
             Ok(t) => {
-                if decimal_ok(&field, amount, &mut errors) {
+                if decimal_ok(&field, amount, crate::bounds::MAX_PRICE, &mut errors) {
                     adders.push((t, amount.normalize()));
                 }
             }
@@ -695,6 +730,9 @@ pub async fn update(
         Some(ids) => Some(validate_suppliers(&mut conn, ids, &mut errors).await?.0),
         None => None,
     };
+    if let Some(Err(e)) = patch.deadline.map(|d| validation::timestamp("deadline", d)) {
+        errors.push(e);
+    }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

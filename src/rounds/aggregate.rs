@@ -8,6 +8,11 @@
 //! per-(material, site) sums are one hash aggregate over the round. Material totals are
 //! rolled up from the member sums in Rust, and the response is streamed material by
 //! material.
+//!
+//! A streamed response cannot change its status once it has started, so everything that
+//! can be wrong with the data is settled before the first byte: [`out_of_range`] finds
+//! materials whose demand sums beyond `Decimal` (only possible with lines stored before
+//! quantities were bounded), and the prelude is loaded by the caller.
 
 use std::collections::HashMap;
 
@@ -127,6 +132,21 @@ pub async fn prelude(
     Ok(Prelude { sites, names })
 }
 
+/// Materials of the round whose total demand cannot be held in a `Decimal` (every member
+/// and site sum is at most its material's total, demand being positive).
+pub async fn out_of_range(
+    conn: &mut AsyncPgConnection,
+    round_id: RoundId,
+) -> QueryResult<Vec<MaterialId>> {
+    demand_lines::table
+        .filter(demand_lines::round_id.eq(round_id))
+        .group_by(demand_lines::material_id)
+        .having(sum(demand_lines::quantity_base).gt(Decimal::MAX))
+        .select(demand_lines::material_id)
+        .load(conn)
+        .await
+}
+
 /// Aggregates one material: per-member sums stream out of the index in member order.
 pub async fn material(
     conn: &mut AsyncPgConnection,
@@ -162,7 +182,12 @@ pub async fn material(
     };
     for (member, qty, lines, earliest) in rows {
         let qty = qty.unwrap_or_default();
-        m.total_quantity += qty;
+        // Cannot fail once `out_of_range` found nothing; checked all the same.
+        m.total_quantity = m.total_quantity.checked_add(qty).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("the demand for material {id} exceeds the numeric range").into(),
+            )
+        })?;
         m.member_count += 1;
         m.line_count += lines;
         m.earliest_required_by = match (m.earliest_required_by, earliest) {
@@ -183,14 +208,15 @@ pub async fn material(
 
 /// Streams the aggregate material by material, so memory stays flat however large the
 /// round: the response is produced by a task that owns a pooled connection and hands
-/// chunks over a small channel (backpressure from the client). An error after the first
-/// byte ends the stream early (the client sees a truncated body) and is logged.
+/// chunks over a small channel (backpressure from the client). The caller has checked the
+/// data ([`out_of_range`]) and loaded the prelude, so only a failure of the database
+/// itself can end the stream early (the client then sees a truncated body; it is logged).
 pub fn stream(
     pool: crate::db::DbPool,
     round_id: RoundId,
-    cooperative: crate::ids::CooperativeId,
     status: RoundStatus,
     materials: Vec<(MaterialId, String, String, String)>,
+    mut p: Prelude,
     only_member: Option<MemberId>,
     format: Format,
 ) -> impl futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::Error>> {
@@ -198,7 +224,6 @@ pub fn stream(
     tokio::spawn(async move {
         let result = async {
             let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut p = prelude(&mut conn, round_id, cooperative).await?;
             let head = match format {
                 Format::Json => format!(
                     r#"{{"round_id":"{round_id}","status":{},"materials":["#,
@@ -248,15 +273,15 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
         .map(|d| d.to_string())
         .unwrap_or_default();
     let (code, name) = (crate::csv::field(&m.code), crate::csv::field(&m.name));
+    let unit = crate::csv::field(&m.unit);
     out.push_str(&format!(
-        "material,{},{code},{name},{},,,,{},{},{},{earliest}\r\n",
-        m.material_id, m.unit, m.total_quantity, m.member_count, m.line_count
+        "material,{},{code},{name},{unit},,,,{},{},{},{earliest}\r\n",
+        m.material_id, m.total_quantity, m.member_count, m.line_count
     ));
     for e in &m.members {
         out.push_str(&format!(
-            "member,{},{code},{name},{},{},{},,{},,,\r\n",
+            "member,{},{code},{name},{unit},{},{},,{},,,\r\n",
             m.material_id,
-            m.unit,
             e.member_id,
             crate::csv::field(&e.member_name),
             e.quantity
@@ -264,9 +289,8 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
     }
     for s in &m.sites {
         out.push_str(&format!(
-            "site,{},{code},{name},{},,,{},{},,,\r\n",
+            "site,{},{code},{name},{unit},,,{},{},,,\r\n",
             m.material_id,
-            m.unit,
             crate::csv::field(&s.delivery_site),
             s.quantity
         ));

@@ -88,7 +88,9 @@ pub async fn create_round(
     let now = state.clock.now();
     let mut errors = Vec::new();
     let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
-    if input.closes_at <= now {
+    if let Err(e) = validation::timestamp("closes_at", input.closes_at) {
+        errors.push(e);
+    } else if input.closes_at <= now {
         errors.push(FieldError::new(
             "closes_at",
             "in_the_past",
@@ -342,6 +344,9 @@ fn validate_quantities(
             "may have at most 6 decimal places",
         ));
         ok = false;
+    } else if let Err(e) = crate::bounds::quantity("quantity", quantity) {
+        errors.push(e);
+        ok = false;
     }
     let unit = units::unit(unit_code);
     let base = units::unit(base_unit);
@@ -363,9 +368,33 @@ fn validate_quantities(
                         format!("{} takes at most {} decimal places", u.code, u.precision),
                     ));
                     None
+                } else if q > crate::bounds::MAX_QUANTITY {
+                    errors.push(FieldError::new(
+                        "quantity",
+                        "too_large",
+                        format!(
+                            "is {} {} in the material's unit; at most {} is accepted",
+                            q,
+                            b.code,
+                            crate::bounds::MAX_QUANTITY
+                        ),
+                    ));
+                    None
                 } else {
                     Some((u.code.to_owned(), q))
                 }
+            }
+            Err(units::UnitError::Overflow) => {
+                errors.push(FieldError::new(
+                    "quantity",
+                    "too_large",
+                    format!(
+                        "is too large in the material's unit {}; at most {} is accepted",
+                        b.code,
+                        crate::bounds::MAX_QUANTITY
+                    ),
+                ));
+                None
             }
             Err(units::UnitError::Incompatible { .. }) => {
                 errors.push(FieldError::new(
@@ -385,7 +414,9 @@ fn validate_quantities(
         },
         _ => None,
     };
-    if required_by <= close_date {
+    if let Err(e) = validation::date("required_by", required_by) {
+        errors.push(e);
+    } else if required_by <= close_date {
         errors.push(FieldError::new(
             "required_by",
             "too_early",
@@ -728,13 +759,27 @@ pub async fn aggregate(
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
     let materials = repo::round_materials(&mut conn, round.id).await?;
+    // Settle everything that could fail before the stream starts (its status is final).
+    let beyond = super::aggregate::out_of_range(&mut conn, round.id).await?;
+    if !beyond.is_empty() {
+        let codes: Vec<&str> = materials
+            .iter()
+            .filter(|(id, ..)| beyond.contains(id))
+            .map(|(_, code, ..)| code.as_str())
+            .collect();
+        return Err(crate::bounds::overflow(format_args!(
+            "the demand for {}",
+            codes.join(", ")
+        )));
+    }
+    let prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
     drop(conn);
     Ok(super::aggregate::stream(
         state.pool.clone(),
         round.id,
-        round.cooperative_id,
         round.status_at(state.clock.now()),
         materials,
+        prelude,
         only,
         format,
     ))

@@ -116,68 +116,6 @@ impl SupplierOut {
     }
 }
 
-/// Whether an address is not a public Internet address: loopback, private, shared
-/// (100.64/10), link-local, "this network" (0/8), broadcast, documentation, multicast,
-/// unique-local and link-local IPv6, and IPv4-mapped forms of those.
-pub fn internal_ip(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-        }
-        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => internal_ip(std::net::IpAddr::V4(v4)),
-            None => {
-                v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || (v6.segments()[0] & 0xfe00) == 0xfc00
-                    || (v6.segments()[0] & 0xffc0) == 0xfe80
-            }
-        },
-    }
-}
-
-/// A webhook URL: https, or loopback http when explicitly allowed.
-pub fn webhook_url(field: &str, raw: &str, allow_loopback: bool) -> Result<String, FieldError> {
-    let bad = |m: &str| Err(FieldError::new(field, "invalid_webhook_url", m));
-    let Ok(u) = url::Url::parse(raw.trim()) else {
-        return bad("is not an absolute URL");
-    };
-    let loopback = match u.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
-    // Internal addresses are never a supplier's endpoint (and would let a webhook probe the
-    // platform's own network). Names are checked again when resolved, at send time
-    // (`webhooks::worker`'s resolver).
-    let internal = match u.host() {
-        Some(url::Host::Ipv4(ip)) => !ip.is_loopback() && internal_ip(std::net::IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => !ip.is_loopback() && internal_ip(std::net::IpAddr::V6(ip)),
-        Some(url::Host::Domain(d)) => d.ends_with(".localhost") || d.ends_with(".internal"),
-        _ => false,
-    };
-    if internal {
-        return bad("private, link-local and unspecified addresses are not allowed");
-    }
-    match u.scheme() {
-        "https" if !loopback => Ok(u.to_string()),
-        "http" | "https" if loopback && allow_loopback => Ok(u.to_string()),
-        _ if loopback => bad("loopback addresses are not allowed"),
-        _ => bad("must be an https:// URL"),
-    }
-}
-
 async fn caller_country(
     conn: &mut diesel_async::AsyncPgConnection,
     who: &Principal,
@@ -210,9 +148,11 @@ pub async fn create(
         .as_deref()
         .filter(|w| !w.trim().is_empty())
     {
-        Some(w) => webhook_url("webhook_url", w, state.settings.allow_loopback_webhooks)
-            .collect_into(&mut errors)
-            .map(Some),
+        Some(w) => {
+            crate::webhooks::address::url("webhook_url", w, state.settings.allow_loopback_webhooks)
+                .collect_into(&mut errors)
+                .map(Some)
+        }
         None => Some(None),
     };
     let (business_number, tax_id) = match country.as_deref() {
@@ -379,32 +319,6 @@ pub async fn list(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn webhook_urls_must_be_https_unless_loopback_is_allowed() {
-        assert!(webhook_url("w", "https://erp.supplier.vn/hooks/rfq", false).is_ok());
-        assert!(webhook_url("w", "http://erp.supplier.vn/hooks", false).is_err());
-        assert!(webhook_url("w", "http://127.0.0.1:9000/h", false).is_err());
-        assert!(webhook_url("w", "https://localhost/h", false).is_err());
-        assert!(webhook_url("w", "http://127.0.0.1:9000/h", true).is_ok());
-        assert!(webhook_url("w", "http://[::1]:9000/h", true).is_ok());
-        assert!(webhook_url("w", "ftp://x.y/z", true).is_err());
-        for internal in [
-            "https://10.0.0.5/h",
-            "https://169.254.169.254/latest",
-            "https://192.168.1.2/",
-            "https://[fd00::1]/",
-            "https://0.0.0.0/",
-            "https://[::ffff:10.0.0.1]/",
-            "https://100.64.0.1/",
-            "https://0.1.2.3/",
-            "https://metadata.internal/",
-            "https://db.localhost/",
-        ] {
-            assert!(webhook_url("w", internal, true).is_err(), "{internal}");
-        }
-        assert!(webhook_url("w", "not a url", true).is_err());
-    }
 
     #[test]
     fn origin_is_relative_to_the_cooperative() {

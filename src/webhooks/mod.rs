@@ -4,6 +4,7 @@
 //! `X-Coprocure-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`, and retries
 //! transient failures on the email schedule ([`crate::notifications::backoff`]).
 
+pub mod address;
 pub mod worker;
 
 use chrono::{DateTime, Utc};

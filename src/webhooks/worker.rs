@@ -40,7 +40,8 @@ enum Failure {
 
 /// Resolves webhook host names to public addresses only (loopback too when allowed), so a
 /// name pointing at the platform's own network is refused at connect time, whatever it
-/// resolved to when the URL was registered.
+/// resolved to when the URL was registered. The same check as at registration
+/// ([`super::address`]).
 struct PublicOnly {
     allow_loopback: bool,
 }
@@ -54,10 +55,7 @@ impl reqwest::dns::Resolve for PublicOnly {
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let usable: Vec<std::net::SocketAddr> = found
                 .into_iter()
-                .filter(|a| {
-                    (allow_loopback && a.ip().is_loopback())
-                        || !crate::suppliers::service::internal_ip(a.ip())
-                })
+                .filter(|a| super::address::allowed_ip(a.ip(), allow_loopback))
                 .collect();
             if usable.is_empty() {
                 return Err(format!("{host} resolves to no public address").into());
@@ -157,9 +155,7 @@ impl Worker {
                 None,
             ));
         }
-        if let Err(e) =
-            crate::suppliers::service::webhook_url("webhook_url", &row.url, self.allow_loopback)
-        {
+        if let Err(e) = super::address::url("webhook_url", &row.url, self.allow_loopback) {
             return Err(Failure::Permanent(
                 format!("URL no longer acceptable: {}", e.message),
                 None,

@@ -200,8 +200,31 @@ async fn ecb_refresh_stores_derived_krw_rates_and_keeps_them_through_failures() 
         assert_eq!(failed, 3);
     }
 
-    // An absurd rate (USD at 0.0001 per EUR) is refused unless forced.
-    feed.serve(200, ECB_ABSURD, Duration::ZERO);
+    // A rate beyond what can be computed with (USD at 0.0001 per EUR: 15,001,200 KRW per
+    // USD, not below 10^7) is never stored, even forced.
+    for force in [false, true] {
+        feed.serve(200, ECB_ABSURD, Duration::ZERO);
+        let r = refresh(&app, &w.platform, force).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            r.json["out_of_range"],
+            json!(["USD/KRW 15001200"]),
+            "{}",
+            r.text
+        );
+        let after = app
+            .get(
+                "/api/v1/fx-rates?base=KRW&date=2026-11-27",
+                Some(&w.a.admin),
+            )
+            .await
+            .json;
+        assert_eq!(rate(&after, "USD"), Some(expected.to_string()));
+    }
+
+    // An implausible move (USD at 0.5 per EUR: 3000.24 KRW) is refused unless forced.
+    let implausible = ECB_ABSURD.replace("rate='0.0001'", "rate='0.5'");
+    feed.serve(200, implausible.clone(), Duration::ZERO);
     let r = refresh(&app, &w.platform, false).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let refused = r.json["refused"].as_array().unwrap();
@@ -219,6 +242,7 @@ async fn ecb_refresh_stores_derived_krw_rates_and_keeps_them_through_failures() 
         .await
         .json;
     assert_eq!(rate(&after, "USD"), Some(expected.to_string()));
+    feed.serve(200, implausible, Duration::ZERO);
     let forced = refresh(&app, &w.platform, true).await;
     assert_eq!(forced.json["refused"], json!([]));
     let after = app
@@ -228,7 +252,7 @@ async fn ecb_refresh_stores_derived_krw_rates_and_keeps_them_through_failures() 
         )
         .await
         .json;
-    assert_eq!(rate(&after, "USD").as_deref(), Some("15001200"));
+    assert_eq!(rate(&after, "USD").as_deref(), Some("3000.24"));
     // Only platform admins refresh.
     refresh(&app, &w.a.admin, false)
         .await

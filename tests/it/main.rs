@@ -6,6 +6,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod awards;
+mod bounds;
 mod cli;
 mod comparison;
 mod demo;

@@ -38,18 +38,56 @@ pub async fn award(
     ))
 }
 
+/// `?limit=&cursor=&format=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PoListQuery {
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `json` (default) or `csv` (also chosen by `Accept: text/csv`): the page's POs as one
+    /// table, the next page's cursor in a `Link: <…>; rel="next"` header.
+    pub format: Option<String>,
+}
+
 /// Purchase orders: a coop admin's cooperative's, a supplier's own, those allocating to a
 /// member (with only its own allocations).
-#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "purchase-orders", params(PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = inline(Page<PurchaseOrderOut>))))]
+#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "purchase-orders", params(PoListQuery),
+    security(("bearer" = [])), responses((status = 200, body = inline(Page<PurchaseOrderOut>),
+        description = "JSON, or CSV (UTF-8 with BOM) for `?format=csv` / `Accept: text/csv`")))]
 pub async fn list(
     state: web::Data<AppState>,
     who: Principal,
-    query: web::Query<PageQuery>,
+    query: web::Query<PoListQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let (after, limit) = (query.after()?, query.limit()?);
+    let query = query.into_inner();
+    let wants_csv = crate::api::wants_csv(query.format.as_deref(), &req)?;
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let (after, limit) = (page.after()?, page.limit()?);
     let items = pos::list(&state, &who, after, limit).await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, limit, |p| (p.issued_at, p.id.0))))
+    let page = Page::new(items, limit, |p| (p.issued_at, p.id.0));
+    if !wants_csv {
+        return Ok(HttpResponse::Ok().json(page));
+    }
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"purchase-orders.csv\"",
+        ));
+    if let Some(next) = &page.next_cursor {
+        res.insert_header((
+            header::LINK,
+            format!(
+                "</api/v1/purchase-orders?format=csv&limit={limit}&cursor={next}>; rel=\"next\""
+            ),
+        ));
+    }
+    Ok(res.body(pos::csv_list(&page.items)))
 }
 
 /// `?format=`.
