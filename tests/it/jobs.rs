@@ -122,17 +122,20 @@ async fn periodic_jobs_run_once_per_period_across_two_instances() {
     let fetches_before = feed.hits().len();
     let refreshed_before = count_actions(&a, "fx.refreshed").await;
     let mut reminders_per_day = Vec::new();
+    let mut fetches_per_day = Vec::new();
 
     for day in 0..DAYS {
         if day > 0 {
             a.clock.advance(chrono::Duration::days(1));
         }
         let reminders_before = count_actions(&a, "round.reminder_sent").await;
+        let fetched_before = feed.hits().len();
         // Both instances, concurrently, twice over: the second pass finds nothing to do.
         for _ in 0..2 {
             tokio::join!(a.run_jobs_until_idle(), b.run_jobs_until_idle());
         }
         reminders_per_day.push(count_actions(&a, "round.reminder_sent").await - reminders_before);
+        fetches_per_day.push(feed.hits().len() - fetched_before);
     }
 
     // FX: one fetch and one event per day, whichever instance ran it.
@@ -142,6 +145,7 @@ async fn periodic_jobs_run_once_per_period_across_two_instances() {
         fetches, DAYS as usize,
         "one feed request per day across both instances"
     );
+    assert_eq!(fetches_per_day, [1; DAYS as usize]);
     assert_eq!(refreshed, DAYS, "one fx.refreshed event per day");
     let fx_runs: Vec<JobRun> = runs(&a, "fx_refresh")
         .await
@@ -244,11 +248,16 @@ async fn periodic_jobs_run_once_per_period_across_two_instances() {
         assert_eq!(v.json["ok"], true, "{}", v.text);
     }
     println!(
-        "FAULTS jobs: instances=2 days={DAYS} fx_fetches={fetches} fx_refreshed_events={refreshed} fx_runs_a={} fx_runs_b={} housekeeping_runs={} housekeeping_runs_a={hk_a} housekeeping_runs_b={} max_runs_per_period_per_job=1 reminders_sent={} reminder_emails={} emails_delivered={} emails_duplicated={} audit_events={events} audit_links={links}",
+        "FAULTS jobs: instances=2 days={DAYS} fx_fetches={fetches} fx_refreshed_events={refreshed} fx_runs_a={} fx_runs_b={} housekeeping_runs={} housekeeping_runs_a={hk_a} housekeeping_runs_b={} fx_fetches_per_day={} reminders_sent={} reminder_emails={} emails_delivered={} emails_duplicated={} audit_events={events} audit_links={links}",
         per_instance.get(a.jobs.instance()).copied().unwrap_or(0),
         per_instance.get(b.jobs.instance()).copied().unwrap_or(0),
         hk.len(),
         hk.len() - hk_a,
+        fetches_per_day
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
         reminders_per_day.iter().sum::<i64>(),
         reminder_mails.len(),
         got.len(),
