@@ -69,6 +69,13 @@ pub trait Job: Send + Sync + 'static {
     fn run_once(&self) -> Step<'_>;
 }
 
+/// A schedule's duration on the clock (durations here are minutes to days: the cap only
+/// keeps the arithmetic from overflowing).
+fn span(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d.min(Duration::from_secs(366 * 86_400)))
+        .unwrap_or(chrono::Duration::days(366))
+}
+
 /// Pause after a failed step: 1 s doubling to 60 s.
 fn error_pause(failures: u32) -> Duration {
     Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60))
@@ -185,7 +192,7 @@ impl Runner {
         };
         let now = self.clock.now();
         let period = periods::period_start(now, every);
-        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+        let lease = span(lease);
         let claim = {
             let mut conn = self.conn().await?;
             periods::claim(
@@ -264,8 +271,7 @@ impl Runner {
     /// [`PERIODIC_POLL`].
     fn until_next_period(&self, every: Duration) -> Duration {
         let now = self.clock.now();
-        let next = periods::period_start(now, every)
-            + chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
+        let next = periods::period_start(now, every) + span(every);
         (next - now)
             .to_std()
             .unwrap_or(Duration::ZERO)
