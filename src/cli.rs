@@ -32,7 +32,8 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Run only the background work (outbox delivery, audit sealing), no HTTP.
+    /// Run only the background jobs (outboxes, audit sealing, reminders, FX refresh,
+    /// housekeeping), no HTTP.
     Worker,
     /// Manage users.
     User {
@@ -315,7 +316,7 @@ async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
         db::run_migrations(&database.url).await?;
         let pool = db::build_pool(&database.url, 4, settings.db_acquire_timeout)?;
         let background = Background::spawn(pool.clone(), &settings, Arc::new(SystemClock))?;
-        println!("coprocure worker running (outbox delivery, audit sealing); Ctrl-C stops it");
+        println!("coprocure worker running the background jobs; Ctrl-C stops it");
         shutdown_signal().await;
         background.stop().await;
         pool.close();

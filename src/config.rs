@@ -13,7 +13,7 @@
 //! | `COPROCURE_FX_PROVIDER` | `ecb` | `ecb` (European Central Bank daily reference rates, EUR-based, cross rates derived) or `koreaexim` (Korea Eximbank exchange-rate API, KRW-based; needs `COPROCURE_FX_KEY`). |
 //! | `COPROCURE_FX_URL` | the provider's | Feed URL (ECB: the `eurofxref-daily.xml` file; Korea Eximbank: the `exchangeJSON` endpoint). |
 //! | `COPROCURE_FX_KEY` | unset | Korea Eximbank API key (`authkey`). |
-//! | `COPROCURE_FX_REFRESH_HOURS` | `24` | How often the background task fetches the feed; `0` turns it off (refresh on demand only). |
+//! | `COPROCURE_FX_REFRESH_HOURS` | `24` | How often the background job fetches the feed (once per period across all instances, periods aligned on 00:00 UTC); `0` turns it off (refresh on demand only). |
 //! | `COPROCURE_FX_TIMEOUT_MS` | `10000` | Timeout of one feed request. |
 //! | `COPROCURE_LOG_FORMAT` | `text` | `text` or `json` (one JSON object per line). |
 //! | `COPROCURE_DB_POOL_SIZE` | `16` | Maximum PostgreSQL connections per instance. |

@@ -153,6 +153,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_runs (job, period_start) {
+        job -> Text,
+        period_start -> Timestamptz,
+        instance -> Text,
+        claimed_at -> Timestamptz,
+        lease_until -> Timestamptz,
+        attempts -> Int4,
+        finished_at -> Nullable<Timestamptz>,
+        items -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         email -> Text,
@@ -526,6 +540,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     fx_rates,
     idempotency_keys,
     invitations,
+    job_runs,
     login_failures,
     materials,
     members,

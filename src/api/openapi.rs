@@ -77,6 +77,8 @@ use crate::api::{health, v1};
         v1::purchase_orders::acknowledge,
         v1::admin::list_outbox,
         v1::admin::retry_outbox,
+        v1::admin::list_webhooks,
+        v1::admin::retry_webhook,
         v1::admin::verify_platform_audit,
         v1::admin::verify_cooperative_audit,
         v1::admin::list_cooperative_audit,
@@ -94,7 +96,7 @@ use crate::api::{health, v1};
         (name = "comparison", description = "Landed-cost comparison and the optimal award suggestion"),
         (name = "purchase-orders", description = "Joint purchase orders and member allocations"),
         (name = "fx", description = "FX rates: manual entry and provider feeds"),
-        (name = "operations", description = "Email outbox and audit trail (platform admins)"),
+        (name = "operations", description = "Email and webhook outboxes, audit trail (platform admins)"),
     )
 )]
 pub struct ApiDoc;

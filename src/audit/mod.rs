@@ -186,29 +186,3 @@ pub async fn list_cooperative(
 pub fn chain_of(cooperative_id: Option<CooperativeId>) -> String {
     cooperative_id.map_or_else(|| PLATFORM_CHAIN.to_owned(), |c| c.to_string())
 }
-
-/// Runs the sealer until `shutdown` flips to true.
-pub async fn run_sealer(
-    pool: crate::db::DbPool,
-    clock: std::sync::Arc<dyn crate::clock::Clock>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        let result = async {
-            let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            seal_pending(&mut conn, clock.now()).await
-        }
-        .await;
-        let pause = match result {
-            Ok(n) if n > 0 => std::time::Duration::from_millis(50),
-            Ok(_) => std::time::Duration::from_millis(250),
-            Err(e) => {
-                tracing::warn!(error = format!("{e:#}"), "audit sealer pass failed");
-                std::time::Duration::from_secs(2)
-            }
-        };
-        if crate::background::pause_or_stop(&mut shutdown, pause).await {
-            break;
-        }
-    }
-}

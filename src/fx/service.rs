@@ -554,25 +554,3 @@ pub async fn refresh_now(
     )
     .await
 }
-
-/// The daily refresh: at start, then every `period`.
-pub async fn run_daily(
-    pool: crate::db::DbPool,
-    settings: std::sync::Arc<Settings>,
-    clock: std::sync::Arc<dyn crate::clock::Clock>,
-    period: std::time::Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        match refresh(&pool, &settings, clock.now(), Actor::System, false).await {
-            Ok(r) if r.error.is_none() => {
-                tracing::info!(stored = r.stored, refused = r.refused.len(), date = ?r.date, "FX rates refreshed")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "FX refresh could not run"),
-        }
-        if crate::background::pause_or_stop(&mut shutdown, period).await {
-            return;
-        }
-    }
-}

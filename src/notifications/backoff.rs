@@ -25,6 +25,38 @@ pub fn give_up(started: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now - started >= GIVE_UP_AFTER
 }
 
+/// What becomes of an outbox row (email or webhook) after a failed attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Pending again, tried at `at`.
+    Retry { at: DateTime<Utc>, error: String },
+    /// Dead-lettered: a permanent failure, or transient ones for [`GIVE_UP_AFTER`].
+    Dead { error: String },
+}
+
+/// The outcome of the `failures`-th failed attempt (1 = the first) of a row whose retry
+/// window began at `started`, failing at `now` with `error`.
+pub fn after_failure(
+    permanent: bool,
+    failures: u32,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+    error: String,
+) -> AfterFailure {
+    if permanent {
+        AfterFailure::Dead { error }
+    } else if give_up(started, now) {
+        AfterFailure::Dead {
+            error: format!("gave up after 48 h: {error}"),
+        }
+    } else {
+        AfterFailure::Retry {
+            at: now + delay(failures, random_jitter()),
+            error,
+        }
+    }
+}
+
 /// A uniformly random jitter in [0, 1).
 pub fn random_jitter() -> f64 {
     let mut b = [0u8; 4];
@@ -51,6 +83,31 @@ mod tests {
         let t = Utc::now();
         assert!(!give_up(t, t + Duration::hours(47)));
         assert!(give_up(t, t + Duration::hours(48)));
+    }
+
+    #[test]
+    fn permanent_failures_die_and_transient_ones_back_off_for_48_hours() {
+        let t = Utc::now();
+        assert_eq!(
+            after_failure(true, 1, t, t, "550".into()),
+            AfterFailure::Dead {
+                error: "550".into()
+            }
+        );
+        let AfterFailure::Retry { at, error } = after_failure(false, 3, t, t, "451".into()) else {
+            panic!("a transient failure is retried")
+        };
+        assert_eq!(error, "451");
+        assert!(
+            at - t >= Duration::seconds(32) && at - t <= Duration::seconds(48),
+            "{at}"
+        );
+        assert_eq!(
+            after_failure(false, 40, t, t + GIVE_UP_AFTER, "451".into()),
+            AfterFailure::Dead {
+                error: "gave up after 48 h: 451".into()
+            }
+        );
     }
 
     proptest! {

@@ -1,4 +1,5 @@
-//! The outbox worker: runs inside `serve` and alone as `coprocure worker`.
+//! The outbox worker's step (the background runner, [`crate::background`], runs it in
+//! `serve` and in `coprocure worker`).
 //!
 //! Each pass claims up to [`BATCH`] due rows with `FOR UPDATE SKIP LOCKED` in one
 //! transaction, sends them, and records each outcome before committing. A crash mid-batch
@@ -6,13 +7,12 @@
 //! row id), which receivers use to drop duplicates.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use diesel_async::AsyncConnection;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use super::backoff;
+use super::backoff::{self, AfterFailure};
 use super::mailer::{Mailer, SendError};
 use super::repo::{self, OutboxEmail};
 use super::templates;
@@ -22,8 +22,6 @@ use crate::db::DbPool;
 
 /// Rows claimed per pass.
 pub const BATCH: i64 = 20;
-/// Pause between passes when the queue is empty (new rows go out within this).
-pub const IDLE_POLL: Duration = Duration::from_millis(250);
 
 /// Sends outbox rows.
 #[derive(Clone)]
@@ -80,24 +78,30 @@ impl Worker {
             }))
             .await;
             for (row, message_id, outcome) in outcomes {
-                match outcome {
+                let (permanent, error) = match outcome {
                     Ok(reply) => {
-                        repo::mark_sent(conn, row.id, &message_id, &reply, self.clock.now()).await?;
+                        repo::mark_sent(conn, row.id, &message_id, &reply, self.clock.now())
+                            .await?;
+                        continue;
                     }
-                    Err(SendError::Permanent(error)) => {
+                    Err(SendError::Permanent(error)) => (true, error),
+                    Err(SendError::Transient(error)) => (false, error),
+                };
+                let failures = u32::try_from(row.attempts).unwrap_or(0) + 1;
+                match backoff::after_failure(
+                    permanent,
+                    failures,
+                    row.retry_window_started_at,
+                    now,
+                    error,
+                ) {
+                    AfterFailure::Retry { at, error } => {
+                        repo::mark_failed(conn, row.id, Some(&message_id), &error, Some(at))
+                            .await?;
+                    }
+                    AfterFailure::Dead { error } => {
                         tracing::warn!(outbox_id = %row.id, %error, "email dead-lettered");
                         repo::mark_failed(conn, row.id, Some(&message_id), &error, None).await?;
-                    }
-                    Err(SendError::Transient(error)) => {
-                        let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
-                        let next = if backoff::give_up(row.retry_window_started_at, now) {
-                            tracing::warn!(outbox_id = %row.id, %error, "email dead-lettered after 48 h of retries");
-                            None
-                        } else {
-                            Some(now + backoff::delay(attempts, backoff::random_jitter()))
-                        };
-                        let error = if next.is_none() { format!("gave up after 48 h: {error}") } else { error };
-                        repo::mark_failed(conn, row.id, Some(&message_id), &error, next).await?;
                     }
                 }
             }
@@ -137,23 +141,6 @@ impl Worker {
             )
             .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
         self.mailer.send(&message, &row.id.to_string()).await
-    }
-
-    /// Runs passes until `shutdown` flips to true; a pass in progress completes first.
-    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        loop {
-            let pause = match self.run_once().await {
-                Ok(n) if n > 0 => Duration::ZERO,
-                Ok(_) => IDLE_POLL,
-                Err(e) => {
-                    tracing::warn!(error = format!("{e:#}"), "outbox pass failed");
-                    Duration::from_secs(2)
-                }
-            };
-            if crate::background::pause_or_stop(&mut shutdown, pause).await {
-                break;
-            }
-        }
     }
 }
 

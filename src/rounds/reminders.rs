@@ -1,9 +1,6 @@
 //! Round emails: "the round is open" to every member user when it opens, and 24 hours
 //! before closing a reminder to the users of members that have entered no demand yet.
 
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
-
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -172,36 +169,4 @@ pub async fn send_due_reminders(
         Ok(queued)
     })
     .await
-}
-
-/// Runs [`send_due_reminders`] every 30 seconds until shutdown, and prunes expired
-/// idempotency keys and old login failures.
-pub async fn run(
-    pool: crate::db::DbPool,
-    clock: Arc<dyn crate::clock::Clock>,
-    public_url: String,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        let result = async {
-            let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let now = clock.now();
-            send_due_reminders(&mut conn, &public_url, now).await?;
-            crate::api::idempotency::prune(&mut conn, now).await?;
-            diesel::delete(
-                crate::schema::login_failures::table
-                    .filter(crate::schema::login_failures::at.lt(now - Duration::days(1))),
-            )
-            .execute(&mut conn)
-            .await?;
-            Ok::<_, anyhow::Error>(())
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = format!("{e:#}"), "round reminder pass failed");
-        }
-        if crate::background::pause_or_stop(&mut shutdown, StdDuration::from_secs(30)).await {
-            break;
-        }
-    }
 }

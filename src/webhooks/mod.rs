@@ -2,18 +2,23 @@
 //! rule 11): a use case inserts a row in its own transaction; the [`worker`] claims due rows
 //! with `FOR UPDATE SKIP LOCKED`, POSTs the stored body with
 //! `X-Coprocure-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`, and retries
-//! transient failures on the email schedule ([`crate::notifications::backoff`]).
+//! transient failures on the email schedule ([`crate::notifications::backoff`]). Platform
+//! admins list the rows and re-queue dead ones ([`list`], [`retry`]).
 
 pub mod address;
+pub mod repo;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use crate::audit::{self, Actor, Event};
+use crate::error::AppError;
 use crate::ids::SupplierId;
+use crate::notifications::OutboxStatus;
 use crate::schema::outbox_webhooks;
 
 /// Header carrying the signature.
@@ -62,6 +67,53 @@ pub async fn enqueue(
         .execute(conn)
         .await?;
     Ok(n == 1)
+}
+
+/// Lists webhook outbox rows (operations view), newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    status: Option<OutboxStatus>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<repo::OutboxWebhook>> {
+    repo::list(conn, status.map(OutboxStatus::as_str), after, limit).await
+}
+
+/// Puts a dead (or waiting) webhook back in the queue for an immediate attempt with a fresh
+/// 48-hour retry window, to the supplier's current URL. A delivered one is a 409
+/// `already_sent`.
+pub async fn retry(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    actor: Actor,
+    id: uuid::Uuid,
+) -> Result<repo::OutboxWebhook, AppError> {
+    conn.transaction(async |conn| {
+        let row = repo::find_for_update(conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if row.status == "sent" {
+            return Err(AppError::conflict(
+                "already_sent",
+                "This webhook was already delivered.",
+            ));
+        }
+        let row = repo::requeue(conn, id, now).await?;
+        audit::record(
+            conn,
+            now,
+            Event::platform(
+                actor,
+                "webhook.retried",
+                "outbox_webhook",
+                id,
+                json!({"event": row.event, "supplier_id": row.supplier_id, "attempts": row.attempts}),
+            ),
+        )
+        .await?;
+        Ok(row)
+    })
+    .await
 }
 
 #[cfg(test)]

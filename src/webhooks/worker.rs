@@ -6,32 +6,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncConnection;
 
+use super::repo::{self, Due};
 use crate::clock::Clock;
 use crate::db::DbPool;
-use crate::notifications::backoff;
-use crate::schema::{outbox_webhooks, suppliers};
+use crate::notifications::backoff::{self, AfterFailure};
 
 /// Rows claimed per pass.
 pub const BATCH: i64 = 10;
 /// Per-request timeout.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A claimed row.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = outbox_webhooks, check_for_backend(diesel::pg::Pg))]
-struct Due {
-    id: uuid::Uuid,
-    supplier_id: uuid::Uuid,
-    url: String,
-    event: String,
-    body: String,
-    attempts: i32,
-    retry_window_started_at: DateTime<Utc>,
-}
 
 enum Failure {
     Transient(String, Option<u16>),
@@ -101,47 +86,38 @@ impl Worker {
             .map_err(|e| anyhow::anyhow!("webhook worker: {e}"))?;
         let now = self.clock.now();
         conn.transaction(async |conn| -> anyhow::Result<usize> {
-            let due: Vec<Due> = outbox_webhooks::table
-                .filter(outbox_webhooks::status.eq("pending"))
-                .filter(outbox_webhooks::next_attempt_at.le(now))
-                .order(outbox_webhooks::next_attempt_at.asc())
-                .limit(BATCH)
-                .select(Due::as_select())
-                .for_update()
-                .skip_locked()
-                .load(conn)
-                .await?;
-            let ids: Vec<uuid::Uuid> = due.iter().map(|d| d.supplier_id).collect();
-            let current: Vec<(uuid::Uuid, Vec<u8>, Option<String>)> = suppliers::table
-                .filter(suppliers::id.eq_any(&ids))
-                .select((
-                    suppliers::id,
-                    suppliers::webhook_secret,
-                    suppliers::webhook_url,
-                ))
-                .load(conn)
-                .await?;
-            // Sent to the supplier's URL as it is now: a changed URL takes the retries with
-            // it, a removed one ends them.
-            let rows: Vec<(Due, Vec<u8>)> = due
-                .into_iter()
-                .map(|mut d| {
-                    let (secret, url) = current
-                        .iter()
-                        .find(|(id, _, _)| *id == d.supplier_id)
-                        .map(|(_, s, u)| (s.clone(), u.clone()))
-                        .unwrap_or_default();
-                    d.url = url.unwrap_or_default();
-                    (d, secret)
-                })
-                .collect();
+            let rows = repo::claim_due(conn, now, BATCH).await?;
             let outcomes = futures_util::future::join_all(
                 rows.iter()
                     .map(|(row, secret)| async move { (row, self.deliver(row, secret).await) }),
             )
             .await;
             for (row, outcome) in outcomes {
-                record(conn, row, outcome, now, self.clock.now()).await?;
+                let (permanent, error, status) = match outcome {
+                    Ok(status) => {
+                        repo::mark_sent(conn, row.id, status, self.clock.now()).await?;
+                        continue;
+                    }
+                    Err(Failure::Permanent(error, status)) => (true, error, status),
+                    Err(Failure::Transient(error, status)) => (false, error, status),
+                };
+                let failures = u32::try_from(row.attempts).unwrap_or(0) + 1;
+                let after = backoff::after_failure(
+                    permanent,
+                    failures,
+                    row.retry_window_started_at,
+                    now,
+                    error,
+                );
+                match &after {
+                    AfterFailure::Retry { error, .. } => {
+                        tracing::info!(webhook_id = %row.id, %error, attempt = failures, "webhook will be retried")
+                    }
+                    AfterFailure::Dead { error } => {
+                        tracing::warn!(webhook_id = %row.id, supplier_id = %row.supplier_id, %error, "webhook dead-lettered")
+                    }
+                }
+                repo::mark_failed(conn, row.id, status, after).await?;
             }
             Ok(rows.len())
         })
@@ -186,85 +162,6 @@ impl Worker {
                 }
             }
             Err(e) => Err(Failure::Transient(crate::error::chain(&e), None)),
-        }
-    }
-
-    /// Runs passes until `shutdown` flips to true.
-    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        loop {
-            let pause = match self.run_once().await {
-                Ok(n) if n > 0 => Duration::ZERO,
-                Ok(_) => crate::notifications::worker::IDLE_POLL,
-                Err(e) => {
-                    tracing::warn!(error = format!("{e:#}"), "webhook pass failed");
-                    Duration::from_secs(2)
-                }
-            };
-            if crate::background::pause_or_stop(&mut shutdown, pause).await {
-                return;
-            }
-        }
-    }
-}
-
-async fn record(
-    conn: &mut AsyncPgConnection,
-    row: &Due,
-    outcome: Result<u16, Failure>,
-    claimed_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> QueryResult<usize> {
-    let target = outbox_webhooks::table.find(row.id);
-    let attempts = outbox_webhooks::attempts.eq(outbox_webhooks::attempts + 1);
-    match outcome {
-        Ok(status) => {
-            diesel::update(target)
-                .set((
-                    outbox_webhooks::status.eq("sent"),
-                    attempts,
-                    outbox_webhooks::response_status.eq(i32::from(status)),
-                    outbox_webhooks::last_error.eq(None::<String>),
-                    outbox_webhooks::sent_at.eq(now),
-                ))
-                .execute(conn)
-                .await
-        }
-        Err(Failure::Permanent(error, status)) => {
-            tracing::warn!(webhook_id = %row.id, supplier_id = %row.supplier_id, %error, "webhook dead-lettered");
-            diesel::update(target)
-                .set((
-                    outbox_webhooks::status.eq("dead"),
-                    attempts,
-                    outbox_webhooks::response_status.eq(status.map(i32::from)),
-                    outbox_webhooks::last_error.eq(error),
-                ))
-                .execute(conn)
-                .await
-        }
-        Err(Failure::Transient(error, status)) => {
-            let tries = u32::try_from(row.attempts).unwrap_or(0) + 1;
-            let (state, next, error) = if backoff::give_up(row.retry_window_started_at, claimed_at)
-            {
-                tracing::warn!(webhook_id = %row.id, %error, "webhook dead-lettered after 48 h of retries");
-                ("dead", claimed_at, format!("gave up after 48 h: {error}"))
-            } else {
-                tracing::info!(webhook_id = %row.id, %error, attempt = tries, "webhook will be retried");
-                (
-                    "pending",
-                    claimed_at + backoff::delay(tries, backoff::random_jitter()),
-                    error,
-                )
-            };
-            diesel::update(target)
-                .set((
-                    outbox_webhooks::status.eq(state),
-                    attempts,
-                    outbox_webhooks::next_attempt_at.eq(next),
-                    outbox_webhooks::response_status.eq(status.map(i32::from)),
-                    outbox_webhooks::last_error.eq(error),
-                ))
-                .execute(conn)
-                .await
         }
     }
 }

@@ -48,7 +48,7 @@ async fn auth_events_are_recorded_and_the_chain_verifies_after_concurrent_reques
             + statuses.iter().filter(|s| **s == 401 || **s == 429).count(),
         60
     );
-    app.wait_audit_sealed().await;
+    app.run_jobs_until_idle().await;
 
     let v = app.get("/api/v1/admin/audit/verify", Some(&token)).await;
     assert_eq!(v.status, 200, "{}", v.text);
@@ -150,12 +150,14 @@ async fn every_auth_state_change_is_audited_without_secrets() {
             "audit data contains a secret: {secret}"
         );
     }
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
 async fn the_database_refuses_update_delete_and_truncate() {
     let (app, _) = admin_app().await;
-    app.wait_audit_sealed().await;
+    app.run_jobs_until_idle().await;
     let mut conn = app.conn().await;
     for sql in [
         "UPDATE audit_events SET action = 'auth.nothing'",
@@ -179,7 +181,7 @@ async fn an_event_altered_behind_the_triggers_back_is_the_first_broken_link() {
     for _ in 0..3 {
         app.login("ops@coop.kr", PASSWORD).await;
     }
-    app.wait_audit_sealed().await;
+    app.run_jobs_until_idle().await;
     let mut conn = app.conn().await;
     #[derive(QueryableByName)]
     struct Link {
@@ -251,7 +253,7 @@ async fn cooperative_chains_verify_separately_and_need_an_admin() {
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
     let coop = created.json["id"].as_str().unwrap().to_owned();
-    app.wait_audit_sealed().await;
+    app.run_jobs_until_idle().await;
     let v = app
         .get(
             &format!("/api/v1/cooperatives/{coop}/audit/verify"),

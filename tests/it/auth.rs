@@ -476,6 +476,8 @@ async fn password_change_revokes_other_sessions_and_enforces_the_policy() {
     .await
     .assert_problem(401, "invalid_credentials");
     app.login(EMAIL, "aluminium-ingot-7").await;
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]

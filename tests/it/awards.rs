@@ -4,7 +4,6 @@
 //! concurrent awards of one cooperative).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::Datelike;
 use coprocure::clock::Clock;
@@ -318,6 +317,7 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
         ]
     );
 
+    app.run_jobs_until_idle().await;
     let before = sink.messages().len();
     let awarded = app
         .post(
@@ -521,7 +521,7 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
     .assert_problem(409, "invalid_transition");
 
     // Every email, read back from the SMTP listener.
-    let wait = std::time::Instant::now() + Duration::from_secs(15);
+    app.run_jobs_until_idle().await;
     let award_mail = |sink: &SmtpSink| -> Vec<Received> {
         sink.messages()[before..]
             .iter()
@@ -543,15 +543,6 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
             .cloned()
             .collect()
     };
-    while award_mail(&sink).len() < 14 {
-        assert!(
-            std::time::Instant::now() < wait,
-            "{} award emails",
-            award_mail(&sink).len()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let mails = award_mail(&sink);
     assert_eq!(
         mails.len(),
@@ -679,6 +670,8 @@ async fn concurrent_awards_of_one_rfq_let_exactly_one_through() {
     }
     let pos = app.get("/api/v1/purchase-orders", Some(&admin)).await.json;
     assert_eq!(pos["items"].as_array().unwrap().len(), 1);
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -722,6 +715,8 @@ async fn concurrent_awards_of_one_cooperative_never_share_or_skip_a_po_number() 
         .await
         .json;
     assert_eq!(b["items"].as_array().unwrap().len(), 0);
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -790,4 +785,6 @@ async fn purchase_orders_and_awards_answer_404_or_403_outside_reach() {
     }
     let r = app.get(&get, Some(&tok["a_admin"])).await;
     assert_eq!(r.json["status"], "issued", "nothing changed");
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }

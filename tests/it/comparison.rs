@@ -295,4 +295,6 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
         late.json["lines"][0]["suggestion"]["covers_full_quantity"],
         false
     );
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }

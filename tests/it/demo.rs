@@ -102,4 +102,6 @@ async fn the_demo_loads_compares_awards_and_is_idempotent() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert!(r.json["purchase_orders"].as_array().unwrap().len() >= 3);
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }

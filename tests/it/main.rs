@@ -13,6 +13,7 @@ mod demo;
 mod errors;
 mod fx;
 mod health;
+mod jobs;
 mod local_postgres;
 mod organisations;
 mod outbox;

@@ -35,6 +35,7 @@ async fn change_password(app: &TestApp, email: &str) {
 #[derive(Queryable, Debug)]
 struct Row {
     id: uuid::Uuid,
+    recipient: String,
     status: String,
     attempts: i32,
     message_id: Option<String>,
@@ -49,6 +50,7 @@ async fn rows(app: &TestApp) -> Vec<Row> {
         .order(outbox_emails::created_at)
         .select((
             outbox_emails::id,
+            outbox_emails::recipient,
             outbox_emails::status,
             outbox_emails::attempts,
             outbox_emails::message_id,
@@ -61,19 +63,11 @@ async fn rows(app: &TestApp) -> Vec<Row> {
         .unwrap()
 }
 
-async fn wait_row(app: &TestApp, what: &str, pred: impl Fn(&Row) -> bool) -> Row {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(r) = rows(app).await.into_iter().find(|r| pred(r)) {
-            return r;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no outbox row {what}: {:?}",
-            rows(app).await
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+/// The one outbox row.
+async fn only_row(app: &TestApp) -> Row {
+    let mut all = rows(app).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    all.remove(0)
 }
 
 #[tokio::test]
@@ -87,7 +81,9 @@ async fn password_change_email_arrives_over_smtp_in_each_locale() {
     change_password(&app, "kim@coop.kr").await;
     change_password(&app, "lee@coop.kr").await;
 
-    let got = sink.wait_for(2, Duration::from_secs(10)).await;
+    app.run_jobs_until_idle().await;
+    let got = sink.messages();
+    assert_eq!(got.len(), 2, "each email once");
     let ko = got
         .iter()
         .find(|m| m.rcpt_to == ["kim@coop.kr"])
@@ -146,12 +142,16 @@ async fn password_change_email_arrives_over_smtp_in_each_locale() {
             row.smtp_response
         );
     }
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    app.run_jobs_until_idle().await;
     assert_eq!(sink.messages().len(), 2, "each email once");
 }
 
+/// Fault test (issue 12): the SMTP server is down for 10 minutes of clock time while emails
+/// keep being enqueued. Every email is retried with backoff (not once per pass), none is
+/// given up; when the server is back each is delivered exactly once, with the Message-ID of
+/// its first attempt, and the one recipient the server refuses is dead-lettered and listed.
 #[tokio::test]
-async fn smtp_down_keeps_the_row_pending_and_delivers_once_when_back() {
+async fn smtp_down_for_ten_minutes_loses_nothing_and_sends_nothing_twice() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -159,12 +159,15 @@ async fn smtp_down_keeps_the_row_pending_and_delivers_once_when_back() {
         .port();
     let app =
         TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
+    app.create_admin("ops@coop.kr", PASSWORD).await;
     app.create_admin_in("kim@coop.kr", PASSWORD, Locale::Ko)
         .await;
     change_password(&app, "kim@coop.kr").await;
+    app.run_jobs_until_idle().await;
 
-    let failed = wait_row(&app, "with a failed attempt", |r| r.attempts >= 1).await;
+    let failed = only_row(&app).await;
     assert_eq!(failed.status, "pending");
+    assert_eq!(failed.attempts, 1);
     assert!(failed.last_error.is_some());
     let wait = (failed.next_attempt_at - app.clock.now()).num_milliseconds();
     assert!(
@@ -176,19 +179,109 @@ async fn smtp_down_keeps_the_row_pending_and_delivers_once_when_back() {
         "the Message-ID is fixed at the first attempt"
     );
 
+    // Ten minutes of outage: two more emails every 30 s, the jobs running all along.
+    const REFUSED: &str = "m7@coop.kr";
+    let mut conn = app.conn().await;
+    for n in 0..40 {
+        let t = sample(n);
+        notifications::enqueue(
+            &mut conn,
+            app.clock.now(),
+            Email {
+                to: &t.email,
+                locale: Locale::En,
+                template: &t,
+                dedupe_key: None,
+            },
+        )
+        .await
+        .unwrap();
+        if n % 2 == 1 {
+            app.run_jobs_until_idle().await;
+            app.clock.advance(chrono::Duration::seconds(30));
+        }
+    }
+    app.run_jobs_until_idle().await;
+    let during = rows(&app).await;
+    assert_eq!(during.len(), 41, "nothing lost");
+    assert!(
+        during
+            .iter()
+            .all(|r| r.status == "pending" && r.attempts >= 1 && r.last_error.is_some()),
+        "every email tried and kept: {during:?}"
+    );
+    let attempts_during: i32 = during.iter().map(|r| r.attempts).sum();
+    let most = during.iter().map(|r| r.attempts).max().unwrap();
+    assert!(
+        most <= 8,
+        "retries back off (10 s doubling): {most} attempts in 10 minutes, not one per pass"
+    );
+
+    // The server is back, refusing one recipient for good.
     let sink = SmtpSink::start_on(port).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    sink.refuse(REFUSED);
+    app.run_jobs_until_idle().await;
     assert!(sink.messages().is_empty(), "not retried before its time");
-    app.clock.advance(chrono::Duration::seconds(13));
-    let got = sink.wait_for(1, Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(sink.messages().len(), 1, "delivered exactly once");
-    let sent = wait_row(&app, "sent", |r| r.status == "sent").await;
-    assert_eq!(sent.attempts, 2);
+    let mut waited = 0;
+    while rows(&app).await.iter().any(|r| r.status == "pending") {
+        assert!(
+            waited < 3600,
+            "still pending an hour after the server came back"
+        );
+        app.clock.advance(chrono::Duration::seconds(30));
+        waited += 30;
+        app.run_jobs_until_idle().await;
+    }
+
+    let after = rows(&app).await;
+    let sent: Vec<&Row> = after.iter().filter(|r| r.status == "sent").collect();
+    let dead: Vec<&Row> = after.iter().filter(|r| r.status == "dead").collect();
+    assert_eq!(sent.len() + dead.len(), 41, "nothing lost: {after:?}");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].recipient, REFUSED);
+    assert!(dead[0].last_error.as_deref().unwrap().contains("550"));
+    let got = sink.messages();
+    assert_eq!(got.len(), sent.len(), "each email delivered once");
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut sent_ids: Vec<String> = sent.iter().map(|r| r.message_id.clone().unwrap()).collect();
+    sent_ids.sort();
     assert_eq!(
-        got[0].header("Message-ID"),
+        ids, sent_ids,
+        "no duplicate; every sent row's Message-ID once"
+    );
+    assert!(sent.iter().all(|r| r.attempts >= 2));
+    let first = sink.one_to("kim@coop.kr");
+    assert_eq!(
+        first.header("Message-ID"),
         failed.message_id,
         "same Message-ID on the retry"
+    );
+
+    // The dead letter is visible to operations.
+    let admin = app.login("ops@coop.kr", PASSWORD).await;
+    let token = admin["access_token"].as_str();
+    let list = app.get("/api/v1/admin/outbox?status=dead", token).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list.json["items"][0]["id"], dead[0].id.to_string());
+    assert_eq!(list.json["items"][0]["recipient"], REFUSED);
+    assert_eq!(
+        app.get("/api/v1/admin/outbox?status=pending", token)
+            .await
+            .json["items"],
+        json!([])
+    );
+    println!(
+        "FAULTS smtp: outage_clock_s=600 emails_enqueued=41 emails_delivered={} emails_duplicated={} emails_dead={} emails_lost={} attempts_during_outage={attempts_during} max_attempts_per_email_during_outage={most} all_delivered_clock_s_after_recovery={waited}",
+        sent.len(),
+        got.len() - ids.len(),
+        dead.len(),
+        41 - sent.len() - dead.len(),
     );
 }
 
@@ -204,7 +297,9 @@ async fn a_4xx_reply_is_retried_and_a_5xx_reply_is_dead_lettered_then_retried_by
         .await;
     change_password(&app, "kim@coop.kr").await;
 
-    let deferred = wait_row(&app, "deferred", |r| r.attempts >= 1).await;
+    app.run_jobs_until_idle().await;
+    let deferred = only_row(&app).await;
+    assert_eq!(deferred.attempts, 1);
     assert_eq!(deferred.status, "pending", "451 is transient");
     assert!(
         deferred.last_error.as_deref().unwrap().contains("451"),
@@ -214,7 +309,9 @@ async fn a_4xx_reply_is_retried_and_a_5xx_reply_is_dead_lettered_then_retried_by
 
     sink.set_mode(Mode::Reject);
     app.clock.advance(chrono::Duration::seconds(15));
-    let dead = wait_row(&app, "dead", |r| r.status == "dead").await;
+    app.run_jobs_until_idle().await;
+    let dead = only_row(&app).await;
+    assert_eq!(dead.status, "dead");
     assert!(
         dead.last_error.as_deref().unwrap().contains("550"),
         "{:?}",
@@ -249,8 +346,9 @@ async fn a_4xx_reply_is_retried_and_a_5xx_reply_is_dead_lettered_then_retried_by
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["status"], "pending");
-    sink.wait_for(1, Duration::from_secs(10)).await;
-    wait_row(&app, "sent after retry", |r| r.status == "sent").await;
+    app.run_jobs_until_idle().await;
+    assert_eq!(sink.messages().len(), 1);
+    assert_eq!(only_row(&app).await.status, "sent", "sent after the retry");
     app.post(
         &format!("/api/v1/admin/outbox/{}/retry", dead.id),
         token,
@@ -285,8 +383,7 @@ fn sample(n: usize) -> PasswordChanged {
 
 #[tokio::test]
 async fn a_rolled_back_transaction_enqueues_nothing_and_dedupe_keys_hold() {
-    let mut app = TestApp::spawn().await;
-    app.stop_background().await;
+    let app = TestApp::spawn().await;
     let mut conn = app.conn().await;
     let now = app.clock.now();
     let result: Result<(), anyhow::Error> = conn
@@ -332,13 +429,13 @@ async fn a_rolled_back_transaction_enqueues_nothing_and_dedupe_keys_hold() {
     assert!(first.is_some());
     assert_eq!(second, None);
     assert_eq!(rows(&app).await.len(), 1);
+    app.expect_pending(1, 0);
 }
 
 #[tokio::test]
 async fn two_workers_racing_over_200_rows_deliver_each_once() {
     let sink = SmtpSink::start().await;
-    let mut app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
-    app.stop_background().await;
+    let app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
     let mut conn = app.conn().await;
     let now = app.clock.now();
     for n in 0..200 {
@@ -384,7 +481,7 @@ async fn two_workers_racing_over_200_rows_deliver_each_once() {
     let (na, nb) = (ta.await.unwrap(), tb.await.unwrap());
     assert_eq!(na + nb, 200, "worker A sent {na}, worker B {nb}");
     assert!(na > 0 && nb > 0, "both workers took part: {na} / {nb}");
-    let got = sink.wait_for(200, Duration::from_secs(10)).await;
+    let got = sink.messages();
     assert_eq!(got.len(), 200);
     let mut ids: Vec<String> = got
         .iter()
@@ -405,7 +502,9 @@ async fn without_smtp_emails_become_eml_files() {
     app.create_admin_in("kim@coop.kr", PASSWORD, Locale::En)
         .await;
     change_password(&app, "kim@coop.kr").await;
-    let row = wait_row(&app, "sent to a file", |r| r.status == "sent").await;
+    app.run_jobs_until_idle().await;
+    let row = only_row(&app).await;
+    assert_eq!(row.status, "sent", "sent to a file");
     let path = app.data_dir.join("mail").join(format!("{}.eml", row.id));
     assert!(row
         .smtp_response

@@ -4,7 +4,6 @@
 //! path, and the deadline race.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use coprocure::clock::Clock;
@@ -275,6 +274,8 @@ async fn rfq_lifecycle_from_a_closed_round() {
     )
     .await
     .assert_problem(409, "rfq_closed");
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -310,8 +311,9 @@ async fn invitations_extensions_and_cancellations_reach_suppliers_in_their_langu
     assert_eq!(published.status, 200, "{}", published.text);
 
     // s1 (Korea): its user and its contact address, in Korean.
+    app.run_jobs_until_idle().await;
     for to in ["rep@kcopper.kr", "sales@kcopper.kr"] {
-        let m = sink.wait_for_recipient(to, Duration::from_secs(10)).await;
+        let m = sink.one_to(to);
         let subject = m.header("Subject").unwrap();
         assert!(subject.contains("견적 요청"), "{subject}");
         let text = m.part("text/plain").unwrap();
@@ -323,7 +325,7 @@ async fn invitations_extensions_and_cancellations_reach_suppliers_in_their_langu
     }
     // s2 (Viet Nam): in English.
     for to in ["rep@saigonmetals.vn", "sales@saigonmetals.vn"] {
-        let m = sink.wait_for_recipient(to, Duration::from_secs(10)).await;
+        let m = sink.one_to(to);
         let subject = m.header("Subject").unwrap();
         assert!(subject.contains("Request for quotation"), "{subject}");
         let text = m.part("text/plain").unwrap();
@@ -339,7 +341,6 @@ async fn invitations_extensions_and_cancellations_reach_suppliers_in_their_langu
             })
             .collect()
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(to_suppliers(&sink).len(), 4, "one email per address");
 
     // An extension and a cancellation reach every invited address too.
@@ -361,15 +362,7 @@ async fn invitations_extensions_and_cancellations_reach_suppliers_in_their_langu
         )
         .await;
     assert_eq!(cancel.status, 200);
-    let wait = std::time::Instant::now() + Duration::from_secs(10);
-    while to_suppliers(&sink).len() < 12 {
-        assert!(
-            std::time::Instant::now() < wait,
-            "{} emails",
-            to_suppliers(&sink).len()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.run_jobs_until_idle().await;
     let all = to_suppliers(&sink);
     assert_eq!(all.len(), 12);
     let subjects: Vec<String> = all.iter().map(|m| m.header("Subject").unwrap()).collect();
@@ -476,7 +469,10 @@ async fn webhooks_are_signed_and_retried_until_the_receiver_answers() {
         .await;
     assert_eq!(p.status, 200, "{}", p.text);
 
-    let hit = up.wait_for(1, Duration::from_secs(10)).await.remove(0);
+    app.run_jobs_until_idle().await;
+    let hits = up.hits();
+    assert_eq!(hits.len(), 1);
+    let hit = hits[0].clone();
     assert_eq!(hit.method, "POST");
     assert_eq!(hit.path, "/hooks/coprocure");
     assert_eq!(hit.header("content-type"), Some("application/json"));
@@ -503,51 +499,39 @@ async fn webhooks_are_signed_and_retried_until_the_receiver_answers() {
     )
     .await;
     assert_eq!(ext.status, 200, "{}", ext.text);
-    let second = up.wait_for(2, Duration::from_secs(10)).await.remove(1);
+    app.run_jobs_until_idle().await;
+    let hits = up.hits();
+    assert_eq!(hits.len(), 2, "the dead letter is not retried");
+    let second = hits[1].clone();
     assert_eq!(
         second.header("x-coprocure-event"),
         Some("rfq.deadline_extended")
     );
     let mut conn = app.conn().await;
     use coprocure::schema::outbox_webhooks as ow;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let dead: Vec<(String, Option<i32>)> = ow::table
-            .filter(ow::event.eq("rfq.deadline_extended"))
-            .filter(ow::url.like("%/hooks/coprocure"))
-            .select((ow::status, ow::response_status))
-            .load(&mut conn)
-            .await
-            .unwrap();
-        if <[_]>::first(&dead).is_some_and(|d| d.0 == "dead") {
-            assert_eq!(dead[0].1, Some(410));
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{dead:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let dead: Vec<(String, Option<i32>)> = ow::table
+        .filter(ow::event.eq("rfq.deadline_extended"))
+        .filter(ow::url.like("%/hooks/coprocure"))
+        .select((ow::status, ow::response_status))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(dead, [("dead".to_owned(), Some(410))]);
 
     // The receiver that is down: the attempt failed and is scheduled again with backoff.
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    let (attempts, next, error) = loop {
-        let row: (i32, DateTime<Utc>, Option<String>, String) = ow::table
-            .filter(ow::url.like(format!("%:{down_port}/%")))
-            .select((
-                ow::attempts,
-                ow::next_attempt_at,
-                ow::last_error,
-                ow::status,
-            ))
-            .first(&mut conn)
-            .await
-            .unwrap();
-        if row.0 >= 1 {
-            assert_eq!(row.3, "pending");
-            break (row.0, row.1, row.2);
-        }
-        assert!(std::time::Instant::now() < deadline, "no attempt made");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let (attempts, next, error, status): (i32, DateTime<Utc>, Option<String>, String) = ow::table
+        .filter(ow::url.like(format!("%:{down_port}/%")))
+        .filter(ow::event.eq("rfq.published"))
+        .select((
+            ow::attempts,
+            ow::next_attempt_at,
+            ow::last_error,
+            ow::status,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
     assert_eq!(attempts, 1);
     assert!(
         next > app.clock.now() + chrono::Duration::seconds(5),
@@ -557,31 +541,28 @@ async fn webhooks_are_signed_and_retried_until_the_receiver_answers() {
     // The receiver comes up; once the retry is due it gets the same delivery, signed.
     let recovered = HttpSink::start_on(down_port).await;
     app.clock.advance(chrono::Duration::seconds(20));
-    let hit = recovered
-        .wait_for(1, Duration::from_secs(10))
-        .await
-        .remove(0);
-    let secret = hex::decode(&ids[1].1).unwrap();
+    app.run_jobs_until_idle().await;
+    let hits = recovered.hits();
     assert_eq!(
-        hit.header("x-coprocure-signature").unwrap(),
-        format!("sha256={}", hmac_hex(&secret, &hit.body))
+        hits.len(),
+        2,
+        "the publication and the extension, once each"
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (status, attempts): (String, i32) = ow::table
-            .filter(ow::url.like(format!("%:{down_port}/%")))
-            .filter(ow::event.eq("rfq.published"))
-            .select((ow::status, ow::attempts))
-            .first(&mut conn)
-            .await
-            .unwrap();
-        if status == "sent" {
-            assert_eq!(attempts, 2);
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "still {status}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let secret = hex::decode(&ids[1].1).unwrap();
+    for hit in &hits {
+        assert_eq!(
+            hit.header("x-coprocure-signature").unwrap(),
+            format!("sha256={}", hmac_hex(&secret, &hit.body))
+        );
     }
+    let (status, attempts): (String, i32) = ow::table
+        .filter(ow::url.like(format!("%:{down_port}/%")))
+        .filter(ow::event.eq("rfq.published"))
+        .select((ow::status, ow::attempts))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), attempts), ("sent", 2));
 }
 
 /// The canonical form as README "Quote receipts" documents it, implemented here
@@ -825,7 +806,7 @@ async fn quotes_are_sealed_on_every_read_path_until_the_deadline() {
     let w = World::build(&app).await;
     let f = w.rfq_fixture(&app).await;
     let price = "13450000";
-    app.wait_audit_sealed().await;
+    app.run_jobs_until_idle().await;
     let s1_user = w.s1_user.clone();
     let paths = |f: &crate::helpers::world::RfqFixture| {
         vec![
@@ -1340,7 +1321,7 @@ async fn a_guess_of_a_sealed_quote_is_confirmed_by_nothing_the_buyer_side_sees()
             }
             _ => {}
         }
-        app.wait_audit_sealed().await;
+        app.run_jobs_until_idle().await;
         // The ids of the quote and its audit events (v7 ids carry their time).
         let mut hidden: Vec<String> = coprocure::schema::audit_events::table
             .filter(coprocure::schema::audit_events::entity_id.eq(&f.quote))
@@ -1620,4 +1601,6 @@ async fn fifty_submissions_straddling_the_deadline_commit_only_before_it() {
     assert!(stored.iter().all(|t| *t < deadline));
     let revisions: i64 = qr::table.count().get_result(&mut conn).await.unwrap();
     assert_eq!(revisions as usize, accepted);
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }

@@ -67,6 +67,7 @@ async fn lifecycle_emails_members_and_status_follows_the_clock() {
     let app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
     let w = World::build(&app).await;
     let (_, m2) = second_member(&app, &w).await;
+    app.run_jobs_until_idle().await;
     let baseline = sink.messages().len();
     let round = new_round(&app, &w, chrono::Duration::days(3)).await;
     app.get(&format!("/api/v1/rounds/{round}"), Some(&m2))
@@ -98,7 +99,9 @@ async fn lifecycle_emails_members_and_status_follows_the_clock() {
         .await;
     assert_eq!(opened.status, 200, "{}", opened.text);
     assert_eq!(opened.json["status"], "open");
-    let got = sink.wait_for(baseline + 2, Duration::from_secs(10)).await;
+    app.run_jobs_until_idle().await;
+    let got = sink.messages();
+    assert_eq!(got.len(), baseline + 2, "one email per member user");
     let to_m2 = got
         .iter()
         .skip(baseline)
@@ -602,6 +605,8 @@ async fn submissions_racing_the_close_commit_only_before_it() {
     ids.sort();
     acked.sort();
     assert_eq!(ids, acked);
+    // Deliver what the test's actions queued.
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -686,20 +691,14 @@ async fn members_without_demand_get_one_reminder_a_day_before_the_close() {
             .load::<String>(conn)
             .await
     }
-    coprocure::rounds::reminders::send_due_reminders(&mut conn, "http://x", app.clock.now())
-        .await
-        .unwrap();
+    app.run_jobs_until_idle().await;
     assert!(
         reminders(&mut conn, &round).await.unwrap().is_empty(),
         "not yet: 48 h before the close"
     );
     app.clock.advance(chrono::Duration::hours(25));
-    coprocure::rounds::reminders::send_due_reminders(&mut conn, "http://x", app.clock.now())
-        .await
-        .unwrap();
-    coprocure::rounds::reminders::send_due_reminders(&mut conn, "http://x", app.clock.now())
-        .await
-        .unwrap();
+    app.run_jobs_until_idle().await;
+    app.run_jobs_until_idle().await;
     assert_eq!(
         reminders(&mut conn, &round).await.unwrap(),
         ["buyer@ds.kr"],

@@ -1,4 +1,4 @@
-//! Operations endpoints: the email outbox and audit-chain verification.
+//! Operations endpoints: the email and webhook outboxes, and audit-chain verification.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use crate::error::{AppError, Problem};
 use crate::ids::CooperativeId;
 use crate::notifications::{self, repo::OutboxEmail, OutboxStatus};
 use crate::state::AppState;
+use crate::webhooks::{self, repo::OutboxWebhook};
 
 /// `GET /admin/outbox` filter.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,6 +63,66 @@ pub async fn retry_outbox(
     who.require(&[Role::PlatformAdmin])?;
     let mut conn = crate::db::conn(&state.pool).await?;
     let row = notifications::retry(
+        &mut conn,
+        state.clock.now(),
+        Actor::User(who.user_id),
+        id.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// `GET /admin/webhooks` filter.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WebhookQuery {
+    /// `pending`, `sent` or `dead` (default: all).
+    pub status: Option<OutboxStatus>,
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists outbox webhooks, newest first (bodies are not shown).
+#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "operations", params(WebhookQuery),
+    security(("bearer" = [])), responses(
+    (status = 200, body = inline(Page<OutboxWebhook>)),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<WebhookQuery>,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let (limit, after) = (page.limit()?, page.after()?);
+    let mut conn = crate::db::conn(&state.pool).await?;
+    let items = webhooks::list(&mut conn, query.status, after, limit).await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
+}
+
+/// Re-queues a pending or dead webhook for an immediate attempt (to the supplier's current
+/// URL).
+#[utoipa::path(post, path = "/api/v1/admin/webhooks/{id}/retry", tag = "operations",
+    params(("id" = uuid::Uuid, Path, description = "Webhook outbox row")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = OutboxWebhook),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`already_sent`", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn retry_webhook(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
+    let mut conn = crate::db::conn(&state.pool).await?;
+    let row = webhooks::retry(
         &mut conn,
         state.clock.now(),
         Actor::User(who.user_id),

@@ -143,6 +143,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/outbox/{id}/retry", "POST").route(web::post().to(admin::retry_outbox)),
         )
+        .service(resource("/admin/webhooks", "GET").route(web::get().to(admin::list_webhooks)))
+        .service(
+            resource("/admin/webhooks/{id}/retry", "POST")
+                .route(web::post().to(admin::retry_webhook)),
+        )
         .service(
             resource("/admin/audit/verify", "GET")
                 .route(web::get().to(admin::verify_platform_audit)),

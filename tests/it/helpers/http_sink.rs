@@ -149,21 +149,4 @@ impl HttpSink {
     pub fn hits(&self) -> Vec<Hit> {
         self.hits.lock().unwrap().clone()
     }
-
-    /// Waits for at least `n` requests.
-    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Hit> {
-        let deadline = std::time::Instant::now() + within;
-        loop {
-            let hits = self.hits();
-            if hits.len() >= n {
-                return hits;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "only {} of {n} webhook requests arrived",
-                hits.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
 }

@@ -2,6 +2,7 @@
 //! its own, cloned from a migrated template.
 //!
 //! Email goes to a real SMTP listener ([`smtp::SmtpSink`]) when a test asks for one.
+//! Background jobs run when a test says so ([`TestApp::run_jobs_until_idle`]).
 //!
 //! The admin connection comes from `COPROCURE_TEST_DATABASE_URL` when set; otherwise a
 //! private cluster is started once per test run from the installed server binaries (the
@@ -12,13 +13,13 @@ pub mod smtp;
 pub mod world;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use coprocure::auth::service::{create_user, CreateUser};
 use coprocure::auth::{Locale, Role};
-use coprocure::background::Background;
+use coprocure::background::{Background, Runner};
 use coprocure::clock::{Clock, OffsetClock};
 use coprocure::config::Settings;
 use coprocure::db::local::{LocalOptions, LocalPostgres};
@@ -333,16 +334,29 @@ impl Resp {
     }
 }
 
-/// The application under test.
+/// The application under test: the HTTP server on port 0, its database, and its background
+/// jobs, which do not run by themselves.
+///
+/// - A test drives the jobs with [`TestApp::run_jobs_until_idle`] (every job's step, round
+///   after round, until none has work): emails reach the SMTP sink, webhooks their
+///   receiver, audit events their chain, before it returns.
+/// - When the value is dropped it asserts that no outbox row (email or webhook) is still
+///   `pending`, unless the test declared how many with [`TestApp::expect_pending`].
+/// - [`TestApp::start_background`] starts the real loops instead (one end-to-end test).
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub clock: Arc<OffsetClock>,
-    pub db: TestDatabase,
+    pub db: Arc<TestDatabase>,
     pub data_dir: std::path::PathBuf,
+    /// This instance's background jobs.
+    pub jobs: Runner,
+    vars: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
     background: Option<Background>,
     background_rt: Option<tokio::runtime::Runtime>,
+    pending_emails: AtomicI64,
+    pending_webhooks: AtomicI64,
 }
 
 impl TestApp {
@@ -353,7 +367,7 @@ impl TestApp {
 
     /// The app with extra environment-style settings (override the defaults).
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
-        let db = TestDatabase::new().await;
+        let db = Arc::new(TestDatabase::new().await);
         let mut vars: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url.clone()),
             ("COPROCURE_LISTEN".into(), "127.0.0.1:0".into()),
@@ -367,14 +381,32 @@ impl TestApp {
                 "coprocure <no-reply@coprocure.test>".into(),
             ),
         ]);
-        let data_dir = std::env::temp_dir().join(format!("coprocure-app-{}", db.name));
+        for (k, v) in extra {
+            vars.insert((*k).into(), (*v).into());
+        }
+        Self::start(db, vars, Arc::new(OffsetClock::new())).await
+    }
+
+    /// A second instance of the application on the same database, with the same settings
+    /// and the same clock (its own server, pool, jobs and data directory).
+    pub async fn another_instance(&self) -> Self {
+        Self::start(self.db.clone(), self.vars.clone(), self.clock.clone()).await
+    }
+
+    async fn start(
+        db: Arc<TestDatabase>,
+        mut vars: HashMap<String, String>,
+        clock: Arc<OffsetClock>,
+    ) -> Self {
+        let data_dir = std::env::temp_dir().join(format!(
+            "coprocure-app-{}-{}",
+            db.name,
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
         vars.insert(
             "COPROCURE_DATA_DIR".into(),
             data_dir.to_string_lossy().into_owned(),
         );
-        for (k, v) in extra {
-            vars.insert((*k).into(), (*v).into());
-        }
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
         let pool = coprocure::db::build_pool(
             settings.database_url.as_deref().unwrap(),
@@ -382,19 +414,7 @@ impl TestApp {
             settings.db_acquire_timeout,
         )
         .unwrap();
-        let clock = Arc::new(OffsetClock::new());
-        // The background tasks get a runtime of their own: when a test ends, its runtime is
-        // blocked in `Drop` (dropping the database), and a task of that runtime caught half-way
-        // through a connection handshake would hold the DROP up for a minute.
-        let background_rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let background = {
-            let _guard = background_rt.enter();
-            Background::spawn(pool.clone(), &settings, clock.clone()).expect("background tasks")
-        };
+        let jobs = Runner::from_settings(pool.clone(), &settings, clock.clone()).expect("jobs");
         let app = Application::build(settings, pool, clock.clone()).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
@@ -409,38 +429,56 @@ impl TestApp {
             clock,
             db,
             data_dir,
+            jobs,
+            vars,
             handle,
-            background: Some(background),
-            background_rt: Some(background_rt),
+            background: None,
+            background_rt: None,
+            pending_emails: AtomicI64::new(0),
+            pending_webhooks: AtomicI64::new(0),
         }
     }
 
-    /// Stops the outbox worker and the audit sealer (waits for their current pass).
+    /// Runs every background job's step until none has work (see [`Runner::run_until_idle`]);
+    /// returns how many items they handled. Panics when a step fails.
+    pub async fn run_jobs_until_idle(&self) -> usize {
+        self.jobs
+            .run_until_idle()
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"))
+    }
+
+    /// Declares that the test ends with exactly `emails` email and `webhooks` webhook rows
+    /// still pending (retries scheduled for later); checked when the app is dropped.
+    pub fn expect_pending(&self, emails: i64, webhooks: i64) {
+        self.pending_emails.store(emails, Ordering::SeqCst);
+        self.pending_webhooks.store(webhooks, Ordering::SeqCst);
+    }
+
+    /// Starts the real background loops. They get a runtime of their own: when a test ends,
+    /// its runtime is blocked in `Drop` (dropping the database), and a task of that runtime
+    /// caught half-way through a connection handshake would hold the DROP up for a minute.
+    pub fn start_background(&mut self) {
+        assert!(
+            self.background.is_none(),
+            "the background loops already run"
+        );
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        self.background = Some({
+            let _guard = rt.enter();
+            self.jobs.clone().spawn()
+        });
+        self.background_rt = Some(rt);
+    }
+
+    /// Stops the background loops (waits for their current step).
     pub async fn stop_background(&mut self) {
         if let Some(b) = self.background.take() {
             b.stop().await;
-        }
-    }
-
-    /// Waits until the sealer has chained every committed audit event.
-    pub async fn wait_audit_sealed(&self) {
-        use diesel::QueryDsl;
-        let mut conn = self.conn().await;
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let pending: i64 = coprocure::schema::audit_pending::table
-                .count()
-                .get_result(&mut conn)
-                .await
-                .unwrap();
-            if pending == 0 {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{pending} audit events still unsealed"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -548,5 +586,57 @@ impl Drop for TestApp {
             rt.spawn(async move { handle.stop(false).await });
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        if std::thread::panicking() {
+            return;
+        }
+        let expected = (
+            AtomicI64::load(&self.pending_emails, Ordering::SeqCst),
+            AtomicI64::load(&self.pending_webhooks, Ordering::SeqCst),
+        );
+        let (emails, webhooks) = pending_outbox(&self.db.url);
+        assert!(
+            (emails.len() as i64, webhooks.len() as i64) == expected,
+            "the test ended with {} emails and {} webhooks pending, expected {expected:?} \
+             (run app.run_jobs_until_idle(), or declare app.expect_pending(emails, webhooks)): \
+             {emails:?} {webhooks:?}",
+            emails.len(),
+            webhooks.len(),
+        );
     }
+}
+
+/// (template, recipient) of an email, (event, url) of a webhook.
+type Pending = Vec<(String, String)>;
+
+/// The outbox rows still pending: emails, webhooks.
+fn pending_outbox(url: &str) -> (Pending, Pending) {
+    use coprocure::schema::{outbox_emails as oe, outbox_webhooks as ow};
+    use diesel::{ExpressionMethods, QueryDsl};
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut conn = AsyncPgConnection::establish(&url)
+                .await
+                .expect("db connection");
+            let emails = oe::table
+                .filter(oe::status.eq("pending"))
+                .select((oe::template, oe::recipient))
+                .load(&mut conn)
+                .await
+                .expect("pending emails");
+            let webhooks = ow::table
+                .filter(ow::status.eq("pending"))
+                .select((ow::event, ow::url))
+                .load(&mut conn)
+                .await
+                .expect("pending webhooks");
+            (emails, webhooks)
+        })
+    })
+    .join()
+    .expect("outbox check")
 }

@@ -1,8 +1,7 @@
 //! A real SMTP server on a loopback socket that records what it receives, and can be told
-//! to refuse (550), defer (451) or go away.
+//! to refuse (550, for everyone or for given recipients), defer (451) or go away.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -52,6 +51,8 @@ impl Received {
 pub struct SmtpSink {
     pub port: u16,
     pub mode: Arc<Mutex<Mode>>,
+    /// Recipients answered 550 whatever the mode.
+    refused: Arc<Mutex<Vec<String>>>,
     received: Arc<Mutex<Vec<Received>>>,
     task: JoinHandle<()>,
 }
@@ -67,8 +68,9 @@ impl SmtpSink {
             .expect("bind SMTP sink");
         let port = listener.local_addr().unwrap().port();
         let mode = Arc::new(Mutex::new(Mode::Accept));
+        let refused = Arc::new(Mutex::new(Vec::new()));
         let received = Arc::new(Mutex::new(Vec::new()));
-        let (m, r) = (mode.clone(), received.clone());
+        let (m, f, r) = (mode.clone(), refused.clone(), received.clone());
         let task = tokio::spawn(async move {
             let mut seq = 0u64;
             loop {
@@ -76,12 +78,13 @@ impl SmtpSink {
                     break;
                 };
                 seq += 1;
-                tokio::spawn(session(stream, m.clone(), r.clone(), seq));
+                tokio::spawn(session(stream, m.clone(), f.clone(), r.clone(), seq));
             }
         });
         Self {
             port,
             mode,
+            refused,
             received,
             task,
         }
@@ -95,44 +98,29 @@ impl SmtpSink {
         *self.mode.lock().unwrap() = mode;
     }
 
+    /// Answers 550 to `RCPT TO:<recipient>` from now on, whatever the mode.
+    pub fn refuse(&self, recipient: &str) {
+        self.refused.lock().unwrap().push(recipient.to_owned());
+    }
+
     pub fn messages(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
-    /// Waits for the first message to `recipient`.
-    pub async fn wait_for_recipient(&self, recipient: &str, within: Duration) -> Received {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(m) = self
-                .messages()
-                .into_iter()
-                .find(|m| m.rcpt_to.iter().any(|r| r == recipient))
-            {
-                return m;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no email to {recipient} within {within:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    /// The messages to `recipient`, in arrival order.
+    pub fn to(&self, recipient: &str) -> Vec<Received> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.rcpt_to.iter().any(|r| r == recipient))
+            .collect()
     }
 
-    /// Waits until at least `n` messages arrived.
-    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + within;
-        loop {
-            let got = self.messages();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "only {} of {n} emails arrived within {within:?}",
-                got.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    /// The one message to `recipient`; panics unless exactly one arrived.
+    #[track_caller]
+    pub fn one_to(&self, recipient: &str) -> Received {
+        let mut got = self.to(recipient);
+        assert_eq!(got.len(), 1, "emails to {recipient}");
+        got.remove(0)
     }
 }
 
@@ -149,6 +137,7 @@ async fn reply(w: &mut tokio::net::tcp::OwnedWriteHalf, s: String) -> bool {
 async fn session(
     stream: tokio::net::TcpStream,
     mode: Arc<Mutex<Mode>>,
+    refused: Arc<Mutex<Vec<String>>>,
     received: Arc<Mutex<Vec<Received>>>,
     seq: u64,
 ) {
@@ -179,16 +168,19 @@ async fn session(
             from = line[10..].trim().to_owned();
             "250 2.1.0 OK\r\n".to_owned()
         } else if upper.starts_with("RCPT TO:") {
-            let m = *mode.lock().unwrap();
+            let to = line[8..]
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned();
+            let m = if refused.lock().unwrap().contains(&to) {
+                Mode::Reject
+            } else {
+                *mode.lock().unwrap()
+            };
             match m {
                 Mode::Accept => {
-                    rcpt.push(
-                        line[8..]
-                            .trim()
-                            .trim_start_matches('<')
-                            .trim_end_matches('>')
-                            .to_owned(),
-                    );
+                    rcpt.push(to);
                     "250 2.1.5 OK\r\n".to_owned()
                 }
                 Mode::Reject => "550 5.1.1 No such user here\r\n".to_owned(),

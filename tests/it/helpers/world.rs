@@ -155,6 +155,8 @@ impl World {
             json!({"email": "rep@saigonmetals.vn", "name": "Rep 2", "password": PASSWORD}),
         )
         .await;
+        // The setup's emails (rounds opened) go out here, not in the test.
+        app.run_jobs_until_idle().await;
         World {
             s1_token: token(app, "rep@kcopper.kr").await,
             s2_token: token(app, "rep@saigonmetals.vn").await,
@@ -249,6 +251,7 @@ impl World {
             quote_body(&line, "KRW", "13450000"),
         )
         .await;
+        app.run_jobs_until_idle().await;
         RfqFixture {
             round,
             rfq: rfq_id,
