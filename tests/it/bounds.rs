@@ -227,6 +227,7 @@ async fn demand_beyond_the_bounds_or_finer_than_exact_is_refused_and_changes_not
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json["quantity_base"], "1000000000");
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -288,6 +289,7 @@ async fn a_round_whose_aggregate_exceeds_an_rfq_line_gets_a_422_naming_the_mater
         "states the limit: {message}"
     );
     assert_eq!(snapshot(&app).await, before);
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -554,6 +556,7 @@ async fn quotes_rfqs_rates_and_awards_refuse_out_of_range_figures() {
         refused(&r, code);
     }
     assert_eq!(snapshot(&app).await, before_award);
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -722,6 +725,7 @@ async fn every_csv_export_neutralises_formula_cells_and_the_po_list_speaks_csv()
     app.get("/api/v1/purchase-orders?format=xml", Some(&admin))
         .await
         .assert_problem(422, "invalid_format");
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]

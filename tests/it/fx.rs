@@ -583,6 +583,7 @@ async fn another_cooperatives_rate_moves_no_comparison_award_or_po() {
     ];
     want.sort();
     assert_eq!(got, want, "{pos}");
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
@@ -638,6 +639,7 @@ async fn a_cooperatives_own_rate_moves_its_comparison_alone() {
     let pos = app.get("/api/v1/purchase-orders", Some(&a)).await.json;
     assert_eq!(pos["items"][0]["fx_rate"], "1300", "{pos}");
     assert_eq!(pos["items"][0]["total_base"], "136500000", "{pos}");
+    app.run_jobs_until_idle().await;
 }
 
 /// `GET /fx-rates` as `tok` on `date` (with an optional query suffix): (currency, rate,
