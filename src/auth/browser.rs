@@ -142,12 +142,20 @@ async fn authenticate_on(
         return Ok(Err(Refusal::Unknown));
     };
     if let Err(refusal) = check(&session, &user, last_seen, now) {
-        if refusal == Refusal::Idle && repo::revoke_session(conn, session.id, now, "idle_timeout").await? {
+        if refusal == Refusal::Idle
+            && repo::revoke_session(conn, session.id, now, "idle_timeout").await?
+        {
             audit::record(
                 conn,
                 now,
-                Event::platform(Actor::System, "auth.session_revoked", "session", session.id, json!({"reason": "idle_timeout", "user_id": user.id}))
-                    .in_cooperative(user.cooperative_id),
+                Event::platform(
+                    Actor::System,
+                    "auth.session_revoked",
+                    "session",
+                    session.id,
+                    json!({"reason": "idle_timeout", "user_id": user.id}),
+                )
+                .in_cooperative(user.cooperative_id),
             )
             .await?;
         }
@@ -289,7 +297,11 @@ mod tests {
             check(&s, &u, recent, t0 + ABSOLUTE_LIFETIME),
             Err(Refusal::Expired)
         );
-        assert_eq!(check(&s, &u, None, t0), Err(Refusal::Idle), "an API session");
+        assert_eq!(
+            check(&s, &u, None, t0),
+            Err(Refusal::Idle),
+            "an API session"
+        );
         u.disabled = true;
         assert_eq!(check(&s, &u, seen, t0), Err(Refusal::Disabled));
         s.revoked_at = Some(t0);

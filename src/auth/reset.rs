@@ -208,7 +208,8 @@ pub async fn reset(state: &AppState, token: &str, new_password: String) -> Resul
         .execute(conn)
         .await?;
         repo::set_password(conn, user.id, &hash, now).await?;
-        let revoked = repo::revoke_user_sessions(conn, user.id, None, now, "password_reset").await?;
+        let revoked =
+            repo::revoke_user_sessions(conn, user.id, None, now, "password_reset").await?;
         repo::clear_login_failures(conn, &user.email).await?;
         audit::record(
             conn,

@@ -6,6 +6,7 @@
 //! | number | `1,337,382,934.5` | `1,337,382,934.5` |
 //! | money (KRW) | `1,337,382,934원` | `KRW 1,337,382,934` |
 //! | money (USD) | `USD 12,400.50` | `USD 12,400.50` |
+//! | unit price (exact) | `12.5원` | `KRW 12.5` |
 //! | date | `2026. 12. 4. (금)` | `Fri 4 Dec 2026` |
 //! | date and time | `2026. 12. 4. (금) 15:00 KST` | `Fri 4 Dec 2026, 15:00 KST` |
 //! | countdown | `3일 4시간 남음` | `3 days 4 hours left` |
@@ -64,6 +65,16 @@ pub fn fixed(v: Decimal, dp: u32) -> String {
 /// An amount of money in `currency`, at its minor unit, in the locale's style.
 pub fn money(amount: Decimal, currency: &str, locale: Locale) -> String {
     let n = fixed(amount, minor_unit(currency));
+    match (locale, currency) {
+        (Locale::Ko, "KRW") => format!("{n}원"),
+        _ => format!("{currency} {n}"),
+    }
+}
+
+/// A unit price or rate in `currency`, exact (not rounded to the minor unit: unit prices
+/// carry more decimals), in the locale's style (`12.5원` / `KRW 12.5`).
+pub fn price(amount: Decimal, currency: &str, locale: Locale) -> String {
+    let n = number(amount);
     match (locale, currency) {
         (Locale::Ko, "KRW") => format!("{n}원"),
         _ => format!("{currency} {n}"),
@@ -206,6 +217,8 @@ mod tests {
         assert_eq!(money(d("1500"), "JPY", Locale::En), "JPY 1,500");
         assert_eq!(money(d("1.2345"), "BHD", Locale::En), "BHD 1.235");
         assert_eq!(minor_unit("KRW"), 0);
+        assert_eq!(price(d("12.50"), "KRW", Locale::Ko), "12.5원");
+        assert_eq!(price(d("9420.505"), "USD", Locale::En), "USD 9,420.505");
         assert_eq!(minor_unit("XXX-unknown"), 2);
     }
 

@@ -94,10 +94,22 @@ mod tests {
         assert_eq!(negotiate(Some("ko-KR,ko;q=0.9,en-US;q=0.8")), Locale::Ko);
         assert_eq!(negotiate(Some("en-US,en;q=0.9,ko;q=0.8")), Locale::En);
         assert_eq!(negotiate(Some("ko;q=0.5, en;q=0.7")), Locale::En);
-        assert_eq!(negotiate(Some("vi-VN,vi;q=0.9")), Locale::En, "neither: English");
+        assert_eq!(
+            negotiate(Some("vi-VN,vi;q=0.9")),
+            Locale::En,
+            "neither: English"
+        );
         assert_eq!(negotiate(Some("de, en;q=0.1")), Locale::En);
-        assert_eq!(negotiate(Some("en;q=0, ko;q=0.2")), Locale::Ko, "q=0 refuses");
-        assert_eq!(negotiate(Some("en;q=0.5, ko;q=0.5")), Locale::En, "tie: first");
+        assert_eq!(
+            negotiate(Some("en;q=0, ko;q=0.2")),
+            Locale::Ko,
+            "q=0 refuses"
+        );
+        assert_eq!(
+            negotiate(Some("en;q=0.5, ko;q=0.5")),
+            Locale::En,
+            "tie: first"
+        );
         assert_eq!(negotiate(Some("zh, *;q=0.1")), Locale::Ko);
         assert_eq!(negotiate(Some("en;q=abc, ko;q=0.3")), Locale::Ko);
         assert_eq!(parse_weight("0.875"), 875);
@@ -129,7 +141,10 @@ mod tests {
             assert!(!hangul(e), "not English: {e}");
         }
         assert_eq!(KO.role(&Role::CoopAdmin), "조합 구매담당");
-        assert_eq!(EN.submitted_of(1, 3), "1 of 3 invited suppliers have quoted");
+        assert_eq!(
+            EN.submitted_of(1, 3),
+            "1 of 3 invited suppliers have quoted"
+        );
         assert_eq!(KO.submitted_of(2, 3), "초대한 공급사 3곳 중 2곳 제출");
     }
 }

@@ -21,7 +21,8 @@ pub async fn open(state: &AppState, token: &str) -> Result<Option<Invited>, AppE
     let now = state.clock.now();
     let mut conn = db::conn(&state.pool).await?;
     let hash = tokens::digest(token.trim());
-    let Some((user_id, expires, used)) = super::repo::invitation_for_update(&mut conn, &hash).await?
+    let Some((user_id, expires, used)) =
+        super::repo::invitation_for_update(&mut conn, &hash).await?
     else {
         return Ok(None);
     };

@@ -90,10 +90,7 @@ pub async fn serve(name: web::Path<String>) -> HttpResponse {
     match ASSETS.iter().find(|a| a.name == *name) {
         Some(a) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, a.content_type))
-            .insert_header((
-                header::CACHE_CONTROL,
-                "public, max-age=31536000, immutable",
-            ))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .body(a.body),
         None => HttpResponse::NotFound()
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -142,7 +142,10 @@ mod tests {
     fn fetch_metadata_decides_before_origin() {
         let o = origin_of("https://coop.example/");
         assert_eq!(o, "https://coop.example");
-        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")]), &o));
+        assert!(same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &o
+        ));
         // Chromium under no-referrer: Origin null, fetch metadata same-origin.
         assert!(same_origin(
             &headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]),
@@ -155,8 +158,14 @@ mod tests {
                 &o
             ));
         }
-        assert!(same_origin(&headers(&[("origin", "https://coop.example")]), &o));
-        assert!(!same_origin(&headers(&[("origin", "https://evil.example")]), &o));
+        assert!(same_origin(
+            &headers(&[("origin", "https://coop.example")]),
+            &o
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "https://evil.example")]),
+            &o
+        ));
         assert!(!same_origin(&headers(&[("origin", "null")]), &o));
         assert!(!same_origin(&headers(&[]), &o), "neither header: refused");
     }

@@ -183,9 +183,10 @@ pub async fn portal(
     }
     req.extensions_mut().insert(page.clone());
     let res = next.call(req).await?;
-    let replacement = res.response().error().map(|err| {
-        render::error_response(&page, res.status(), err.as_error::<AppError>(), get)
-    });
+    let replacement = res
+        .response()
+        .error()
+        .map(|err| render::error_response(&page, res.status(), err.as_error::<AppError>(), get));
     let res = match replacement {
         Some(r) => res.into_response(r),
         None => res.map_into_boxed_body(),
@@ -238,8 +239,12 @@ pub async fn fallback(
         return Err(AppError::NotFound);
     }
     let page = Page::resolve(&state, &req).await?;
-    let mut res =
-        render::error_response(&page, StatusCode::NOT_FOUND, Some(&AppError::NotFound), true);
+    let mut res = render::error_response(
+        &page,
+        StatusCode::NOT_FOUND,
+        Some(&AppError::NotFound),
+        true,
+    );
     decorate(&mut res, &page);
     Ok(res)
 }

@@ -47,12 +47,21 @@ pub struct ErrorPage<'a> {
 /// The localized page for a failed request (`error` with `status`): 401 leads to the
 /// sign-in page (coming back here after a GET); everything else is a page saying what
 /// happened, with the same status.
-pub fn error_response(page: &Page, status: StatusCode, error: Option<&AppError>, get: bool) -> HttpResponse {
+pub fn error_response(
+    page: &Page,
+    status: StatusCode,
+    error: Option<&AppError>,
+    get: bool,
+) -> HttpResponse {
     let t = page.t;
     if status == StatusCode::UNAUTHORIZED {
         let mut url = login_url(if get { &page.path } else { "/" });
         if page.stale_session {
-            url.push_str(if url.contains('?') { "&expired=1" } else { "?expired=1" });
+            url.push_str(if url.contains('?') {
+                "&expired=1"
+            } else {
+                "?expired=1"
+            });
         }
         return see_other(&url);
     }
@@ -63,23 +72,33 @@ pub fn error_response(page: &Page, status: StatusCode, error: Option<&AppError>,
             (t.error_conflict_title, t.error_sealed_body.to_owned())
         }
         (StatusCode::CONFLICT, _) => (t.error_conflict_title, t.error_conflict_body.to_owned()),
-        (StatusCode::TOO_MANY_REQUESTS, Some(AppError::RateLimited { retry_after_secs, .. })) => {
-            (t.error_rate_limited_title, t.retry_in(*retry_after_secs))
-        }
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(AppError::RateLimited {
+                retry_after_secs, ..
+            }),
+        ) => (t.error_rate_limited_title, t.retry_in(*retry_after_secs)),
         (StatusCode::TOO_MANY_REQUESTS, _) => (t.error_rate_limited_title, t.retry_in(60)),
-        (StatusCode::SERVICE_UNAVAILABLE, _) => {
-            (t.error_unavailable_title, t.error_unavailable_body.to_owned())
-        }
-        (s, _) if s.is_client_error() => {
-            (t.error_bad_request_title, t.error_bad_request_body.to_owned())
-        }
+        (StatusCode::SERVICE_UNAVAILABLE, _) => (
+            t.error_unavailable_title,
+            t.error_unavailable_body.to_owned(),
+        ),
+        (s, _) if s.is_client_error() => (
+            t.error_bad_request_title,
+            t.error_bad_request_body.to_owned(),
+        ),
         _ => (t.error_internal_title, t.error_internal_body.to_owned()),
     };
     error_page(page, status, heading, body)
 }
 
 /// An error page with a heading and a message.
-pub fn error_page(page: &Page, status: StatusCode, heading: &'static str, body: String) -> HttpResponse {
+pub fn error_page(
+    page: &Page,
+    status: StatusCode,
+    heading: &'static str,
+    body: String,
+) -> HttpResponse {
     let tpl = ErrorPage {
         page,
         heading,

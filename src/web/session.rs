@@ -57,7 +57,12 @@ pub fn cookie_names(secure: bool) -> CookieNames {
 pub const PRE_SESSION_LIFETIME: time::Duration = time::Duration::hours(2);
 
 /// A cookie with the portal's attributes.
-pub fn cookie(name: &'static str, value: String, max_age: time::Duration, secure: bool) -> Cookie<'static> {
+pub fn cookie(
+    name: &'static str,
+    value: String,
+    max_age: time::Duration,
+    secure: bool,
+) -> Cookie<'static> {
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
@@ -271,7 +276,12 @@ mod tests {
 
     #[test]
     fn next_accepts_only_paths_of_this_site() {
-        for ok in ["/", "/rfqs/1?x=2", "/purchase-orders", "/a/%2F%2Fevil.example"] {
+        for ok in [
+            "/",
+            "/rfqs/1?x=2",
+            "/purchase-orders",
+            "/a/%2F%2Fevil.example",
+        ] {
             assert_eq!(safe_next(ok), Some(ok), "{ok}");
         }
         for bad in [
@@ -294,7 +304,10 @@ mod tests {
 
     #[test]
     fn the_sign_in_url_carries_the_encoded_path() {
-        assert_eq!(login_url("/rfqs/1?tab=a&b=c"), "/login?next=%2Frfqs%2F1%3Ftab%3Da%26b%3Dc");
+        assert_eq!(
+            login_url("/rfqs/1?tab=a&b=c"),
+            "/login?next=%2Frfqs%2F1%3Ftab%3Da%26b%3Dc"
+        );
         assert_eq!(login_url("/"), "/login");
         assert_eq!(login_url("//evil.example"), "/login");
         assert_eq!(login_url("/login?next=/x"), "/login");

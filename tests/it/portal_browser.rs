@@ -70,7 +70,9 @@ async fn sign_in_switch_language_and_sign_out_in_chromium() {
         fill(&c, "#email", "admin-a@coop.kr").await;
         fill(&c, "#password", "not-the-password").await;
         click_and_wait(&c, "#sign-in").await;
-        assert!(text(&c).await.contains("이메일 또는 비밀번호가 올바르지 않습니다."));
+        assert!(text(&c)
+            .await
+            .contains("이메일 또는 비밀번호가 올바르지 않습니다."));
         fill(&c, "#password", PASSWORD).await;
         click_and_wait(&c, "#sign-in").await;
         assert_eq!(path(&c).await, "/purchase-orders");
@@ -103,7 +105,10 @@ async fn sign_in_switch_language_and_sign_out_in_chromium() {
         assert!(path(&c).await.starts_with("/login"), "{}", path(&c).await);
         // The session is over on the server too.
         let api = app.get("/api/v1/me", Some(&w.a.admin)).await;
-        assert_eq!(api.status, 200, "the API login of the fixture is another session");
+        assert_eq!(
+            api.status, 200,
+            "the API login of the fixture is another session"
+        );
     })
     .await;
 }
@@ -125,17 +130,19 @@ async fn an_invitation_from_the_real_email_on_a_phone() {
         .wait_for_recipient("kim@member-a.kr", Duration::from_secs(10))
         .await;
     let body = mail.part("text/plain").unwrap();
-    let link = body[body.find("http://").unwrap()..]
+    let link = body[body.find("/invite/").unwrap()..]
         .split_whitespace()
         .next()
         .unwrap()
         .to_owned();
-    assert!(link.starts_with(&app.url("/invite/")), "{link}");
+    let link = app.url(&link);
     let (app_ref, w) = (&app, &w);
     with_browser("invitation", Viewport::Phone, |c| async move {
         c.goto(&link).await.unwrap();
         wait_css(&c, "#new_password").await;
-        assert!(text(&c).await.contains("Coop a에서 kim@member-a.kr 계정으로"));
+        assert!(text(&c)
+            .await
+            .contains("Coop a에서 kim@member-a.kr 계정으로"));
         assert!(!scrolls_sideways(&c).await);
         assert_accessible(&c, "invitation (phone)").await;
         screenshot(&c, "invite-phone-ko").await;
@@ -187,9 +194,14 @@ async fn check_pages(c: &Client, app: &TestApp, who: &str, pages: &[String], che
 async fn every_page_passes_axe_in_korean_and_english() {
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
-    let w = World::build(&app).await;
+    let mut w = World::build(&app).await;
     let awarded = w.rfq_fixture(&app).await;
     app.clock.advance(chrono::Duration::days(3));
+    // The fixture's access tokens expired with the jump.
+    w.a.admin = token(&app, "admin-a@coop.kr").await;
+    w.a.member_token = token(&app, "user-a@member.kr").await;
+    w.b.admin = token(&app, "admin-b@coop.kr").await;
+    w.s1_token = token(&app, "rep@kcopper.kr").await;
     let award = app
         .post(
             &format!("/api/v1/rfqs/{}/award", awarded.rfq),
@@ -216,22 +228,34 @@ async fn every_page_passes_axe_in_korean_and_english() {
         &json!({"email": "invited@b.kr", "name": "Invited", "role": "coop_admin"}),
     )
     .await;
-    let link = |to: &str| {
+    let link = |to: &'static str, marker: &'static str| {
         let sink = &sink;
-        let to = to.to_owned();
         async move {
-            let m = sink.wait_for_recipient(&to, Duration::from_secs(10)).await;
-            let body = m.part("text/plain").unwrap();
-            let url = body[body.find("http://").unwrap()..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .to_owned();
-            url[url.find("/reset-password/").or(url.find("/invite/")).unwrap()..].to_owned()
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let found = sink.messages().into_iter().find_map(|m| {
+                    let body = m.part("text/plain")?;
+                    (m.rcpt_to.iter().any(|r| r == to) && body.contains(marker)).then(|| {
+                        body[body.find(marker).unwrap()..]
+                            .split_whitespace()
+                            .next()
+                            .unwrap()
+                            .to_owned()
+                    })
+                });
+                if let Some(path) = found {
+                    return path;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no {marker} email to {to}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
     };
-    let reset = link("user-b@member.kr").await;
-    let invite = link("invited@b.kr").await;
+    let reset = link("user-b@member.kr", "/reset-password/").await;
+    let invite = link("invited@b.kr", "/invite/").await;
 
     let started = std::time::Instant::now();
     let (app, w, po, reset, invite, sealed, awarded) =
@@ -247,12 +271,12 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 invite.clone(),
                 "/no-such-page".into(),
             ];
-            check_pages(&c, &app, "anonymous", &anonymous, count).await;
+            check_pages(&c, app, "anonymous", &anonymous, count).await;
             screenshot(&c, "login-en").await;
-            sign_in(&c, &app, "platform@coprocure.kr", PASSWORD).await;
-            check_pages(&c, &app, "platform admin", &["/".into()], count).await;
+            sign_in(&c, app, "platform@coprocure.kr", PASSWORD).await;
+            check_pages(&c, app, "platform admin", &["/".into()], count).await;
             sign_out(&c).await;
-            sign_in(&c, &app, "admin-a@coop.kr", PASSWORD).await;
+            sign_in(&c, app, "admin-a@coop.kr", PASSWORD).await;
             let buyer = vec![
                 "/".into(),
                 "/rfqs".into(),
@@ -263,8 +287,8 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 po.clone(),
                 "/account/password".into(),
             ];
-            check_pages(&c, &app, "coop admin", &buyer, count).await;
-            c.goto(&app.url(&po)).await.unwrap();
+            check_pages(&c, app, "coop admin", &buyer, count).await;
+            c.goto(&app.url(po)).await.unwrap();
             screenshot(&c, "po-en").await;
         })
         .await;
@@ -274,23 +298,26 @@ async fn every_page_passes_axe_in_korean_and_english() {
         let mut checked = 0;
         let count = &mut checked;
         with_browser("axe-phone", Viewport::Phone, |c| async move {
-            sign_in(&c, &app, "user-a@member.kr", PASSWORD).await;
+            sign_in(&c, app, "user-a@member.kr", PASSWORD).await;
             let member = vec![
                 "/".into(),
                 format!("/rounds/{}", w.a.round),
                 "/purchase-orders".into(),
                 po.clone(),
             ];
-            check_pages(&c, &app, "member", &member, count).await;
+            check_pages(&c, app, "member", &member, count).await;
             for p in &member {
                 c.goto(&app.url(p)).await.unwrap();
                 wait_css(&c, "main").await;
-                assert!(!scrolls_sideways(&c).await, "member {p} scrolls sideways at 390 px");
+                assert!(
+                    !scrolls_sideways(&c).await,
+                    "member {p} scrolls sideways at 390 px"
+                );
             }
-            c.goto(&app.url(&po)).await.unwrap();
+            c.goto(&app.url(po)).await.unwrap();
             screenshot(&c, "po-phone-member-en").await;
             sign_out(&c).await;
-            sign_in(&c, &app, "rep@kcopper.kr", PASSWORD).await;
+            sign_in(&c, app, "rep@kcopper.kr", PASSWORD).await;
             let supplier = vec![
                 "/".into(),
                 "/rfqs".into(),
@@ -298,13 +325,18 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 "/purchase-orders".into(),
                 po.clone(),
             ];
-            check_pages(&c, &app, "supplier", &supplier, count).await;
+            check_pages(&c, app, "supplier", &supplier, count).await;
             for p in &supplier {
                 c.goto(&app.url(p)).await.unwrap();
                 wait_css(&c, "main").await;
-                assert!(!scrolls_sideways(&c).await, "supplier {p} scrolls sideways at 390 px");
+                assert!(
+                    !scrolls_sideways(&c).await,
+                    "supplier {p} scrolls sideways at 390 px"
+                );
             }
-            c.goto(&app.url(&format!("/rfqs/{}", sealed.rfq))).await.unwrap();
+            c.goto(&app.url(&format!("/rfqs/{}", sealed.rfq)))
+                .await
+                .unwrap();
             screenshot(&c, "rfq-phone-supplier-en").await;
         })
         .await;
@@ -320,4 +352,20 @@ async fn every_page_passes_axe_in_korean_and_english() {
         );
         assert_eq!(a + b, 2 * (5 + 1 + 8 + 4 + 5));
     }
+}
+
+#[tokio::test]
+async fn the_axe_check_catches_a_violation() {
+    // The helper must be able to fail: an unlabeled input is a critical violation.
+    with_browser("axe-self-check", Viewport::Desktop, |c| async move {
+        c.goto("data:text/html,<!DOCTYPE html><html lang=en><title>t</title><main><input></main></html>")
+            .await
+            .unwrap();
+        let found = crate::browser::axe(&c).await;
+        assert!(
+            found.iter().any(|v| v.id == "label" && v.impact.as_deref() == Some("critical")),
+            "{found:?}"
+        );
+    })
+    .await;
 }

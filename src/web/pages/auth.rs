@@ -37,7 +37,12 @@ pub struct LoginQuery {
 
 /// `GET /login` (a signed-in visitor goes straight on).
 pub async fn login_form(page: Page, q: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
-    let next = q.next.as_deref().and_then(safe_next).unwrap_or("/").to_owned();
+    let next = q
+        .next
+        .as_deref()
+        .and_then(safe_next)
+        .unwrap_or("/")
+        .to_owned();
     if page.user.is_some() {
         return Ok(see_other(&next));
     }
@@ -178,7 +183,11 @@ pub async fn language(
     form: web::Form<LanguageForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(locale) = Locale::parse(&form.lang) else {
-        return Err(AppError::invalid("lang", "invalid_locale", "must be ko or en"));
+        return Err(AppError::invalid(
+            "lang",
+            "invalid_locale",
+            "must be ko or en",
+        ));
     };
     if let Some(who) = &p.user {
         browser::set_locale(&state, who, locale).await?;
@@ -250,7 +259,11 @@ struct SetPasswordPage<'a> {
     errors: FormErrors,
 }
 
-fn invalid_link(p: &Page, heading: &'static str, message: &'static str) -> Result<HttpResponse, AppError> {
+fn invalid_link(
+    p: &Page,
+    heading: &'static str,
+    message: &'static str,
+) -> Result<HttpResponse, AppError> {
     page_with(
         StatusCode::NOT_FOUND,
         &NoticePage {

@@ -40,8 +40,7 @@ pub async fn home(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, A
         }
         Role::CoopAdmin | Role::Member => {
             let coop = who.cooperative_id.ok_or(AppError::Forbidden)?;
-            rounds =
-                crate::rounds::service::list_rounds(&state, &who, coop, None, 20).await?;
+            rounds = crate::rounds::service::list_rounds(&state, &who, coop, None, 20).await?;
             if who.role == Role::Member {
                 rounds.retain(|r| r.status == RoundStatus::Open);
             } else {

@@ -47,6 +47,11 @@ impl Fmt {
         format::money(*v, currency, self.locale)
     }
 
+    /// A unit price, exact: `12.5원` / `KRW 12.5`.
+    pub fn price(&self, v: &Decimal, currency: &str) -> String {
+        format::price(*v, currency, self.locale)
+    }
+
     /// `2026. 12. 4. (금) 15:00 KST`.
     pub fn dt(&self, at: &DateTime<Utc>) -> String {
         format::datetime(*at, self.tz, self.locale)

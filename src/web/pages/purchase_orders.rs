@@ -96,5 +96,8 @@ pub async fn acknowledge(
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     let po = crate::purchase_orders::service::acknowledge(&state, &who, *id).await?;
-    Ok(see_other(&format!("/purchase-orders/{}?acknowledged=1", po.id)))
+    Ok(see_other(&format!(
+        "/purchase-orders/{}?acknowledged=1",
+        po.id
+    )))
 }

@@ -127,8 +127,10 @@ fn capabilities(profile: &Path, viewport: Viewport) -> serde_json::Map<String, V
         "--lang=ko-KR".into(),
         format!("--user-data-dir={}", profile.display()),
     ];
+    // A Korean browser: the portal's language then comes from Accept-Language.
     let mut options = json!({
         "binary": chromium_binary().map(|p| p.display().to_string()).unwrap_or_default(),
+        "prefs": {"intl.accept_languages": "ko-KR,ko"},
     });
     match viewport {
         Viewport::Desktop => args.push("--window-size=1280,900".into()),
@@ -219,15 +221,15 @@ pub async fn fill(client: &Client, css: &str, text: &str) {
 
 /// Clicks the element matching `css` and waits for the next page to load.
 pub async fn click_and_wait(client: &Client, css: &str) {
-    let old = client
-        .find(Locator::Css("html"))
-        .await
-        .expect("a document");
+    let old = client.find(Locator::Css("html")).await.expect("a document");
     wait_css(client, css).await.click().await.expect("click");
     // The old document goes stale once the next one replaced it.
     let deadline = Instant::now() + Duration::from_secs(15);
     while old.tag_name().await.is_ok() {
-        assert!(Instant::now() < deadline, "no navigation after clicking {css}");
+        assert!(
+            Instant::now() < deadline,
+            "no navigation after clicking {css}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     wait_css(client, "body").await;
