@@ -292,7 +292,7 @@ async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
         let handle = app.handle();
         let addr = format!("{}:{}", listen.ip(), app.port());
         tracing::info!(database = %redact_url(&database.url), "database");
-        println!("coprocure serving on http://{addr}  (API docs: http://{addr}/api/docs)");
+        println!("coprocure serving on http://{addr}  (portal: http://{addr}/, API docs: http://{addr}/api/docs)");
         tokio::spawn(async move {
             shutdown_signal().await;
             tracing::info!("stop signal received: finishing in-flight requests");

@@ -6,7 +6,7 @@
 //! | `DATABASE_URL` | unset | PostgreSQL URL. Unset: a private cluster is started under `$COPROCURE_DATA_DIR/postgres` from the installed server binaries. |
 //! | `COPROCURE_DATA_DIR` | `./var` | Where the embedded cluster, the generated JWT secret and (later) `.eml` files live. |
 //! | `COPROCURE_LISTEN` | `127.0.0.1:8080` | Address the HTTP server binds (`host:port`; port 0 picks a free one). |
-//! | `COPROCURE_PUBLIC_URL` | `http://<listen>` | Absolute URL users reach the portal at; used in links sent by email. |
+//! | `COPROCURE_PUBLIC_URL` | `http://<listen>` | Absolute URL users reach the portal at; used in links sent by email. Its origin is what the portal's CSRF check accepts in `Origin`; `https://` makes the portal's cookies `Secure` with the `__Host-` prefix and adds HSTS. |
 //! | `COPROCURE_JWT_SECRET` | generated | HS256 key for access tokens, at least 32 bytes. Unset: generated once and kept in `$COPROCURE_DATA_DIR/jwt-secret`. Every instance behind one load balancer needs the same value. |
 //! | `COPROCURE_SMTP_URL` | unset | `smtp://host:port` (STARTTLS when offered), `smtps://…` (implicit TLS). Unset: emails are written as `.eml` files. |
 //! | `COPROCURE_MAIL_FROM` | `coprocure <no-reply@localhost>` | `From:` of outgoing email. |

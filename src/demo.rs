@@ -81,7 +81,7 @@ pub async fn load(pool: crate::db::DbPool, settings: Settings) -> anyhow::Result
             anyhow::bail!("a previous demo run stopped half-way (cooperative {id} has no quotes); load the demo into a fresh database");
         }
         return Ok(format!(
-            "The demo is loaded already (cooperative {id}). Sign in as buyer@demo.coprocure.kr / {DEMO_PASSWORD}."
+            "The demo is loaded already (cooperative {id}). Open the portal at {}/ and sign in as buyer@demo.coprocure.kr / {DEMO_PASSWORD}.", settings.public_url
         ));
     }
     // History on a clock two weeks back: the round and the RFQ are over by today.
@@ -526,17 +526,18 @@ pub async fn load(pool: crate::db::DbPool, settings: Settings) -> anyhow::Result
     }
     let public = &state.settings.public_url;
     Ok(format!(
-        "Demo loaded: {} with {} members, {} materials, {} suppliers.\n\
-         Round {} (closed) and RFQ {} (deadline passed, {} quotes).\n\
-         Sign in (password {DEMO_PASSWORD}):\n  buyer@demo.coprocure.kr (coop admin)\n  {} (member)\n  s1@supplier.demo.coprocure.kr … s6@supplier.demo.coprocure.kr (suppliers)\n  platform@demo.coprocure.kr (platform admin)\n\
-         Then: GET {public}/api/v1/rfqs/{}/comparison — and POST …/award. API docs: {public}/api/docs",
+        "Demo loaded: {} with {} members, {} materials, {} suppliers; a closed round and an RFQ past its deadline with 6 quotes.\n\
+         Start the server (`coprocure serve`, or `cargo run`), open the portal at {public}/ and sign in\n\
+         (every account's password is {DEMO_PASSWORD}):\n\
+         \x20 buyer@demo.coprocure.kr                cooperative buyer\n\
+         \x20 {:<38} member company\n\
+         \x20 s1@supplier.demo.coprocure.kr … s6@…   suppliers\n\
+         \x20 platform@demo.coprocure.kr             platform administrator\n\
+         The RFQ: {public}/rfqs/{}",
         coop.name,
         members.len(),
         materials.len(),
         suppliers.len(),
-        round.id,
-        rfq.id,
-        6,
         member_user.email,
         rfq.id,
     ))

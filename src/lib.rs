@@ -2,7 +2,7 @@
 //!
 //! A cooperative pools its members' demand, asks domestic and overseas suppliers for sealed
 //! quotes, compares them on one landed-cost basis and records joint purchase orders. This
-//! crate is the whole backend: the HTTP API (`api`), the use cases per domain, and the
+//! crate is the whole backend: the HTTP API (`api`), the portal (`web`), the use cases per domain, and the
 //! infrastructure they share (configuration, database, errors, clock).
 
 pub mod api;
@@ -23,6 +23,7 @@ pub mod decimal;
 pub mod demo;
 pub mod error;
 pub mod fx;
+pub mod i18n;
 pub mod ids;
 pub mod materials;
 pub mod notifications;
@@ -38,4 +39,5 @@ pub mod suppliers;
 pub mod telemetry;
 pub mod users;
 pub mod validation;
+pub mod web;
 pub mod webhooks;

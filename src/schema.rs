@@ -245,6 +245,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     po_counters (cooperative_id, year) {
         cooperative_id -> Uuid,
         year -> Int4,
@@ -450,6 +460,8 @@ diesel::table! {
         revoked_reason -> Nullable<Text>,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        web_token_hash -> Nullable<Bytea>,
+        last_seen_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -504,6 +516,7 @@ diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(materials -> cooperatives (cooperative_id));
 diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(outbox_webhooks -> suppliers (supplier_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(po_counters -> cooperatives (cooperative_id));
 diesel::joinable!(po_lines -> materials (material_id));
 diesel::joinable!(po_lines -> purchase_orders (po_id));
@@ -546,6 +559,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     members,
     outbox_emails,
     outbox_webhooks,
+    password_resets,
     po_counters,
     po_lines,
     po_member_allocations,

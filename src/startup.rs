@@ -53,7 +53,8 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(api::configure)
-                .default_service(web::to(api::not_found))
+                .configure(crate::web::configure)
+                .default_service(web::to(crate::web::fallback))
                 .wrap(api::security_headers())
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());

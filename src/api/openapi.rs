@@ -21,6 +21,8 @@ use crate::api::{health, v1};
         v1::auth::refresh,
         v1::auth::logout,
         v1::auth::change_password,
+        v1::auth::forgot_password,
+        v1::auth::reset_password,
         v1::auth::me,
         v1::organisations::accept_invite,
         v1::organisations::create_cooperative,

@@ -8,11 +8,13 @@
 //! - A refresh token is 256 random bits, stored only as its SHA-256, rotated on every use;
 //!   presenting a rotated one again means it was stolen or replayed, and revokes the session.
 
+pub mod browser;
 pub mod jwt;
 pub mod models;
 pub mod password;
 pub mod principal;
 pub mod repo;
+pub mod reset;
 pub mod service;
 pub mod throttle;
 pub mod tokens;

@@ -81,8 +81,8 @@ pub async fn claim_due(
         .await
 }
 
-/// Records a successful send. One-time secrets in the payload (an invitation's link with
-/// its token) are removed once delivered: the outbox must not keep a usable credential.
+/// Records a successful send. One-time secrets in the payload (an invitation's or a password
+/// reset's link with its token) are removed once delivered: the outbox must not keep a usable credential.
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
@@ -98,7 +98,7 @@ pub async fn mark_sent(
             outbox_emails::smtp_response.eq(response),
             outbox_emails::sent_at.eq(now),
             outbox_emails::payload.eq(diesel::dsl::sql::<diesel::sql_types::Jsonb>(
-                "CASE WHEN template = 'invitation' THEN payload - 'link' ELSE payload END",
+                "CASE WHEN template IN ('invitation', 'password_reset') THEN payload - 'link' ELSE payload END",
             )),
         ))
         .execute(conn)

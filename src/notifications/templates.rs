@@ -126,6 +126,22 @@ email_template!(Invitation, "invitation",
     ko: ["email/invitation/ko/subject.txt", "email/invitation/ko/body.txt", "email/invitation/ko/body.html"],
     en: ["email/invitation/en/subject.txt", "email/invitation/en/body.txt", "email/invitation/en/body.html"]);
 
+/// A one-time link to set a new password ("forgot password").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PasswordReset {
+    pub name: String,
+    pub email: String,
+    /// `${COPROCURE_PUBLIC_URL}/reset-password/{token}` (dropped from the stored payload
+    /// once sent).
+    pub link: String,
+    pub expires_at_utc: String,
+    pub expires_at_kst: String,
+}
+
+email_template!(PasswordReset, "password_reset",
+    ko: ["email/password_reset/ko/subject.txt", "email/password_reset/ko/body.txt", "email/password_reset/ko/body.html"],
+    en: ["email/password_reset/en/subject.txt", "email/password_reset/en/body.txt", "email/password_reset/en/body.html"]);
+
 /// What every round email says about the round (the payload of both round emails).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RoundNotice {
@@ -336,6 +352,7 @@ pub fn render(template: &str, locale: Locale, payload: &Value) -> Result<Rendere
     match template {
         PasswordChanged::NAME => render_as::<PasswordChanged>(locale, payload),
         Invitation::NAME => render_as::<Invitation>(locale, payload),
+        PasswordReset::NAME => render_as::<PasswordReset>(locale, payload),
         RoundOpened::NAME => render_as::<RoundOpened>(locale, payload),
         RoundReminder::NAME => render_as::<RoundReminder>(locale, payload),
         RfqInvitation::NAME => render_as::<RfqInvitation>(locale, payload),

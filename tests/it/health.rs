@@ -49,6 +49,8 @@ async fn openapi_describes_every_endpoint() {
         ("/api/v1/auth/refresh", "post"),
         ("/api/v1/auth/logout", "post"),
         ("/api/v1/auth/password", "post"),
+        ("/api/v1/auth/forgot-password", "post"),
+        ("/api/v1/auth/reset-password", "post"),
         ("/api/v1/me", "get"),
     ] {
         assert!(

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test talks HTTP to the real application backed
 //! by a real PostgreSQL database of its own (see `helpers`).
 
+mod browser;
 mod helpers;
 
 mod audit;
@@ -17,6 +18,8 @@ mod jobs;
 mod local_postgres;
 mod organisations;
 mod outbox;
+mod portal;
+mod portal_browser;
 mod rfqs;
 mod rounds;
 mod tenancy;

@@ -129,3 +129,38 @@ pub async fn me(who: Principal) -> HttpResponse {
         locale: who.locale,
     })
 }
+
+/// Sends a one-time password reset link to the address if it belongs to an active account.
+/// The answer is the same, and comes as fast, whether or not it does: the work happens
+/// after it.
+#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth",
+    request_body = crate::auth::reset::ForgotPassword, responses(
+    (status = 202, description = "Accepted (also for an unknown address). The email's link `/reset-password/{token}` works once, for 30 minutes; at most 3 links per account and hour"),
+    (status = 429, description = "`rate_limited` (per IP)", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn forgot_password(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<crate::auth::reset::ForgotPassword>,
+) -> HttpResponse {
+    crate::auth::reset::request_detached(state, body.into_inner().email, meta);
+    HttpResponse::Accepted().finish()
+}
+
+/// Sets a new password with the token of a reset link; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth",
+    request_body = crate::auth::reset::ResetPassword, responses(
+    (status = 204, description = "Changed; every session of the account is revoked"),
+    (status = 422, description = "`invalid_reset_token` (unknown, used or expired), or `new_password` too short/long/common", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "`rate_limited` (per IP)", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn reset_password(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    body: web::Json<crate::auth::reset::ResetPassword>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    crate::auth::reset::reset(&state, &body.token, body.new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

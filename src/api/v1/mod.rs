@@ -18,6 +18,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/auth/refresh", "POST").route(web::post().to(auth::refresh)))
         .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
         .service(resource("/auth/password", "POST").route(web::post().to(auth::change_password)))
+        .service(
+            resource("/auth/forgot-password", "POST").route(web::post().to(auth::forgot_password)),
+        )
+        .service(
+            resource("/auth/reset-password", "POST").route(web::post().to(auth::reset_password)),
+        )
         .service(resource("/me", "GET").route(web::get().to(auth::me)))
         .service(
             resource("/auth/accept-invite", "POST")

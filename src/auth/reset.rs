@@ -1,0 +1,248 @@
+//! "Forgot password": an emailed one-time link sets a new password.
+//!
+//! - [`request_detached`] answers at once and does the work after the answer, so the
+//!   response is the same, in content and in time, whether or not the address has an
+//!   account. For an active account it stores the SHA-256 of a new 256-bit token valid
+//!   [`RESET_TTL`] and queues the email (the worker drops the link from the stored payload
+//!   once sent). At most [`MAX_RESETS_PER_HOUR`] links per account and hour are sent.
+//! - [`reset`] checks the token (unknown, used, expired and disabled accounts are all the
+//!   same 422 `invalid_reset_token`), applies the password policy, and in one transaction
+//!   stores the password, spends this and every other open link of the account, revokes
+//!   every session of the account, forgets its failed logins, audits, and tells the owner
+//!   by email.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::models::User;
+use super::service::ClientMeta;
+use super::{password, repo, tokens};
+use crate::audit::{self, Actor, Event};
+use crate::error::AppError;
+use crate::notifications::templates::{utc_and_kst, PasswordChanged, PasswordReset};
+use crate::notifications::{self, Email};
+use crate::schema::password_resets;
+use crate::state::AppState;
+use crate::{db, validation};
+
+/// How long a reset link works.
+pub const RESET_TTL: Duration = Duration::minutes(30);
+/// Links sent per account per hour at most (further requests are answered the same way and
+/// send nothing).
+pub const MAX_RESETS_PER_HOUR: i64 = 3;
+
+/// `POST /auth/forgot-password` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPassword {
+    /// The account's email address.
+    pub email: String,
+}
+
+/// `POST /auth/reset-password` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    /// The token of the emailed link (`/reset-password/{token}`).
+    pub token: String,
+    /// 8–128 characters, not a common password, not the email address.
+    pub new_password: String,
+}
+
+/// Starts [`request`] on the current worker and returns at once; failures are logged.
+pub fn request_detached(state: actix_web::web::Data<AppState>, email: String, meta: ClientMeta) {
+    actix_web::rt::spawn(async move {
+        if let Err(e) = request(&state, &email, &meta).await {
+            tracing::error!(error = %crate::error::chain(&e), "password reset request failed");
+        }
+    });
+}
+
+/// Sends a reset link to `email` if it is an active account's (see the module docs).
+/// Returns whether a link was queued.
+pub async fn request(state: &AppState, email: &str, meta: &ClientMeta) -> Result<bool, AppError> {
+    let Ok(email) = validation::email("email", email) else {
+        return Ok(false);
+    };
+    let now = state.clock.now();
+    let mut conn = db::conn(&state.pool).await?;
+    let public_url = state.settings.public_url.clone();
+    conn.transaction(async |conn| -> Result<bool, AppError> {
+        let Some(user) = repo::find_user_by_email(conn, &email).await? else {
+            return Ok(false);
+        };
+        if user.disabled {
+            return Ok(false);
+        }
+        // Serialises requests of one account, so the hourly cap holds under concurrency.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))")
+            .bind::<diesel::sql_types::Text, _>(user.id.to_string())
+            .execute(conn)
+            .await?;
+        let recent: i64 = password_resets::table
+            .filter(password_resets::user_id.eq(user.id))
+            .filter(password_resets::created_at.gt(now - Duration::hours(1)))
+            .count()
+            .get_result(conn)
+            .await?;
+        if recent >= MAX_RESETS_PER_HOUR {
+            tracing::info!(user = %user.id, "password reset not sent: hourly cap reached");
+            return Ok(false);
+        }
+        let token = tokens::generate()?;
+        let expires = now + RESET_TTL;
+        diesel::insert_into(password_resets::table)
+            .values((
+                password_resets::token_hash.eq(tokens::digest(&token)),
+                password_resets::user_id.eq(user.id),
+                password_resets::created_at.eq(now),
+                password_resets::expires_at.eq(expires),
+            ))
+            .execute(conn)
+            .await?;
+        let (expires_at_utc, expires_at_kst) = utc_and_kst(expires);
+        notifications::enqueue(
+            conn,
+            now,
+            Email {
+                to: &user.email,
+                locale: user.locale,
+                template: &PasswordReset {
+                    name: user.name.clone(),
+                    email: user.email.clone(),
+                    link: format!("{public_url}/reset-password/{token}"),
+                    expires_at_utc,
+                    expires_at_kst,
+                },
+                dedupe_key: None,
+            },
+        )
+        .await?;
+        audit::record(
+            conn,
+            now,
+            Event::platform(
+                Actor::User(user.id),
+                "auth.password_reset_requested",
+                "user",
+                user.id,
+                json!({"ip": meta.ip}),
+            )
+            .in_cooperative(user.cooperative_id),
+        )
+        .await?;
+        Ok(true)
+    })
+    .await
+}
+
+fn invalid_token() -> AppError {
+    AppError::invalid(
+        "token",
+        "invalid_reset_token",
+        "this reset link is unknown, already used or expired",
+    )
+}
+
+/// The active account a reset token is for, if the token is open (unused, not expired).
+pub async fn account_of(state: &AppState, token: &str) -> Result<Option<User>, AppError> {
+    let mut conn = db::conn(&state.pool).await?;
+    open_account(&mut conn, token, state.clock.now(), false).await
+}
+
+async fn open_account(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    now: DateTime<Utc>,
+    lock: bool,
+) -> Result<Option<User>, AppError> {
+    let q = password_resets::table
+        .find(tokens::digest(token.trim()))
+        .select((
+            password_resets::user_id,
+            password_resets::expires_at,
+            password_resets::used_at,
+        ));
+    let row: Option<(crate::ids::UserId, DateTime<Utc>, Option<DateTime<Utc>>)> = if lock {
+        q.for_update().first(conn).await.optional()?
+    } else {
+        q.first(conn).await.optional()?
+    };
+    match row {
+        Some((user_id, expires, None)) if expires > now => Ok(repo::find_user(conn, user_id)
+            .await?
+            .filter(|u| !u.disabled)),
+        _ => Ok(None),
+    }
+}
+
+/// Sets a new password with a reset token (see the module docs).
+pub async fn reset(state: &AppState, token: &str, new_password: String) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let user = account_of(state, token).await?.ok_or_else(invalid_token)?;
+    password::check_policy("new_password", &new_password, Some(&user.email))
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let hash = password::hash_blocking(new_password).await?;
+    let digest = tokens::digest(token.trim());
+    let mut conn = db::conn(&state.pool).await?;
+    conn.transaction(async |conn| -> Result<(), AppError> {
+        // Re-checked under the row lock: two concurrent resets cannot both succeed.
+        match open_account(conn, token, now, true).await? {
+            Some(u) if u.id == user.id => {}
+            _ => return Err(invalid_token()),
+        }
+        diesel::update(password_resets::table.find(&digest))
+            .set(password_resets::used_at.eq(now))
+            .execute(conn)
+            .await?;
+        diesel::update(
+            password_resets::table
+                .filter(password_resets::user_id.eq(user.id))
+                .filter(password_resets::used_at.is_null()),
+        )
+        .set(password_resets::used_at.eq(now))
+        .execute(conn)
+        .await?;
+        repo::set_password(conn, user.id, &hash, now).await?;
+        let revoked =
+            repo::revoke_user_sessions(conn, user.id, None, now, "password_reset").await?;
+        repo::clear_login_failures(conn, &user.email).await?;
+        audit::record(
+            conn,
+            now,
+            Event::platform(
+                Actor::User(user.id),
+                "auth.password_reset",
+                "user",
+                user.id,
+                json!({"sessions_revoked": revoked}),
+            )
+            .in_cooperative(user.cooperative_id),
+        )
+        .await?;
+        let (changed_at_utc, changed_at_kst) = utc_and_kst(now);
+        notifications::enqueue(
+            conn,
+            now,
+            Email {
+                to: &user.email,
+                locale: user.locale,
+                template: &PasswordChanged {
+                    name: user.name.clone(),
+                    email: user.email.clone(),
+                    changed_at_utc,
+                    changed_at_kst,
+                    other_sessions_revoked: revoked,
+                },
+                dedupe_key: None,
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}

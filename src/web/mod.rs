@@ -1,0 +1,250 @@
+//! The portal: server-rendered pages for people (askama templates under `templates/web/`),
+//! beside the JSON API. Pages call the same services as the API — no SQL and no business
+//! rule here — and work without JavaScript; htmx (vendored, served by the app) may improve
+//! them.
+//!
+//! Every portal route is wrapped in [`portal`], which per request:
+//! 1. resolves the browser session, the language and the CSRF binding into a
+//!    [`session::Page`] (handlers extract it);
+//! 2. refuses a state-changing request that is cross-site or lacks this session's CSRF
+//!    token ([`csrf`]) with a localized 403 page, before any handler runs;
+//! 3. turns failures into localized HTML pages (401 → the sign-in page; 403, 404, 409,
+//!    429, 500…) where the API answers problem+json;
+//! 4. sets the page headers ([`headers`]) and the pre-session cookie.
+
+pub mod assets;
+pub mod csrf;
+pub mod headers;
+pub mod pages;
+pub mod render;
+pub mod session;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+
+use crate::error::AppError;
+use crate::state::AppState;
+use session::Page;
+
+/// Registers the portal's routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use pages::{auth, home, purchase_orders, rfqs, rounds};
+    cfg.service(web::resource("/static/{name}").route(web::get().to(assets::serve)))
+        .service(
+            web::resource("/")
+                .route(web::get().to(home::home))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/login")
+                .route(web::get().to(auth::login_form))
+                .route(web::post().to(auth::login))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/logout")
+                .route(web::post().to(auth::logout))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/language")
+                .route(web::post().to(auth::language))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/forgot-password")
+                .route(web::get().to(auth::forgot_form))
+                .route(web::post().to(auth::forgot))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/reset-password/{token}")
+                .route(web::get().to(auth::reset_form))
+                .route(web::post().to(auth::reset))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/invite/{token}")
+                .route(web::get().to(auth::invite_form))
+                .route(web::post().to(auth::invite))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/account/password")
+                .route(web::get().to(auth::password_form))
+                .route(web::post().to(auth::password))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/rfqs")
+                .route(web::get().to(rfqs::list))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/rfqs/{id}")
+                .route(web::get().to(rfqs::detail))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/rounds/{id}")
+                .route(web::get().to(rounds::detail))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/purchase-orders")
+                .route(web::get().to(purchase_orders::list))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/purchase-orders/{id}")
+                .route(web::get().to(purchase_orders::detail))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        )
+        .service(
+            web::resource("/purchase-orders/{id}/acknowledge")
+                .route(web::post().to(purchase_orders::acknowledge))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(portal)),
+        );
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed { allow: "GET, POST" })
+}
+
+fn is_form(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// The portal middleware (see the module documentation).
+pub async fn portal(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState is not registered")))?;
+    let page = match Page::resolve(&state, req.request()).await {
+        Ok(p) => p,
+        // The database is unreachable, say: the API's answer is all there is to give.
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let method = req.method().clone();
+    let get = method == Method::GET || method == Method::HEAD;
+    if !get && method != Method::OPTIONS {
+        let origin = csrf::origin_of(&state.settings.public_url);
+        if !csrf::same_origin(req.headers(), &origin) {
+            tracing::warn!(path = %req.path(), "cross-site request refused");
+            let res = req.into_response(render::csrf_refused(&page));
+            return Ok(finish(res, &page));
+        }
+        let submitted = match req.headers().get(csrf::HEADER) {
+            Some(v) => v.to_str().ok().map(str::to_owned),
+            None if is_form(&req) => {
+                let body = req.extract::<web::Bytes>().await?;
+                let token = csrf::form_field(&body);
+                req.set_payload(body.into());
+                token
+            }
+            None => None,
+        };
+        let secret = state.settings.jwt_secret.as_deref().unwrap_or_default();
+        let valid = submitted.is_some_and(|s| csrf::verify(secret, &page.binding, &s));
+        if !valid {
+            // A form of a session that ended meanwhile: sign in again rather than a 403.
+            let res = if page.stale_session {
+                render::see_other("/login?expired=1")
+            } else {
+                tracing::warn!(path = %req.path(), "request without a valid CSRF token refused");
+                render::csrf_refused(&page)
+            };
+            return Ok(finish(req.into_response(res), &page));
+        }
+    }
+    req.extensions_mut().insert(page.clone());
+    let res = next.call(req).await?;
+    let replacement = res
+        .response()
+        .error()
+        .map(|err| render::error_response(&page, res.status(), err.as_error::<AppError>(), get));
+    let res = match replacement {
+        Some(r) => res.into_response(r),
+        None => res.map_into_boxed_body(),
+    };
+    Ok(finish(res, &page))
+}
+
+/// Page headers and cookies on a portal response.
+fn finish(mut res: ServiceResponse<BoxBody>, page: &Page) -> ServiceResponse<BoxBody> {
+    decorate(res.response_mut(), page);
+    res
+}
+
+/// Sets the page headers, the pre-session cookie of an anonymous page, and removes a
+/// session cookie that names no live session (unless the handler set cookies itself).
+fn decorate(res: &mut HttpResponse<BoxBody>, page: &Page) {
+    headers::apply(res.headers_mut(), page.secure());
+    let names = page.cookie_names();
+    let sets = |res: &HttpResponse<BoxBody>, name: &str| res.cookies().any(|c| c.name() == name);
+    if let Some(pre) = &page.pre_session {
+        if !sets(res, names.pre) {
+            let c = session::cookie(
+                names.pre,
+                pre.clone(),
+                session::PRE_SESSION_LIFETIME,
+                page.secure(),
+            );
+            let _ = res.add_cookie(&c);
+        }
+    }
+    if page.stale_session && !sets(res, names.session) {
+        let _ = res.add_cookie(&session::removal(names.session, page.secure()));
+    }
+}
+
+/// The answer for an unknown path: a localized HTML page for a browser navigating outside
+/// `/api/`, the API's problem+json for everyone else.
+pub async fn fallback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let html = !req.path().starts_with("/api/")
+        && matches!(*req.method(), Method::GET | Method::HEAD)
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if !html {
+        return Err(AppError::NotFound);
+    }
+    let page = Page::resolve(&state, &req).await?;
+    let mut res = render::error_response(
+        &page,
+        StatusCode::NOT_FOUND,
+        Some(&AppError::NotFound),
+        true,
+    );
+    decorate(&mut res, &page);
+    Ok(res)
+}
