@@ -12,6 +12,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::api;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
+use crate::background::detached::Detached;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::DbPool;
@@ -24,6 +25,7 @@ pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 pub struct Application {
     port: u16,
     server: Server,
+    detached: Arc<Detached>,
 }
 
 impl Application {
@@ -37,6 +39,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let detached = Arc::new(Detached::default());
         let state = web::Data::new(AppState {
             pool,
             jwt: Arc::new(JwtKeys::new(&secret)),
@@ -45,6 +48,7 @@ impl Application {
                 clock.clone(),
             )),
             rounds: Arc::new(crate::rounds::service::RoundCache::default()),
+            detached: detached.clone(),
             settings: Arc::new(settings),
             clock,
         });
@@ -80,12 +84,18 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            detached,
         })
     }
 
     /// The bound port (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The work its requests started after answering (tests wait for it to settle).
+    pub fn detached(&self) -> Arc<Detached> {
+        self.detached.clone()
     }
 
     /// A handle to stop the server.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
+use crate::background::detached::Detached;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::DbPool;
@@ -23,4 +24,6 @@ pub struct AppState {
     pub auth_limiter: Arc<IpRateLimiter>,
     /// Immutable facts of demand rounds (hot path of demand entry).
     pub rounds: Arc<crate::rounds::service::RoundCache>,
+    /// Work requests start after answering.
+    pub detached: Arc<Detached>,
 }

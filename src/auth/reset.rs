@@ -55,7 +55,8 @@ pub struct ResetPassword {
 
 /// Starts [`request`] on the current worker and returns at once; failures are logged.
 pub fn request_detached(state: actix_web::web::Data<AppState>, email: String, meta: ClientMeta) {
-    actix_web::rt::spawn(async move {
+    let detached = state.detached.clone();
+    detached.spawn(async move {
         if let Err(e) = request(&state, &email, &meta).await {
             tracing::error!(error = %crate::error::chain(&e), "password reset request failed");
         }

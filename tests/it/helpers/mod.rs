@@ -351,6 +351,8 @@ pub struct TestApp {
     pub data_dir: std::path::PathBuf,
     /// This instance's background jobs.
     pub jobs: Runner,
+    /// Work this instance's requests started after answering.
+    detached: Arc<coprocure::background::detached::Detached>,
     vars: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
     background: Option<Background>,
@@ -416,6 +418,7 @@ impl TestApp {
         .unwrap();
         let jobs = Runner::from_settings(pool.clone(), &settings, clock.clone()).expect("jobs");
         let app = Application::build(settings, pool, clock.clone()).expect("build app");
+        let detached = app.detached();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
@@ -430,6 +433,7 @@ impl TestApp {
             db,
             data_dir,
             jobs,
+            detached,
             vars,
             handle,
             background: None,
@@ -439,9 +443,12 @@ impl TestApp {
         }
     }
 
-    /// Runs every background job's step until none has work (see [`Runner::run_until_idle`]);
+    /// Waits for the work requests started after answering, then runs every background job's
+    /// step until none has work (see [`Runner::run_until_idle`]);
     /// returns how many items they handled. Panics when a step fails.
     pub async fn run_jobs_until_idle(&self) -> usize {
+        // What requests started after answering comes first (it may queue email).
+        self.detached.settled().await;
         self.jobs
             .run_until_idle()
             .await
