@@ -188,12 +188,7 @@ pub async fn run(
             let now = clock.now();
             send_due_reminders(&mut conn, &public_url, now).await?;
             crate::api::idempotency::prune(&mut conn, now).await?;
-            diesel::delete(
-                crate::schema::login_failures::table
-                    .filter(crate::schema::login_failures::at.lt(now - Duration::days(1))),
-            )
-            .execute(&mut conn)
-            .await?;
+            crate::auth::repo::prune_login_failures(&mut conn, now).await?;
             Ok::<_, anyhow::Error>(())
         }
         .await;

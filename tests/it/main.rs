@@ -18,3 +18,4 @@ mod outbox;
 mod rfqs;
 mod rounds;
 mod tenancy;
+mod throttle;

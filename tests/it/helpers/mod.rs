@@ -257,10 +257,12 @@ async fn create_database(name: &str) {
     }
 }
 
-/// A fresh database cloned from the template; dropped with the value.
+/// A fresh database cloned from the template; dropped with the value (the one made by
+/// [`TestDatabase::new`], not the handles of [`TestDatabase::handle`]).
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
+    owned: bool,
 }
 
 impl TestDatabase {
@@ -272,12 +274,28 @@ impl TestDatabase {
         );
         create_database(&name).await;
         let url = with_database(&shared().admin_url, &name);
-        Self { name, url }
+        Self {
+            name,
+            url,
+            owned: true,
+        }
+    }
+
+    /// Another handle on the same database, which does not drop it.
+    pub fn handle(&self) -> Self {
+        Self {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            owned: false,
+        }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let admin_url = shared().admin_url.clone();
         let name = self.name.clone();
         let _ = std::thread::spawn(move || {
@@ -353,7 +371,21 @@ impl TestApp {
 
     /// The app with extra environment-style settings (override the defaults).
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
-        let db = TestDatabase::new().await;
+        Self::spawn_on(
+            TestDatabase::new().await,
+            Arc::new(OffsetClock::new()),
+            extra,
+        )
+        .await
+    }
+
+    /// A second instance of the application (its own server, pool and background tasks) on
+    /// this app's database and clock, as behind a load balancer.
+    pub async fn spawn_sibling(&self, extra: &[(&str, &str)]) -> Self {
+        Self::spawn_on(self.db.handle(), self.clock.clone(), extra).await
+    }
+
+    async fn spawn_on(db: TestDatabase, clock: Arc<OffsetClock>, extra: &[(&str, &str)]) -> Self {
         let mut vars: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url.clone()),
             ("COPROCURE_LISTEN".into(), "127.0.0.1:0".into()),
@@ -367,7 +399,11 @@ impl TestApp {
                 "coprocure <no-reply@coprocure.test>".into(),
             ),
         ]);
-        let data_dir = std::env::temp_dir().join(format!("coprocure-app-{}", db.name));
+        let data_dir = std::env::temp_dir().join(format!(
+            "coprocure-app-{}-{}",
+            db.name,
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
         vars.insert(
             "COPROCURE_DATA_DIR".into(),
             data_dir.to_string_lossy().into_owned(),
@@ -382,7 +418,6 @@ impl TestApp {
             settings.db_acquire_timeout,
         )
         .unwrap();
-        let clock = Arc::new(OffsetClock::new());
         // The background tasks get a runtime of their own: when a test ends, its runtime is
         // blocked in `Drop` (dropping the database), and a task of that runtime caught half-way
         // through a connection handshake would hold the DROP up for a minute.
