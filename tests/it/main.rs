@@ -13,6 +13,7 @@ mod errors;
 mod fx;
 mod health;
 mod local_postgres;
+mod nul;
 mod organisations;
 mod outbox;
 mod rfqs;
