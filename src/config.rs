@@ -18,9 +18,9 @@
 //! | `COPROCURE_LOG_FORMAT` | `text` | `text` or `json` (one JSON object per line). |
 //! | `COPROCURE_DB_POOL_SIZE` | `16` | Maximum PostgreSQL connections per instance. |
 //! | `COPROCURE_DB_ACQUIRE_TIMEOUT_MS` | `5000` | How long a request waits for a connection before answering 503. |
-//! | `COPROCURE_AUTH_RATE_PER_MINUTE` | `60` | Requests per minute one client IP may make to `/api/v1/auth/*` (burst of the same size). |
+//! | `COPROCURE_AUTH_RATE_PER_MINUTE` | `60` | Requests per minute one client IP may make to `/api/v1/auth/*` (burst of the same size), counted in each instance's memory. Password guessing is throttled separately, in the database (`auth::throttle`). |
 //! | `COPROCURE_WORKERS` | CPU count | HTTP worker threads. |
-//! | `COPROCURE_TRUST_FORWARDED` | `0` | `1` behind a reverse proxy / load balancer: the client IP (per-IP limits, session records) is taken from `Forwarded` / `X-Forwarded-For`. Never set it when clients reach the app directly. |
+//! | `COPROCURE_TRUST_FORWARDED` | `0` | `1` behind a reverse proxy / load balancer: the client IP (per-IP limits, login throttling sources, session records) is taken from `Forwarded` / `X-Forwarded-For`. Never set it when clients reach the app directly. |
 //! | `COPROCURE_ALLOW_LOOPBACK_WEBHOOKS` | `0` | `1` accepts `http://` loopback webhook URLs (tests, development). |
 //! | `RUST_LOG` | `info` | Log filter (`tracing_subscriber::EnvFilter` syntax). |
 

@@ -293,9 +293,27 @@ impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         match err {
             diesel::result::Error::NotFound => Self::NotFound,
+            diesel::result::Error::DatabaseError(_, ref info) if is_nul_refusal(info.message()) => {
+                // Input validation refuses NUL characters field by field; should one still
+                // reach PostgreSQL, the statement fails, its transaction rolls back, and the
+                // client gets the same 422 rather than a 500.
+                tracing::warn!(error = %err, "a NUL character reached the database");
+                Self::invalid(
+                    "",
+                    "invalid_characters",
+                    "text must not contain NUL characters",
+                )
+            }
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }
     }
+}
+
+/// Whether PostgreSQL refused a statement because a text (22021) or jsonb (22P05) value
+/// held a NUL character.
+fn is_nul_refusal(message: &str) -> bool {
+    (message.contains("invalid byte sequence") && message.contains("0x00"))
+        || message.contains("unsupported Unicode escape sequence")
 }
 
 /// Maps a unique-constraint violation to a 422 on the field its constraint guards

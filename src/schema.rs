@@ -172,6 +172,15 @@ diesel::table! {
         email -> Text,
         at -> Timestamptz,
         ip -> Nullable<Text>,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    login_sources (email, source) {
+        email -> Text,
+        source -> Text,
+        last_login_at -> Timestamptz,
     }
 }
 
@@ -555,6 +564,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     job_runs,
     login_failures,
+    login_sources,
     materials,
     members,
     outbox_emails,

@@ -39,9 +39,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(idempotency::handle))
+            .wrap(actix_web::middleware::from_fn(reject_nul_in_query))
             .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
             .configure(v1::configure),
     );
+}
+
+/// Refuses a query string with a NUL character in a parameter's name or value (after
+/// percent-decoding, as `web::Query` reads it): PostgreSQL cannot store or compare text
+/// holding one. 422 `invalid_characters` naming the parameter, for every query parameter
+/// of every operation at once. (Bodies need no such guard: their text fields go through
+/// `validation`, which refuses control characters; see also `error.rs`.)
+pub async fn reject_nul_in_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let bad = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| {
+            k.chars()
+                .take(100)
+                .map(|c| if c == '\0' { '\u{FFFD}' } else { c })
+                .collect::<String>()
+        });
+    if let Some(field) = bad {
+        let err = AppError::invalid(
+            field,
+            "invalid_characters",
+            "must not contain NUL characters",
+        );
+        return Ok(req.into_response(actix_web::ResponseError::error_response(&err)));
+    }
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_boxed_body)
 }
 
 /// Headers sent on every response.

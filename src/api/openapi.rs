@@ -1,7 +1,13 @@
 //! The OpenAPI document, generated from the handlers' annotations, and Swagger UI served
 //! from assets vendored into the binary (no CDN at run time, no download at build time).
 
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -85,8 +91,12 @@ use crate::api::{health, v1};
         v1::admin::verify_cooperative_audit,
         v1::admin::list_cooperative_audit,
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        crate::notifications::OutboxStatus,
+    )),
+    modifiers(&BearerAuth, &StandardProblems),
     tags(
         (name = "health", description = "Probes"),
         (name = "auth", description = "Login, tokens, sessions"),
@@ -117,6 +127,188 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Declares on every operation the problem answers its properties make possible, so 60-odd
+/// annotations need not repeat them (an answer an annotation already declares keeps its
+/// description; codes it does not mention are appended):
+///
+/// - bearer security: 401 (missing, invalid, expired or revoked token); 403 (a role that
+///   may never do this) except on the few operations every role may call;
+/// - a path parameter: 404 (unknown, outside the caller's reach, or not an id at all);
+/// - a JSON body: 400 (not JSON), 413 (over 1 MiB), 415 (not `application/json`), 422;
+/// - query parameters: 422 (unparsable, out of range, or holding a NUL character);
+/// - an authenticated POST under `/api/v1`: the `Idempotency-Key` header with its 409 and
+///   422 (the idempotency middleware's answers);
+/// - `/api/v1/auth/*`: 429 `rate_limited` (per-IP limit) with `Retry-After`;
+/// - anything that reads the database: 503 `database_unavailable` with `Retry-After`.
+struct StandardProblems;
+
+/// Secured operations every role may call (no 403).
+const ANY_ROLE: &[(&str, &str)] = &[
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/auth/password"),
+    ("get", "/api/v1/fx-rates"),
+];
+
+/// Operations that never touch the database (no 503).
+const NO_DATABASE: &[&str] = &["/healthz", "/api/v1/units"];
+
+fn problem_response(description: &str, retry_after: bool) -> Response {
+    let mut builder = ResponseBuilder::new().description(description).content(
+        crate::error::PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    );
+    if retry_after {
+        builder = builder.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                ))
+                .description(Some("Seconds to wait before retrying."))
+                .build(),
+        );
+    }
+    builder.build()
+}
+
+/// Adds a problem answer for `status`, or appends `description` to the one declared.
+fn ensure(op: &mut Operation, status: &str, description: &str, retry_after: bool) {
+    match op.responses.responses.get_mut(status) {
+        Some(RefOr::T(existing)) => {
+            if !existing.description.contains(description) {
+                existing.description = if existing.description.is_empty() {
+                    description.to_owned()
+                } else {
+                    format!("{}; {description}", existing.description)
+                };
+            }
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            op.responses.responses.insert(
+                status.to_owned(),
+                RefOr::T(problem_response(description, retry_after)),
+            );
+        }
+    }
+}
+
+fn has_parameter(op: &Operation, location: ParameterIn, name: Option<&str>) -> bool {
+    op.parameters.iter().flatten().any(|p| match p {
+        RefOr::T(p) => {
+            p.parameter_in == location && name.is_none_or(|n| p.name.eq_ignore_ascii_case(n))
+        }
+        RefOr::Ref(_) => false,
+    })
+}
+
+fn standard_problems(path: &str, method: &str, op: &mut Operation) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    if secured {
+        ensure(op, "401", "`missing_token`, `invalid_token`, `token_expired`, `session_revoked`, `session_expired`, `account_disabled`", false);
+        if !ANY_ROLE.contains(&(method, path)) {
+            ensure(
+                op,
+                "403",
+                "`forbidden`: the caller's role may never do this",
+                false,
+            );
+        }
+    }
+    if has_parameter(op, ParameterIn::Path, None) {
+        ensure(
+            op,
+            "404",
+            "`not_found`: unknown, not visible to the caller, or not an id",
+            false,
+        );
+    }
+    if op.request_body.is_some() {
+        ensure(op, "400", "`malformed_json`, `malformed_body`", false);
+        ensure(op, "413", "`payload_too_large` (over 1 MiB)", false);
+        ensure(
+            op,
+            "415",
+            "`unsupported_media_type`: send `application/json`",
+            false,
+        );
+        ensure(
+            op,
+            "422",
+            "invalid field values (`errors` lists each), or `invalid_body`",
+            false,
+        );
+    }
+    if has_parameter(op, ParameterIn::Query, None) {
+        ensure(op, "422", "invalid query parameter (`invalid_query`, `invalid_characters`, `out_of_range`, `invalid_cursor`…)", false);
+    }
+    if secured && method == "post" && path.starts_with("/api/v1/") {
+        // One declaration, replacing any an annotation made.
+        let params = op.parameters.get_or_insert_with(Vec::new);
+        params.retain(|p| {
+            !matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Header
+                && p.name.eq_ignore_ascii_case("Idempotency-Key"))
+        });
+        {
+            params.push(RefOr::T(
+                ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some("Replays return the stored response (24 h, per user)"))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255))
+                            .pattern(Some("^[!-~]+$")),
+                    ))
+                    .build(),
+            ));
+        }
+        ensure(op, "409", "`idempotency_key_in_flight`", false);
+        ensure(
+            op,
+            "422",
+            "`invalid_idempotency_key`, `idempotency_key_reused`",
+            false,
+        );
+    }
+    if path.starts_with("/api/v1/auth/") {
+        ensure(
+            op,
+            "429",
+            "`rate_limited` (requests per client IP); see `Retry-After`",
+            true,
+        );
+    }
+    if !NO_DATABASE.contains(&path) {
+        ensure(op, "503", "`database_unavailable`; see `Retry-After`", true);
+    }
+}
+
+impl Modify for StandardProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, op) in [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ] {
+                if let Some(op) = op {
+                    standard_problems(path, method, op);
+                }
+            }
+        }
     }
 }
 

@@ -146,7 +146,11 @@ pub struct RefreshToken {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = login_failures)]
 pub struct NewLoginFailure {
+    /// The throttle's account key.
     pub email: String,
     pub at: DateTime<Utc>,
+    /// The client address as seen.
     pub ip: Option<String>,
+    /// The throttle's source key ([`super::throttle::source_key`]).
+    pub source: String,
 }

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{NewLoginFailure, NewUser, RefreshToken, Session, User};
+use super::throttle;
 use crate::ids::{SessionId, UserId};
-use crate::schema::{login_failures, refresh_tokens, sessions, users};
+use crate::schema::{login_failures, login_sources, refresh_tokens, sessions, users};
 
 /// The user with this (normalised) email.
 pub async fn find_user_by_email(
@@ -169,8 +170,9 @@ pub async fn mark_refresh_token_used(
     .await
 }
 
-/// Times of this email's failed logins at or after `since`, newest first.
-pub async fn recent_login_failures(
+/// Times of this account key's failed logins from every source at or after `since`,
+/// newest first, at most `limit`.
+pub async fn account_login_failures(
     conn: &mut AsyncPgConnection,
     email: &str,
     since: DateTime<Utc>,
@@ -186,6 +188,26 @@ pub async fn recent_login_failures(
         .await
 }
 
+/// How many failed logins this account key has from `source` at or after `since`, and
+/// the newest one's time.
+pub async fn source_login_failures(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    source: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
+    login_failures::table
+        .filter(login_failures::email.eq(email))
+        .filter(login_failures::source.eq(source))
+        .filter(login_failures::at.ge(since))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(login_failures::at),
+        ))
+        .first(conn)
+        .await
+}
+
 /// Records a failed login.
 pub async fn record_login_failure(
     conn: &mut AsyncPgConnection,
@@ -197,9 +219,79 @@ pub async fn record_login_failure(
         .await
 }
 
-/// Forgets an email's failed logins (after a successful one).
-pub async fn clear_login_failures(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<usize> {
+/// After a successful login from `source`: forgets that source's failures on the account
+/// (other sources' failures stay) and remembers the source as the account's.
+pub async fn record_login_success(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    source: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::email.eq(email))
+            .filter(login_failures::source.eq(source)),
+    )
+    .execute(conn)
+    .await?;
+    diesel::insert_into(login_sources::table)
+        .values((
+            login_sources::email.eq(email),
+            login_sources::source.eq(source),
+            login_sources::last_login_at.eq(at),
+        ))
+        .on_conflict((login_sources::email, login_sources::source))
+        .do_update()
+        .set(login_sources::last_login_at.eq(at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the account key has logged in successfully from `source` at or after `since`.
+pub async fn is_known_login_source(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    source: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        login_sources::table
+            .filter(login_sources::email.eq(email))
+            .filter(login_sources::source.eq(source))
+            .filter(login_sources::last_login_at.ge(since)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Forgets every failed login of an account, from every source (after its password was
+/// reset through the emailed link).
+pub async fn clear_account_login_failures(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<usize> {
     diesel::delete(login_failures::table.filter(login_failures::email.eq(email)))
         .execute(conn)
         .await
+}
+
+/// Deletes throttle state no limit looks at any more: failures older than
+/// [`throttle::RETENTION`] and sources not used to log in within [`throttle::TRUSTED_FOR`].
+/// Returns the number of rows deleted.
+pub async fn prune_login_failures(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let failures = diesel::delete(
+        login_failures::table.filter(login_failures::at.lt(now - throttle::RETENTION)),
+    )
+    .execute(conn)
+    .await?;
+    let sources = diesel::delete(
+        login_sources::table.filter(login_sources::last_login_at.lt(now - throttle::TRUSTED_FOR)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(failures + sources)
 }

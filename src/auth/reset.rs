@@ -211,7 +211,7 @@ pub async fn reset(state: &AppState, token: &str, new_password: String) -> Resul
         repo::set_password(conn, user.id, &hash, now).await?;
         let revoked =
             repo::revoke_user_sessions(conn, user.id, None, now, "password_reset").await?;
-        repo::clear_login_failures(conn, &user.email).await?;
+        repo::clear_account_login_failures(conn, &user.email).await?;
         audit::record(
             conn,
             now,

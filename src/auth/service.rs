@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::models::{Locale, NewLoginFailure, NewUser, RefreshToken, Role, Session, User};
 use super::principal::Principal;
-use super::throttle::{account_lock, retry_after_secs, MAX_FAILURES, WINDOW};
+use super::throttle::{self, retry_after_secs};
 use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
 use crate::db;
@@ -51,24 +51,54 @@ fn invalid_credentials() -> AppError {
     AppError::unauthenticated("invalid_credentials", "The email or password is incorrect.")
 }
 
-fn account_locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     AppError::RateLimited {
         code: "too_many_failed_logins",
         retry_after_secs: retry_after_secs(until, now),
     }
 }
 
-async fn check_account_lock(
+/// Serialises password attempts on one account key until the transaction ends, so parallel
+/// guesses cannot all pass the throttle before any of their failures is recorded.
+async fn lock_account_key(conn: &mut AsyncPgConnection, key: &str) -> Result<(), AppError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+        .bind::<diesel::sql_types::Text, _>(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The throttle of [`throttle`](super::throttle) for one attempt on account `key` from
+/// `source`: 429 if the source must still wait, or — when `account_wide` — if the
+/// account's budget is spent and `source` has not logged in to it before.
+async fn check_throttle(
     conn: &mut AsyncPgConnection,
-    email: &str,
+    key: &str,
+    source: &str,
     now: DateTime<Utc>,
+    account_wide: bool,
 ) -> Result<(), AppError> {
-    let failures =
-        repo::recent_login_failures(conn, email, now - WINDOW, MAX_FAILURES as i64).await?;
-    match account_lock(&failures, now) {
-        Some(until) => Err(account_locked(until, now)),
-        None => Ok(()),
+    let (count, newest) =
+        repo::source_login_failures(conn, key, source, now - throttle::SOURCE_WINDOW).await?;
+    if let Some(until) = throttle::source_wait(count, newest, now) {
+        return Err(throttled(until, now));
     }
+    if !account_wide {
+        return Ok(());
+    }
+    let failures = repo::account_login_failures(
+        conn,
+        key,
+        now - throttle::ACCOUNT_WINDOW,
+        throttle::ACCOUNT_BUDGET as i64,
+    )
+    .await?;
+    if let Some(until) = throttle::account_wait(&failures, now) {
+        if !repo::is_known_login_source(conn, key, source, now - throttle::TRUSTED_FOR).await? {
+            return Err(throttled(until, now));
+        }
+    }
+    Ok(())
 }
 
 /// Creates a session with its first refresh token and an access token.
@@ -127,7 +157,8 @@ async fn issue_refresh_token(
 }
 
 /// `POST /auth/login`. Unknown email, wrong password and disabled account all answer the
-/// same 401 after the same amount of hashing work; a throttled account answers 429.
+/// same 401 after the same amount of hashing work; a throttled attempt (module
+/// [`throttle`](super::throttle)) answers 429 without the password being looked at.
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -152,17 +183,15 @@ pub async fn login(
         }
     };
 
-    // One transaction per attempt, serialised per account by an advisory lock, so parallel
-    // guesses cannot all slip past the five-failure limit before any failure is recorded.
+    let source = throttle::source_key(meta.ip.as_deref());
+
+    // One transaction per attempt, serialised per account key (see `lock_account_key`).
     let mut conn = db::conn(&state.pool).await?;
     let outcome = conn
         .transaction(async |conn| -> Result<Result<TokenPair, AppError>, AppError> {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-                .bind::<diesel::sql_types::Text, _>(&key)
-                .execute(conn)
-                .await?;
-            if let Err(locked) = check_account_lock(conn, &key, now).await {
-                return Ok(Err(locked));
+            lock_account_key(conn, &key).await?;
+            if let Err(refused) = check_throttle(conn, &key, &source, now, true).await {
+                return Ok(Err(refused));
             }
             let user = match &shown_email {
                 Some(e) => repo::find_user_by_email(conn, e).await?,
@@ -171,7 +200,7 @@ pub async fn login(
             let verified = password::verify_blocking(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
             match user {
                 Some(user) if verified && !user.disabled => {
-                    repo::clear_login_failures(conn, &key).await?;
+                    repo::record_login_success(conn, &key, &source, now).await?;
                     let (pair, session_id) = start_session(state, conn, &user, &meta, now).await?;
                     audit::record(
                         conn,
@@ -204,7 +233,7 @@ pub async fn login(
                             },
                         },
                     };
-                    repo::record_login_failure(conn, &NewLoginFailure { email: key.clone(), at: now, ip: meta.ip.clone() }).await?;
+                    repo::record_login_failure(conn, &NewLoginFailure { email: key.clone(), at: now, ip: meta.ip.clone(), source: source.clone() }).await?;
                     audit::record(conn, now, event).await?;
                     Ok(Err(invalid_credentials()))
                 }
@@ -362,12 +391,14 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
 }
 
 /// `POST /auth/password`: checks the current password (a wrong one counts as a failed
-/// login for throttling), stores the new one, and revokes every other session.
+/// login of the caller's source for throttling), stores the new one, and revokes every
+/// other session.
 pub async fn change_password(
     state: &AppState,
     who: &Principal,
     current: String,
     new: String,
+    meta: &ClientMeta,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
     let mut errors: Vec<FieldError> = Vec::new();
@@ -380,24 +411,36 @@ pub async fn change_password(
             "must differ from the current password",
         ));
     }
-    let user = {
-        let mut conn = db::conn(&state.pool).await?;
-        check_account_lock(&mut conn, &who.email, now).await?;
-        repo::find_user(&mut conn, who.user_id)
-            .await?
-            .ok_or(AppError::NotFound)?
-    };
-    if !password::verify_blocking(current, user.password_hash.clone()).await? {
-        let mut conn = db::conn(&state.pool).await?;
-        repo::record_login_failure(
-            &mut conn,
-            &NewLoginFailure {
-                email: user.email.clone(),
-                at: now,
-                ip: None,
-            },
-        )
+    // The same per-source throttle as logins (a wrong current password counts as a failed
+    // login), but not the account-wide budget: the caller holds a session of the account,
+    // and strangers' failures must not stop its owner from changing the password.
+    let source = throttle::source_key(meta.ip.as_deref());
+    let mut conn = db::conn(&state.pool).await?;
+    let (user, verified) = conn
+        .transaction(async |conn| -> Result<(User, bool), AppError> {
+            lock_account_key(conn, &who.email).await?;
+            check_throttle(conn, &who.email, &source, now, false).await?;
+            let user = repo::find_user(conn, who.user_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let verified = password::verify_blocking(current, user.password_hash.clone()).await?;
+            if !verified {
+                repo::record_login_failure(
+                    conn,
+                    &NewLoginFailure {
+                        email: who.email.clone(),
+                        at: now,
+                        ip: meta.ip.clone(),
+                        source: source.clone(),
+                    },
+                )
+                .await?;
+            }
+            Ok((user, verified))
+        })
         .await?;
+    drop(conn);
+    if !verified {
         errors.insert(
             0,
             FieldError::new(

@@ -1,10 +1,26 @@
 //! Throttling of password guessing.
 //!
-//! - Per account ([`account_lock`]): after [`MAX_FAILURES`] failed logins for one email
-//!   within [`WINDOW`], further attempts get 429 until the oldest of those failures leaves
-//!   the window. Failures live in PostgreSQL, so every instance agrees.
-//! - Per client IP ([`IpRateLimiter`]): a token bucket in memory over all of `/auth/*`,
-//!   a first line against floods from one address (per instance).
+//! A stranger must not be able to lock the owner out, and guessing must stay slow however
+//! many addresses it comes from. Two limits, both kept in PostgreSQL (so every instance
+//! agrees), both answered with 429 `too_many_failed_logins` and `Retry-After`, both checked
+//! before the password is looked at:
+//!
+//! - Per account *and source* ([`source_wait`]): a source is a client IPv4 address or the
+//!   /64 of an IPv6 address ([`source_key`]). Its first [`FREE_FAILURES`] failures on an
+//!   account within [`SOURCE_WINDOW`] cost nothing; after that each attempt must wait
+//!   [`FIRST_DELAY`] after the source's last failure, doubling per further failure up to
+//!   [`MAX_DELAY`]. A success from the source forgets its failures. One stranger thus gets
+//!   about 17 guesses in the first hour and 4 an hour after that, and only it waits.
+//! - Per account over all sources ([`account_wait`]): once [`ACCOUNT_BUDGET`] failures
+//!   within [`ACCOUNT_WINDOW`] are on record, sources that have not logged in to the account
+//!   successfully within [`TRUSTED_FOR`] are refused until the oldest of them leaves the
+//!   window. Guessing spread over many addresses is held to that budget, while the owner's
+//!   known sources are never refused by it. One source alone cannot reach the budget.
+//!
+//! A third, cruder guard is [`IpRateLimiter`]: a token bucket in memory per client IP over
+//! all of `/auth/*`, per instance. It protects each instance's CPU (argon2) from floods; it
+//! is not what bounds guessing, so it stays in memory rather than costing a database write
+//! per request.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -14,27 +30,81 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 
-/// Failed logins tolerated per account within [`WINDOW`].
-pub const MAX_FAILURES: usize = 5;
-/// The sliding window of [`MAX_FAILURES`].
-pub const WINDOW: Duration = Duration::minutes(15);
+/// Failures per account and source answered without delay.
+pub const FREE_FAILURES: i64 = 5;
+/// The delay after the first failure past [`FREE_FAILURES`]; doubles with each further one.
+pub const FIRST_DELAY: Duration = Duration::seconds(1);
+/// The longest per-source delay.
+pub const MAX_DELAY: Duration = Duration::minutes(15);
+/// How long a source's failures count towards its delay.
+pub const SOURCE_WINDOW: Duration = Duration::hours(24);
+/// Failures per account, from all sources, within [`ACCOUNT_WINDOW`] before unknown
+/// sources are refused.
+pub const ACCOUNT_BUDGET: usize = 20;
+/// The sliding window of [`ACCOUNT_BUDGET`].
+pub const ACCOUNT_WINDOW: Duration = Duration::hours(1);
+/// How long a successful login keeps its source exempt from the account-wide budget.
+pub const TRUSTED_FOR: Duration = Duration::days(90);
+/// Failures older than this are of no use to either limit (the prune deletes them).
+pub const RETENTION: Duration = SOURCE_WINDOW;
 
-/// Given an account's failures in the window (newest first), the instant it unlocks, if it
-/// is locked now.
-pub fn account_lock(
+/// The source of an attempt: an IPv4 address (an IPv4-mapped IPv6 address counts as its
+/// IPv4 address), the `/64` network of an IPv6 address (one subscriber's usual allocation,
+/// so a single client cannot pose as 2^64 sources), or `unknown`.
+pub fn source_key(ip: Option<&str>) -> String {
+    match ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+        None => "unknown".to_owned(),
+    }
+}
+
+/// The delay owed after `failures` (≥ 1) failures of one source on one account.
+pub fn source_delay(failures: i64) -> Duration {
+    let over = failures - FREE_FAILURES;
+    if over < 0 {
+        return Duration::zero();
+    }
+    // 2^10 s already exceeds MAX_DELAY; clamp the exponent so the shift cannot overflow.
+    let secs = FIRST_DELAY.num_seconds() << over.min(20);
+    Duration::seconds(secs).min(MAX_DELAY)
+}
+
+/// Given the number of this source's failures on the account within [`SOURCE_WINDOW`] and
+/// the newest one's time, the instant the source may try again, if it must wait now.
+pub fn source_wait(
+    failures: i64,
+    newest: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let until = newest? + source_delay(failures);
+    (until > now).then_some(until)
+}
+
+/// Given the account's failures from every source (newest first, at least the newest
+/// [`ACCOUNT_BUDGET`] of them), the instant an unknown source may try again, if the budget
+/// is spent now.
+pub fn account_wait(
     failures_newest_first: &[DateTime<Utc>],
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let window_start = now - WINDOW;
+    let window_start = now - ACCOUNT_WINDOW;
     let in_window: Vec<_> = failures_newest_first
         .iter()
         .filter(|t| **t > window_start)
         .collect();
-    if in_window.len() < MAX_FAILURES {
+    if in_window.len() < ACCOUNT_BUDGET {
         return None;
     }
-    // Locked until the MAX_FAILURES-th newest failure leaves the window.
-    Some(*in_window[MAX_FAILURES - 1] + WINDOW)
+    // Refused until the ACCOUNT_BUDGET-th newest failure leaves the window.
+    Some(*in_window[ACCOUNT_BUDGET - 1] + ACCOUNT_WINDOW)
 }
 
 /// Seconds until `until`, rounded up, at least 1.
@@ -100,19 +170,81 @@ mod tests {
     use crate::clock::OffsetClock;
 
     #[test]
-    fn five_failures_lock_until_the_fifth_newest_leaves_the_window() {
+    fn sources_are_addresses_and_ipv6_networks() {
+        assert_eq!(source_key(Some("192.0.2.7")), "192.0.2.7");
+        assert_eq!(source_key(Some("::ffff:192.0.2.7")), "192.0.2.7");
+        assert_eq!(
+            source_key(Some("2001:db8:1:2:3:4:5:6")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            source_key(Some("2001:db8:1:2:ffff::1")),
+            source_key(Some("2001:db8:1:2::9")),
+            "one /64 is one source"
+        );
+        assert_ne!(
+            source_key(Some("2001:db8:1:3::1")),
+            source_key(Some("2001:db8:1:2::1"))
+        );
+        assert_eq!(source_key(None), "unknown");
+        assert_eq!(source_key(Some("not an address")), "unknown");
+    }
+
+    #[test]
+    fn a_source_waits_progressively_after_five_failures() {
+        let now = Utc::now();
+        assert_eq!(source_wait(0, None, now), None);
+        for n in 1..FREE_FAILURES {
+            assert_eq!(source_wait(n, Some(now), now), None, "{n}");
+        }
+        let delays: Vec<i64> = (FREE_FAILURES..FREE_FAILURES + 12)
+            .map(|n| source_delay(n).num_seconds())
+            .collect();
+        assert_eq!(
+            delays,
+            [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900],
+            "doubling from one second, capped at 15 minutes"
+        );
+        assert_eq!(source_delay(i64::MAX), MAX_DELAY, "no overflow");
+        let last = now - Duration::seconds(3);
+        assert_eq!(
+            source_wait(FREE_FAILURES + 2, Some(last), now),
+            Some(last + Duration::seconds(4))
+        );
+        assert_eq!(source_wait(FREE_FAILURES + 1, Some(last), now), None);
+    }
+
+    #[test]
+    fn one_source_alone_cannot_spend_the_account_budget() {
+        // A source retrying the moment its delay ends: failures in the first hour.
+        let mut at = Duration::zero();
+        let mut n = 0;
+        while at < ACCOUNT_WINDOW {
+            n += 1;
+            at += source_delay(n);
+        }
+        assert!((n as usize) < ACCOUNT_BUDGET, "{n} failures in an hour");
+    }
+
+    #[test]
+    fn the_account_budget_refuses_until_its_oldest_failure_leaves_the_window() {
         let now = Utc::now();
         let mins = |m: i64| now - Duration::minutes(m);
+        let under: Vec<_> = (1..ACCOUNT_BUDGET as i64).map(mins).collect();
+        assert_eq!(account_wait(&under, now), None);
+        let full: Vec<_> = (1..=ACCOUNT_BUDGET as i64).map(mins).collect();
         assert_eq!(
-            account_lock(&[mins(1), mins(2), mins(3), mins(4)], now),
-            None
+            account_wait(&full, now),
+            Some(mins(ACCOUNT_BUDGET as i64) + ACCOUNT_WINDOW)
         );
-        let five = [mins(1), mins(2), mins(3), mins(4), mins(5)];
-        assert_eq!(account_lock(&five, now), Some(mins(5) + WINDOW));
         // Failures older than the window do not count.
-        let old = [mins(1), mins(2), mins(3), mins(4), mins(16)];
-        assert_eq!(account_lock(&old, now), None);
-        assert_eq!(retry_after_secs(mins(5) + WINDOW, now), 600);
+        let mut old = under.clone();
+        old.push(mins(61));
+        assert_eq!(account_wait(&old, now), None);
+        assert_eq!(
+            retry_after_secs(mins(ACCOUNT_BUDGET as i64) + ACCOUNT_WINDOW, now),
+            40 * 60
+        );
     }
 
     #[test]

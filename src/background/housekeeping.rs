@@ -1,25 +1,22 @@
 //! Housekeeping, once an hour across all instances: expired idempotency keys, login
-//! failures older than a day, and `job_runs` rows older than [`RUNS_KEPT`].
+//! failures and sources no throttle still uses ([`crate::auth::repo::prune_login_failures`]),
+//! and `job_runs` rows older than [`RUNS_KEPT`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as Span;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 
 use super::{periods, Job, Schedule, Step};
 use crate::api::idempotency;
+use crate::auth::repo as auth_repo;
 use crate::clock::Clock;
 use crate::db::DbPool;
-use crate::schema::login_failures;
 
 /// How often housekeeping runs.
 pub const EVERY: Duration = Duration::from_secs(3600);
 /// How long a run may hold its period before another instance takes it over.
 pub const LEASE: Duration = Duration::from_secs(600);
-/// How long login failures are kept.
-pub const LOGIN_FAILURES_KEPT: Span = Span::days(1);
 /// How long the record of periodic job runs is kept.
 pub const RUNS_KEPT: Span = Span::days(30);
 
@@ -39,11 +36,7 @@ impl Housekeeping {
         let mut conn = self.pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let now = self.clock.now();
         let keys = idempotency::prune(&mut conn, now).await?;
-        let failures = diesel::delete(
-            login_failures::table.filter(login_failures::at.lt(now - LOGIN_FAILURES_KEPT)),
-        )
-        .execute(&mut conn)
-        .await?;
+        let failures = auth_repo::prune_login_failures(&mut conn, now).await?;
         let runs = periods::prune(&mut conn, now - RUNS_KEPT).await?;
         tracing::debug!(keys, failures, runs, "housekeeping");
         Ok(keys + failures + runs)

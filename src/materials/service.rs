@@ -135,6 +135,18 @@ fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<St
             "too_long",
             format!("must be at most {max} characters"),
         )),
+        // Line breaks and tabs are fine (a spec runs over lines); NUL and the other control
+        // characters are not (PostgreSQL refuses NUL in text).
+        Some(s)
+            if s.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
+            Err(FieldError::new(
+                field,
+                "invalid_characters",
+                "must not contain control characters other than line breaks and tabs",
+            ))
+        }
         Some(s) => Ok(Some(s.to_owned())),
     }
 }

@@ -36,30 +36,158 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
     );
 }
 
+/// Every route the application registers, read from the `resource(path, allow)` calls of
+/// `src/api/mod.rs` and `src/api/v1/mod.rs` (every route goes through that helper), as
+/// `(path, methods)`.
+fn registered_routes() -> Vec<(String, Vec<String>)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut routes = Vec::new();
+    for (file, prefix) in [("mod.rs", ""), ("v1/mod.rs", "/api/v1")] {
+        let src = std::fs::read_to_string(root.join(file)).unwrap();
+        for call in src.split("resource(").skip(1) {
+            let mut literals = call.split('"');
+            // `resource("path", "GET, POST")`: the literals are the 2nd and 4th pieces, with
+            // only a comma and whitespace between them.
+            let (Some(lead), Some(path), Some(between), Some(allow)) = (
+                literals.next(),
+                literals.next(),
+                literals.next(),
+                literals.next(),
+            ) else {
+                continue;
+            };
+            if !lead.trim().is_empty() || between.trim() != "," {
+                continue; // not a call with literals (the helper's own definition)
+            }
+            let methods = allow.split(',').map(|m| m.trim().to_lowercase()).collect();
+            routes.push((format!("{prefix}{path}"), methods));
+        }
+    }
+    routes
+}
+
+fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, item) in map {
+                match (k.as_str(), item) {
+                    ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                    _ => refs(item, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| refs(i, out)),
+        _ => {}
+    }
+}
+
 #[tokio::test]
 async fn openapi_describes_every_endpoint() {
     let app = TestApp::spawn().await;
     let r = app.get("/api/openapi.json", None).await;
     assert_eq!(r.status, 200);
-    let paths = r.json["paths"].as_object().expect("paths");
-    for (path, method) in [
-        ("/healthz", "get"),
-        ("/readyz", "get"),
-        ("/api/v1/auth/login", "post"),
-        ("/api/v1/auth/refresh", "post"),
-        ("/api/v1/auth/logout", "post"),
-        ("/api/v1/auth/password", "post"),
-        ("/api/v1/auth/forgot-password", "post"),
-        ("/api/v1/auth/reset-password", "post"),
-        ("/api/v1/me", "get"),
-    ] {
-        assert!(
-            paths.get(path).and_then(|p| p.get(method)).is_some(),
-            "{method} {path} missing from OpenAPI"
-        );
+    let doc = r.json;
+    let paths = doc["paths"].as_object().expect("paths");
+
+    let routes = registered_routes();
+    assert!(routes.len() >= 45, "only {} routes found", routes.len());
+    let mut registered = std::collections::BTreeSet::new();
+    let id = uuid::Uuid::new_v4().to_string();
+    for (path, methods) in &routes {
+        if path == "/api/docs" {
+            continue; // the redirect to Swagger UI
+        }
+        // The route really is registered with exactly these methods: the others answer 405
+        // naming them, and these answer something other than 404 or 405.
+        let url = app.url(&path.replace("{id}", &id));
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let res = app.send(app.client.request(m, &url)).await;
+            if methods.iter().any(|x| x == method) {
+                assert!(
+                    res.status != 404 && res.status != 405,
+                    "{method} {path}: {} {}",
+                    res.status,
+                    res.text
+                );
+                registered.insert((method.to_owned(), path.clone()));
+            } else {
+                assert_eq!(res.status, 405, "{method} {path}: {}", res.text);
+                assert_eq!(
+                    res.header("allow").map(|a| a.to_lowercase()),
+                    Some(methods.join(", ")),
+                    "{path}"
+                );
+            }
+        }
+    }
+    let documented: std::collections::BTreeSet<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    let undocumented: Vec<_> = registered.difference(&documented).collect();
+    assert!(undocumented.is_empty(), "not in OpenAPI: {undocumented:?}");
+    let unrouted: Vec<_> = documented.difference(&registered).collect();
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed: {unrouted:?}"
+    );
+
+    // Every reference resolves within the document.
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in &all {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external $ref {r}"));
+        assert!(doc.pointer(pointer).is_some(), "unresolved $ref {r}");
+    }
+
+    // The answers every operation can give are declared.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let what = format!("{method} {path}");
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            if op
+                .get("security")
+                .is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty()))
+            {
+                assert!(has("401"), "{what}: 401");
+            }
+            if params.iter().any(|p| p["in"] == "path") {
+                assert!(has("404"), "{what}: 404");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(has(status), "{what}: {status}");
+                }
+            }
+            if params.iter().any(|p| p["in"] == "query") {
+                assert!(has("422"), "{what}: 422");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        response["content"]
+                            .get("application/problem+json")
+                            .is_some()
+                            || status == "502",
+                        "{what}: {status} is not problem+json"
+                    );
+                }
+            }
+        }
     }
     assert_eq!(
-        r.json["components"]["securitySchemes"]["bearer"]["scheme"],
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
 }

@@ -57,7 +57,7 @@ pub struct Me {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = TokenPair),
     (status = 401, description = "`invalid_credentials` (unknown email and wrong password alike)", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "`too_many_failed_logins` (5 failures in 15 min) or `rate_limited` (per IP); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "`too_many_failed_logins` (this source's progressive delay, or the account-wide budget for sources the account has not logged in from) or `rate_limited` (per IP); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn login(
     _limit: AuthRateLimit,
@@ -106,9 +106,17 @@ pub async fn logout(
 pub async fn change_password(
     _limit: AuthRateLimit,
     state: web::Data<AppState>,
+    meta: ClientMeta,
     Authed { who, body }: Authed<ChangePasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
-    service::change_password(&state, &who, body.current_password, body.new_password).await?;
+    service::change_password(
+        &state,
+        &who,
+        body.current_password,
+        body.new_password,
+        &meta,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,8 +1,8 @@
 //! Handlers of API.md "RFQs" and "Quotes".
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::api::created;
 use crate::api::extract::Authed;
@@ -183,10 +183,17 @@ pub async fn withdraw_quote(
     Ok(HttpResponse::Ok().json(quotes::withdraw(&state, &who, id.into_inner()).await?))
 }
 
+/// `GET /quotes/{id}/revisions` answer.
+#[derive(Serialize, ToSchema)]
+pub struct Revisions {
+    /// Oldest first.
+    pub items: Vec<RevisionOut>,
+}
+
 /// Every revision of a quote with its nonce, canonical document and digest (the buyer side
 /// after the deadline: `digest` = `"sha256:" + hex(SHA-256(canonical))`).
 #[utoipa::path(get, path = "/api/v1/quotes/{id}/revisions", tag = "quotes", params(("id" = uuid::Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = inline(Vec<RevisionOut>)),
+    security(("bearer" = [])), responses((status = 200, body = Revisions),
     (status = 409, description = "`sealed`", body = Problem, content_type = "application/problem+json")))]
 pub async fn quote_revisions(
     state: web::Data<AppState>,
@@ -194,5 +201,5 @@ pub async fn quote_revisions(
     id: web::Path<QuoteId>,
 ) -> Result<HttpResponse, AppError> {
     let items = quotes::revisions(&state, &who, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(Revisions { items }))
 }

@@ -472,6 +472,7 @@ pub async fn password(
     _limit: AuthRateLimit,
     state: web::Data<AppState>,
     p: Page,
+    meta: ClientMeta,
     form: web::Form<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
@@ -491,7 +492,8 @@ pub async fn password(
         errors.push("confirm_password", p.t.passwords_differ);
         return rerender(errors);
     }
-    match service::change_password(&state, &who, form.current_password, form.new_password).await {
+    match service::change_password(&state, &who, form.current_password, form.new_password, &meta)
+        .await {
         Ok(()) => page(&PasswordPage {
             page: &p,
             errors: FormErrors::default(),

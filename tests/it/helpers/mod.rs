@@ -395,6 +395,15 @@ impl TestApp {
         Self::start(self.db.clone(), self.vars.clone(), self.clock.clone()).await
     }
 
+    /// A second instance on the same database and clock, with extra settings over this one's.
+    pub async fn spawn_sibling(&self, extra: &[(&str, &str)]) -> Self {
+        let mut vars = self.vars.clone();
+        for (k, v) in extra {
+            vars.insert((*k).into(), (*v).into());
+        }
+        Self::start(self.db.clone(), vars, self.clock.clone()).await
+    }
+
     async fn start(
         db: Arc<TestDatabase>,
         mut vars: HashMap<String, String>,
