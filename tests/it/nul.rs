@@ -463,6 +463,22 @@ async fn a_nul_in_any_text_field_of_a_body_is_422_and_changes_nothing() {
             json!({"current_password": PASSWORD, "new_password": "aluminium-ingot-7"}),
             None,
         ),
+        call(
+            "POST",
+            "/api/v1/auth/forgot-password",
+            "/api/v1/auth/forgot-password".into(),
+            "",
+            json!({"email": "admin-a@coop.kr"}),
+            Some(202),
+        ),
+        call(
+            "POST",
+            "/api/v1/auth/reset-password",
+            "/api/v1/auth/reset-password".into(),
+            "",
+            json!({"token": "not-a-token", "new_password": "aluminium-ingot-8"}),
+            None,
+        ),
     ];
     for c in &after_deadline {
         run(&app, c).await;
@@ -495,6 +511,7 @@ async fn a_nul_in_any_text_field_of_a_body_is_422_and_changes_nothing() {
             }
         }
     }
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]

@@ -180,6 +180,7 @@ async fn strangers_cannot_stop_the_owner_changing_the_password_but_its_guesses_a
         .send(change(PASSWORD, "aluminium-ingot-7", OWNER_IP))
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]

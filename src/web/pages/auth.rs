@@ -492,8 +492,15 @@ pub async fn password(
         errors.push("confirm_password", p.t.passwords_differ);
         return rerender(errors);
     }
-    match service::change_password(&state, &who, form.current_password, form.new_password, &meta)
-        .await {
+    match service::change_password(
+        &state,
+        &who,
+        form.current_password,
+        form.new_password,
+        &meta,
+    )
+    .await
+    {
         Ok(()) => page(&PasswordPage {
             page: &p,
             errors: FormErrors::default(),
