@@ -12,6 +12,7 @@ mod demo;
 mod errors;
 mod fx;
 mod health;
+mod idempotency;
 mod local_postgres;
 mod organisations;
 mod outbox;
