@@ -10,6 +10,7 @@ mod cli;
 mod comparison;
 mod demo;
 mod errors;
+mod faults_crash;
 mod fx;
 mod health;
 mod idempotency;
