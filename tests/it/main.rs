@@ -11,6 +11,7 @@ mod comparison;
 mod demo;
 mod errors;
 mod faults_crash;
+mod faults_pg_restart;
 mod fx;
 mod health;
 mod idempotency;
