@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use coprocure::clock::Clock;
 use coprocure::db::local::{LocalOptions, LocalPostgres};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, PASSWORD};
@@ -57,6 +57,19 @@ async fn a_database_restart_under_load_answers_503_then_recovers_without_restart
     coprocure::db::run_migrations(&pg.url)
         .await
         .expect("migrations");
+    {
+        // Writes at the slow plant take 300 ms in the database, so that queries are always
+        // in flight when the server shuts down (they are cut off with SQLSTATE 57P01).
+        let mut conn = AsyncPgConnection::establish(&pg.url).await.unwrap();
+        conn.batch_execute(
+            "CREATE FUNCTION slow_plant() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$; \
+             CREATE TRIGGER slow_plant AFTER INSERT ON demand_lines FOR EACH ROW \
+             WHEN (NEW.delivery_site = 'Slow plant') EXECUTE FUNCTION slow_plant();",
+        )
+        .await
+        .unwrap();
+    }
     let app = TestApp::spawn_with(&[
         ("DATABASE_URL", pg.url.as_str()),
         ("COPROCURE_DB_POOL_SIZE", "8"),
@@ -130,8 +143,13 @@ async fn a_database_restart_under_load_answers_503_then_recovers_without_restart
             client.clone(),
         );
         let (base, admin, round) = (app.address.clone(), admin.clone(), round.clone());
+        let site = if c % 3 == 0 {
+            "Slow plant"
+        } else {
+            "Restart plant"
+        };
         let body = json!({"material_id": material["id"], "member_id": member["id"], "quantity": "2", "unit": "TNE",
-                          "required_by": "2027-06-30", "delivery_site": "Restart plant"});
+                          "required_by": "2027-06-30", "delivery_site": site});
         workers.push(tokio::spawn(async move {
             let mut n = 0u64;
             while !stop.load(Ordering::SeqCst) {
@@ -259,9 +277,7 @@ async fn a_database_restart_under_load_answers_503_then_recovers_without_restart
     let acknowledged = count(&|s| s.status == 201);
     let mut conn = AsyncPgConnection::establish(&pg.url).await.unwrap();
     let stored: Vec<Count> = diesel_async::RunQueryDsl::load(
-        diesel::sql_query(
-            "SELECT count(*) AS n FROM demand_lines WHERE delivery_site = 'Restart plant'",
-        ),
+        diesel::sql_query("SELECT count(*) AS n FROM demand_lines"),
         &mut conn,
     )
     .await
