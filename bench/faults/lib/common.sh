@@ -82,10 +82,11 @@ faults_serve() {
 }
 
 faults_cleanup() {
-  [ -n "${SERVER:-}" ] && kill -KILL "$SERVER" 2>/dev/null
-  [ -n "${PGDATA_DIR:-}" ] && faults_pg pg_ctl -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1
-  [ -n "${KEEP_WORK:-}" ] && { echo "kept $WORK" >&2; return; }
-  rm -rf "$WORK"
+  local rc=$? # the section's own status: cleaning up must not change it
+  if [ -n "${SERVER:-}" ]; then kill -KILL "$SERVER" 2>/dev/null || true; fi
+  if [ -n "${PGDATA_DIR:-}" ]; then faults_pg pg_ctl -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1 || true; fi
+  if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+  exit "$rc"
 }
 
 faults_api() { # METHOD PATH TOKEN [BODY]
