@@ -4,6 +4,7 @@
 #
 #   bench/faults.sh                 # all sections
 #   bench/faults.sh crash           # only the sections whose file name contains "crash"
+#   COPROCURE_BIN=path bench/faults.sh   # another build of the server (no cargo build)
 #
 # A section is a script that prints lines starting `FAULTS <section>:` followed by
 # `key=value` figures, and exits non-zero when what it checks does not hold. Shared helpers
@@ -11,8 +12,10 @@
 # bench/faults/lib/common.sh. Exit status: non-zero when any section failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet || exit 1
-export COPROCURE_BIN=$PWD/target/release/coprocure
+if [ -z "${COPROCURE_BIN:-}" ]; then # set it to test another build
+  cargo build --release --quiet || exit 1
+  export COPROCURE_BIN=$PWD/target/release/coprocure
+fi
 
 summary=()
 failed=0
