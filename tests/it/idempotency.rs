@@ -217,10 +217,10 @@ async fn a_demand_line_that_would_commit_after_the_close_is_rolled_back() {
     let app = TestApp::spawn().await;
     let w = World::build(&app).await;
     let mut conn = app.conn().await;
-    // Writing a line at this site takes 1.5 s (after the statement's own close check).
+    // Writing a line at this site takes 2.5 s (after the statement's own close check).
     conn.batch_execute(
         "CREATE FUNCTION slow_line() RETURNS trigger LANGUAGE plpgsql AS $$ \
-         BEGIN IF NEW.delivery_site LIKE 'Slow%' THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$; \
+         BEGIN IF NEW.delivery_site LIKE 'Slow%' THEN PERFORM pg_sleep(2.5); END IF; RETURN NEW; END $$; \
          CREATE TRIGGER slow_line AFTER INSERT ON demand_lines FOR EACH ROW EXECUTE FUNCTION slow_line();",
     ).await.unwrap();
     // By the application's clock, then (clock set 20 s back) by the database's alone.
@@ -244,7 +244,7 @@ async fn a_demand_line_that_would_commit_after_the_close_is_rolled_back() {
         assert_eq!(opened.status, 200, "{}", opened.text);
         app.clock.advance(chrono::Duration::seconds(-back));
         diesel::sql_query(
-            "UPDATE demand_rounds SET closes_at = clock_timestamp() + interval '700 milliseconds' WHERE id = $1",
+            "UPDATE demand_rounds SET closes_at = clock_timestamp() + interval '1500 milliseconds' WHERE id = $1",
         )
         .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(&round).unwrap())
         .execute(&mut conn)
