@@ -210,6 +210,12 @@ impl AppError {
                 "Service unavailable",
                 detail.clone(),
             ),
+            Self::Internal(e) if lost_database(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "Service unavailable",
+                LOST.into(),
+            ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -257,7 +263,11 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::Internal(err) = self {
-            tracing::error!(error = format!("{err:#}"), "internal error");
+            if lost_database(err) {
+                tracing::warn!(error = format!("{err:#}"), "database connection lost");
+            } else {
+                tracing::error!(error = format!("{err:#}"), "internal error");
+            }
         }
         let problem = self.problem();
         let mut res = HttpResponse::build(self.status_code());
@@ -282,11 +292,58 @@ impl ResponseError for AppError {
             Self::Unavailable { .. } => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
+            Self::Internal(e) if lost_database(e) => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
             _ => {}
         }
         // serde_json cannot fail on this struct; fall back to an empty object regardless.
         res.body(serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec()))
     }
+}
+
+const LOST: &str = "The connection to the database was lost; try again shortly.";
+
+/// Messages of the errors PostgreSQL sends as it drops a session or refuses a new one
+/// during a shutdown, restart or crash recovery (SQLSTATE class 57P; diesel does not expose
+/// the SQLSTATE, only the message, which is English unless `lc_messages` says otherwise —
+/// the next statement on such a connection fails as "connection closed" in any case).
+const SERVER_GOING_AWAY: [&str; 6] = [
+    "terminating connection due to administrator command",
+    "terminating connection because of crash of another server process",
+    "terminating connection due to unexpected postmaster exit",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+];
+
+/// Whether a database error means the connection to the server is gone (the server shut
+/// down, restarted or crashed, or the network dropped) rather than that the statement was
+/// wrong: the request did not happen and can be retried, so it is a 503, not a 500.
+pub fn connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    match err {
+        Error::DatabaseError(K::UnableToSendCommand | K::ClosedConnection, _) => true,
+        Error::DatabaseError(K::Unknown, info) => SERVER_GOING_AWAY
+            .iter()
+            .any(|m| info.message().starts_with(m)),
+        // The connection broke in the middle of BEGIN, COMMIT or ROLLBACK.
+        Error::BrokenTransactionManager => true,
+        Error::RollbackErrorOnCommit {
+            commit_error,
+            rollback_error,
+        } => connection_lost(commit_error) || connection_lost(rollback_error),
+        _ => false,
+    }
+}
+
+/// Whether an internal error was caused by a lost database connection (anywhere in its
+/// chain: repositories and workers wrap diesel errors in `anyhow`).
+fn lost_database(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<diesel::result::Error>()
+            .is_some_and(connection_lost)
+    })
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -303,6 +360,13 @@ impl From<diesel::result::Error> for AppError {
                     "invalid_characters",
                     "text must not contain NUL characters",
                 )
+            }
+            lost if connection_lost(&lost) => {
+                tracing::warn!(error = %lost, "database connection lost");
+                Self::Unavailable {
+                    code: "database_unavailable",
+                    detail: LOST.into(),
+                }
             }
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }
@@ -443,6 +507,43 @@ mod tests {
         let v = headers.get("www-authenticate").unwrap().to_str().unwrap();
         assert!(v.starts_with("Bearer"));
         assert!(v.contains("invalid_token"));
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_a_503_with_retry_after() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let closed = || {
+            Error::DatabaseError(
+                DatabaseErrorKind::UnableToSendCommand,
+                Box::new("connection closed".to_owned()),
+            )
+        };
+        let shutdown = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_owned()),
+        );
+        for err in [
+            AppError::from(closed()),
+            AppError::from(shutdown),
+            AppError::from(Error::BrokenTransactionManager),
+            // Wrapped in anyhow on the way up, as repositories and the outbox do.
+            AppError::Internal(anyhow::Error::new(closed()).context("cannot enqueue")),
+        ] {
+            let (status, body, headers) = body_of(err);
+            assert_eq!(status, 503);
+            assert_eq!(body["code"], "database_unavailable");
+            assert_eq!(headers.get("retry-after").unwrap(), "5");
+        }
+        let syntax = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("syntax error at or near \"SELEC\"".to_owned()),
+        );
+        assert_eq!(AppError::from(syntax).status_code(), 500);
+        assert_eq!(
+            AppError::Internal(anyhow::anyhow!("connection closed")).status_code(),
+            500,
+            "only a diesel error in the chain counts"
+        );
     }
 
     #[test]

@@ -133,7 +133,6 @@ diesel::table! {
         user_id -> Uuid,
         key -> Text,
         request_hash -> Bytea,
-        state -> Text,
         response_status -> Nullable<Int4>,
         response_body -> Nullable<Bytea>,
         response_location -> Nullable<Text>,

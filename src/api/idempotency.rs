@@ -4,23 +4,56 @@
 //! its response (status, body, `Location`) is stored; a replay with the same key and the
 //! same request (method, path, body) returns the stored response with
 //! `Idempotent-Replayed: true` and runs nothing; the same key with a different request is a
-//! 422 `idempotency_key_reused`; the same key while the first is still running is a 409
-//! `idempotency_key_in_flight`. Keys are scoped per user and kept 24 hours. Server errors
-//! (5xx) and answers about credentials or rate (401, 403, 408, 429) are not stored, so
-//! the request can be retried with the same key.
+//! 422 `idempotency_key_reused`. Keys are scoped per user and kept 24 hours. An
+//! unauthenticated request gets its 401 before anything looks at the key.
+//!
+//! **The key and the effect commit together.** The middleware takes a connection, begins a
+//! transaction, inserts the key's row, and runs the handler inside a
+//! [`RequestTx`](crate::db::request::RequestTx) scope, so every `db::conn` of the
+//! handler (authentication included) is lent that connection and the services' own
+//! transactions become savepoints of it. It then stores the response in the key's row and
+//! commits: the effect and its stored answer become visible in one `COMMIT`, or neither
+//! does. So after any failure — a crash (`kill -9`), a lost database connection, a server
+//! error — a retry with the same key either finds the stored answer and replays it, or finds
+//! no key and runs once; there is no window in which both can happen, and no "in flight"
+//! state is ever committed (a crashed request leaves nothing to wait for).
+//!
+//! - A second request with the same key while the first is running blocks on the key's
+//!   unique index until the first commits (then it replays the answer) or rolls back (then
+//!   it runs).
+//! - A server error the handler failed with (an error answered 5xx, e.g. a database
+//!   failure) rolls everything back and stores nothing: the retry runs afresh.
+//! - Answers about the caller's credentials or rate (401, 403, 408, 429), and a 5xx the
+//!   handler chose to answer (the FX refresh's 502 report of a failed feed), commit their
+//!   effects — a failed login is still counted, a reused refresh token's session stays
+//!   revoked, the failed feed is still audited — but are not stored, so the retry runs.
+//! - A check that must hold when the write commits (quotes before the RFQ's deadline, demand
+//!   before the round's close) registers itself with
+//!   [`commit_before`](crate::db::request::commit_before), since the service's commit is only
+//!   a savepoint release here; it is re-checked just before `COMMIT` (the application's clock,
+//!   and the database's in the statement that stores the answer) and a late write is rolled
+//!   back with the service's own error.
+//!
+//! Why one transaction rather than a key state machine: any scheme that commits "in flight"
+//! and "done" separately from the effect has a crash window between the two commits in
+//! which the retry cannot know whether the effect happened. Deferring the services' commit
+//! to the middleware closes that window for every endpoint without per-service code.
+//! Requests without the header take the plain path (a pooled connection per use case, no
+//! extra statements).
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpResponse};
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use crate::db::request::RequestTx;
 use crate::error::AppError;
 use crate::ids::UserId;
 use crate::schema::idempotency_keys;
@@ -28,31 +61,39 @@ use crate::state::AppState;
 
 /// How long keys are kept.
 pub const RETENTION: Duration = Duration::hours(24);
-/// A request still "in flight" after this long is taken to have died with its instance.
-pub const ABANDONED_AFTER: Duration = Duration::seconds(60);
 
 const HEADER: &str = "idempotency-key";
 
-enum Begin {
+/// A stored answer.
+struct Stored {
+    status: i32,
+    body: Vec<u8>,
+    location: Option<String>,
+    content_type: Option<String>,
+}
+
+enum Claim {
+    /// The key's row is inserted (uncommitted) in the open transaction: run the request.
     Fresh,
-    Replay {
-        status: i32,
-        body: Vec<u8>,
-        location: Option<String>,
-        content_type: Option<String>,
-    },
-    InFlight,
+    /// The key holds an answer to this same request (the transaction is rolled back).
+    Replay(Stored),
+    /// The key was used for a different request (the transaction is rolled back).
     Mismatch,
 }
 
-async fn begin(
+/// Begins the request's transaction and claims the key in it.
+async fn claim(
     conn: &mut AsyncPgConnection,
     user: UserId,
     key: &str,
     hash: &[u8],
     now: DateTime<Utc>,
-) -> anyhow::Result<Begin> {
-    conn.transaction(async |conn| -> anyhow::Result<Begin> {
+) -> Result<Claim, AppError> {
+    AnsiTransactionManager::begin_transaction(conn).await?;
+    // Twice at most: the row we conflicted with can be pruned (or forgotten by a 401) before
+    // we read it.
+    for _ in 0..2 {
+        // Waits for a concurrent uncommitted insert of the same key (its request running).
         let inserted = diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::user_id.eq(user),
@@ -64,88 +105,121 @@ async fn begin(
             .execute(conn)
             .await?;
         if inserted == 1 {
-            return Ok(Begin::Fresh);
+            return Ok(Claim::Fresh);
         }
-        type Stored = (
+        type Row = (
             Vec<u8>,
-            String,
             Option<i32>,
             Option<Vec<u8>>,
             Option<String>,
             Option<String>,
             DateTime<Utc>,
         );
-        let (stored_hash, state, status, body, location, content_type, created_at): Stored =
-            idempotency_keys::table
-                .find((user, key))
-                .select((
-                    idempotency_keys::request_hash,
-                    idempotency_keys::state,
-                    idempotency_keys::response_status,
-                    idempotency_keys::response_body,
-                    idempotency_keys::response_location,
-                    idempotency_keys::response_content_type,
-                    idempotency_keys::created_at,
-                ))
-                .for_update()
-                .first(conn)
-                .await?;
-        let expired = created_at <= now - RETENTION;
-        let abandoned = state == "in_flight" && created_at <= now - ABANDONED_AFTER;
-        if expired || abandoned {
-            diesel::update(idempotency_keys::table.find((user, key)))
-                .set((
-                    idempotency_keys::request_hash.eq(hash),
-                    idempotency_keys::state.eq("in_flight"),
-                    idempotency_keys::response_status.eq(None::<i32>),
-                    idempotency_keys::response_body.eq(None::<Vec<u8>>),
-                    idempotency_keys::created_at.eq(now),
-                ))
-                .execute(conn)
-                .await?;
-            return Ok(Begin::Fresh);
+        let row: Option<Row> = idempotency_keys::table
+            .find((user, key))
+            .select((
+                idempotency_keys::request_hash,
+                idempotency_keys::response_status,
+                idempotency_keys::response_body,
+                idempotency_keys::response_location,
+                idempotency_keys::response_content_type,
+                idempotency_keys::created_at,
+            ))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let Some((stored_hash, status, body, location, content_type, created_at)) = row else {
+            continue;
+        };
+        match status {
+            // An expired key (not pruned yet) is free again.
+            Some(status) if created_at > now - RETENTION => {
+                AnsiTransactionManager::rollback_transaction(conn).await?;
+                return Ok(if stored_hash != hash {
+                    Claim::Mismatch
+                } else {
+                    Claim::Replay(Stored {
+                        status,
+                        body: body.unwrap_or_default(),
+                        location,
+                        content_type,
+                    })
+                });
+            }
+            // Expired, or a row without an answer (none is committed any more): take it.
+            _ => {
+                diesel::update(idempotency_keys::table.find((user, key)))
+                    .set((
+                        idempotency_keys::request_hash.eq(hash),
+                        idempotency_keys::response_status.eq(None::<i32>),
+                        idempotency_keys::response_body.eq(None::<Vec<u8>>),
+                        idempotency_keys::response_location.eq(None::<String>),
+                        idempotency_keys::response_content_type.eq(None::<String>),
+                        idempotency_keys::created_at.eq(now),
+                    ))
+                    .execute(conn)
+                    .await?;
+                return Ok(Claim::Fresh);
+            }
         }
-        if stored_hash != hash {
-            return Ok(Begin::Mismatch);
-        }
-        match (state.as_str(), status) {
-            ("done", Some(status)) => Ok(Begin::Replay {
-                status,
-                body: body.unwrap_or_default(),
-                location,
-                content_type,
-            }),
-            _ => Ok(Begin::InFlight),
-        }
-    })
-    .await
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "the idempotency key kept changing under the request"
+    )))
 }
 
-async fn finish(
+/// `clock_timestamp() < deadline` (true without one): the database's clock at the statement
+/// that stores the answer, just before `COMMIT`.
+fn before(
+    deadline: Option<DateTime<Utc>>,
+) -> diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    impl diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("clock_timestamp() < coalesce(")
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(deadline)
+        .sql(", 'infinity'::timestamptz)")
+}
+
+/// Stores the answer in the key's row; 0 rows when the database clock has reached `deadline`.
+async fn store(
     conn: &mut AsyncPgConnection,
     user: UserId,
     key: &str,
-    status: u16,
-    body: &[u8],
-    location: Option<&str>,
-    content_type: Option<&str>,
+    answer: &Stored,
+    deadline: Option<DateTime<Utc>>,
 ) -> QueryResult<usize> {
-    diesel::update(idempotency_keys::table.find((user, key)))
-        .set((
-            idempotency_keys::state.eq("done"),
-            idempotency_keys::response_status.eq(Some(i32::from(status))),
-            idempotency_keys::response_body.eq(Some(body)),
-            idempotency_keys::response_location.eq(location),
-            idempotency_keys::response_content_type.eq(content_type),
-        ))
-        .execute(conn)
-        .await
+    diesel::update(
+        idempotency_keys::table
+            .find((user, key))
+            .filter(before(deadline)),
+    )
+    .set((
+        idempotency_keys::response_status.eq(Some(answer.status)),
+        idempotency_keys::response_body.eq(Some(&answer.body)),
+        idempotency_keys::response_location.eq(answer.location.as_deref()),
+        idempotency_keys::response_content_type.eq(answer.content_type.as_deref()),
+    ))
+    .execute(conn)
+    .await
 }
 
-async fn forget(conn: &mut AsyncPgConnection, user: UserId, key: &str) -> QueryResult<usize> {
-    diesel::delete(idempotency_keys::table.find((user, key)))
-        .execute(conn)
-        .await
+/// Releases the key (the effects commit, the answer is not kept); 0 rows when the database
+/// clock has reached `deadline`.
+async fn forget(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    key: &str,
+    deadline: Option<DateTime<Utc>>,
+) -> QueryResult<usize> {
+    diesel::delete(
+        idempotency_keys::table
+            .find((user, key))
+            .filter(before(deadline)),
+    )
+    .execute(conn)
+    .await
 }
 
 /// Deletes keys past retention.
@@ -155,9 +229,29 @@ pub async fn prune(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryRes
         .await
 }
 
+async fn rollback(conn: &mut AsyncPgConnection) {
+    // On failure the connection is left in a transaction: the pool discards it.
+    if let Err(e) = AnsiTransactionManager::rollback_transaction(conn).await {
+        tracing::warn!(error = %e, "cannot roll back an idempotent request");
+    }
+}
+
 fn problem(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
-    let res = actix_web::ResponseError::error_response(&err);
+    let res = ResponseError::error_response(&err);
     req.into_response(res)
+}
+
+fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 255 && key.chars().all(|c| c.is_ascii_graphic())
+}
+
+async fn pass(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// The middleware (`middleware::from_fn(idempotency::handle)`).
@@ -166,11 +260,21 @@ pub async fn handle(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return pass(req, next).await;
     }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return pass(req, next).await;
+    };
+    // Only authenticated requests are scoped to a user; others go on and get their 401.
+    let Some((token, user)) = crate::auth::principal::bearer_token(req.request())
+        .ok()
+        .and_then(|t| {
+            let sub = state.jwt.verify(&t, state.clock.now()).ok()?.sub;
+            Some((t, sub))
+        })
+    else {
+        return pass(req, next).await;
+    };
     let key = req
         .headers()
         .get(HEADER)
@@ -178,7 +282,11 @@ pub async fn handle(
         .unwrap_or("")
         .trim()
         .to_owned();
-    if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+    if !valid_key(&key) {
+        // A token that verifies can still name a revoked session: that is a 401 first.
+        if let Err(unauthenticated) = crate::auth::service::authenticate(&state, &token).await {
+            return Ok(problem(req, unauthenticated));
+        }
         return Ok(problem(
             req,
             AppError::invalid(
@@ -188,23 +296,6 @@ pub async fn handle(
             ),
         ));
     }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    // Only authenticated requests are scoped to a user; others go on and get their 401.
-    let user = crate::auth::principal::bearer_token(req.request())
-        .ok()
-        .and_then(|t| state.jwt.verify(&t, state.clock.now()).ok())
-        .map(|c| c.sub);
-    let Some(user) = user else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
 
     // Read the body (bounded), then hand it back to the handler.
     let mut payload = req.take_payload();
@@ -232,15 +323,13 @@ pub async fn handle(
     req.set_payload(actix_web::dev::Payload::from(body));
 
     let now = state.clock.now();
-    let outcome = match state.pool.get().await {
-        Ok(mut conn) => begin(&mut conn, user, &key, &hash, now)
-            .await
-            .map_err(AppError::Internal),
-        Err(e) => Err(AppError::from(e)),
+    let mut conn = match state.pool.get().await {
+        Ok(c) => c,
+        Err(e) => return Ok(problem(req, e.into())),
     };
-    match outcome {
+    match claim(&mut conn, user, &key, &hash, now).await {
         Err(e) => Ok(problem(req, e)),
-        Ok(Begin::Mismatch) => Ok(problem(
+        Ok(Claim::Mismatch) => Ok(problem(
             req,
             AppError::invalid(
                 "Idempotency-Key",
@@ -248,78 +337,119 @@ pub async fn handle(
                 "this key was used for a different request",
             ),
         )),
-        Ok(Begin::InFlight) => Ok(problem(
-            req,
-            AppError::conflict(
-                "idempotency_key_in_flight",
-                "A request with this Idempotency-Key is still being processed.",
-            ),
-        )),
-        Ok(Begin::Replay {
-            status,
-            body,
-            location,
-            content_type,
-        }) => {
+        Ok(Claim::Replay(stored)) => {
             let mut res = HttpResponse::build(
-                StatusCode::from_u16(u16::try_from(status).unwrap_or(500))
+                u16::try_from(stored.status)
+                    .ok()
+                    .and_then(|s| StatusCode::from_u16(s).ok())
                     .unwrap_or(StatusCode::OK),
             );
-            if let Some(l) = location {
+            if let Some(l) = stored.location {
                 res.insert_header((header::LOCATION, l));
             }
-            if let Some(ct) = content_type {
+            if let Some(ct) = stored.content_type {
                 res.insert_header((header::CONTENT_TYPE, ct));
             }
             res.insert_header((
                 HeaderName::from_static("idempotent-replayed"),
                 HeaderValue::from_static("true"),
             ));
-            Ok(req.into_response(res.body(body)))
+            Ok(req.into_response(res.body(stored.body)))
         }
-        Ok(Begin::Fresh) => {
+        Ok(Claim::Fresh) => run(req, next, RequestTx::new(conn), &state, user, &key).await,
+    }
+}
+
+/// Runs the handler in the request's transaction, then stores its answer and commits (or
+/// rolls back); see the module doc.
+async fn run(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    tx: RequestTx,
+    state: &AppState,
+    user: UserId,
+    key: &str,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let outcome = tx
+        .scope(async {
             let res = next.call(req).await?;
-            let status = res.status();
-            let location = res
-                .headers()
-                .get(header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let content_type = res
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let failed = res.status().is_server_error() && res.response().error().is_some();
             let (http_req, http_res) = res.into_parts();
             let (head, body) = http_res.into_parts();
             let bytes = body::to_bytes(body)
                 .await
                 .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
-            if let Ok(mut conn) = state.pool.get().await {
-                // Answers about the caller's credentials or rate, not about the request, are
-                // not replayed: the retry after logging in again must run.
-                let transient =
-                    status.is_server_error() || matches!(status.as_u16(), 401 | 403 | 408 | 429);
-                let stored = if transient {
-                    forget(&mut conn, user, &key).await
-                } else {
-                    finish(
-                        &mut conn,
-                        user,
-                        &key,
-                        status.as_u16(),
-                        &bytes,
-                        location.as_deref(),
-                        content_type.as_deref(),
-                    )
-                    .await
-                };
-                if let Err(e) = stored {
-                    tracing::error!(error = %e, "cannot store the idempotent response");
-                }
-            }
-            let res = head.set_body(bytes).map_into_boxed_body();
-            Ok(ServiceResponse::new(http_req, res))
+            Ok::<_, actix_web::Error>((http_req, head, bytes, failed))
+        })
+        .await;
+    let mut conn = tx.conn()?;
+    let (http_req, head, bytes, failed) = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            rollback(&mut conn).await;
+            return Err(e);
+        }
+    };
+    let answer = |head: HttpResponse<()>, bytes: web::Bytes| {
+        ServiceResponse::new(http_req.clone(), head.set_body(bytes).map_into_boxed_body())
+    };
+    let refuse = |err: AppError| ServiceResponse::new(http_req.clone(), err.error_response());
+    if failed {
+        rollback(&mut conn).await;
+        return Ok(answer(head, bytes));
+    }
+
+    let deadlines = tx.deadlines();
+    if let Some(late) = deadlines.iter().find(|d| state.clock.now() >= d.at) {
+        rollback(&mut conn).await;
+        return Ok(refuse((late.error)()));
+    }
+    let by_database = deadlines
+        .iter()
+        .filter(|d| d.database_clock)
+        .min_by_key(|d| d.at);
+    let status = head.status();
+    // Answers about the caller's credentials or rate, not about the request, are not
+    // replayed: the retry after logging in again must run. Nor are server errors.
+    let keep = !status.is_server_error() && !matches!(status.as_u16(), 401 | 403 | 408 | 429);
+    let written = if keep {
+        let stored = Stored {
+            status: i32::from(status.as_u16()),
+            body: bytes.to_vec(),
+            location: header_text(&head, header::LOCATION),
+            content_type: header_text(&head, header::CONTENT_TYPE),
+        };
+        store(&mut conn, user, key, &stored, by_database.map(|d| d.at)).await
+    } else {
+        forget(&mut conn, user, key, by_database.map(|d| d.at)).await
+    };
+    match written {
+        Ok(1) => {}
+        Ok(_) => {
+            // The database's clock reached the deadline: the write was late.
+            rollback(&mut conn).await;
+            let late = by_database.map_or_else(
+                || AppError::Internal(anyhow::anyhow!("the idempotency key's row is gone")),
+                |d| (d.error)(),
+            );
+            return Ok(refuse(late));
+        }
+        Err(e) => {
+            rollback(&mut conn).await;
+            return Ok(refuse(e.into()));
         }
     }
+    // A COMMIT that fails with the connection lost may or may not have happened; the
+    // client's retry with the same key tells (a replay, or a first run).
+    if let Err(e) = AnsiTransactionManager::commit_transaction(&mut **conn).await {
+        return Ok(refuse(e.into()));
+    }
+    Ok(answer(head, bytes))
+}
+
+fn header_text(res: &HttpResponse<()>, name: HeaderName) -> Option<String> {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }

@@ -262,7 +262,7 @@ fn standard_problems(path: &str, method: &str, op: &mut Operation) {
                     .name("Idempotency-Key")
                     .parameter_in(ParameterIn::Header)
                     .required(Required::False)
-                    .description(Some("Replays return the stored response (24 h, per user)"))
+                    .description(Some("The first request with a key runs; its effect and its answer commit together. A request with the same key waits for one still running, then gets the stored answer (`Idempotent-Replayed: true`); kept 24 h, per user"))
                     .schema(Some(
                         ObjectBuilder::new()
                             .schema_type(Type::String)
@@ -273,7 +273,6 @@ fn standard_problems(path: &str, method: &str, op: &mut Operation) {
                     .build(),
             ));
         }
-        ensure(op, "409", "`idempotency_key_in_flight`", false);
         ensure(
             op,
             "422",

@@ -24,7 +24,10 @@ pub const REMINDERS_IDLE: Duration = Duration::from_secs(30);
 pub const FX_LEASE: Duration = Duration::from_secs(600);
 
 async fn conn(pool: &DbPool) -> anyhow::Result<crate::db::DbConn> {
-    pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))
+    pool.get()
+        .await
+        .map(crate::db::DbConn::from)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Delivers due outbox emails ([`notifications::worker::Worker::run_once`]).

@@ -182,6 +182,7 @@ impl Runner {
         self.pool
             .get()
             .await
+            .map(DbConn::from)
             .map_err(|e| anyhow::anyhow!("background jobs: {e}"))
     }
 

@@ -44,6 +44,8 @@ pub struct LocalPostgres {
     pub port: u16,
     /// Whether this process started the server (and so stops it).
     owned: Option<Owned>,
+    /// What it was started with (for [`LocalPostgres::start_again`]).
+    opts: LocalOptions,
 }
 
 #[derive(Debug)]
@@ -198,6 +200,19 @@ fn running_postmaster(data_dir: &Path) -> Option<(i32, u16)> {
 impl LocalPostgres {
     /// Starts (or reuses) the cluster in `opts.data_dir` and makes sure `opts.database` exists.
     pub async fn start(opts: LocalOptions) -> anyhow::Result<Self> {
+        Self::start_on(opts, None).await
+    }
+
+    /// Starts a stopped cluster again on the same port with the same data, so that clients
+    /// configured with [`LocalPostgres::url`] reconnect (fault tests: a database restart
+    /// under load). A server that still runs is reused, as by [`LocalPostgres::start`].
+    pub async fn start_again(&mut self) -> anyhow::Result<()> {
+        let again = Self::start_on(self.opts.clone(), Some(self.port)).await?;
+        *self = again;
+        Ok(())
+    }
+
+    async fn start_on(opts: LocalOptions, fixed_port: Option<u16>) -> anyhow::Result<Self> {
         let bindir = discover_bindir(
             std::env::var_os("PATH").as_deref(),
             pg_config_bindir(),
@@ -239,11 +254,14 @@ impl LocalPostgres {
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    let port = free_port()?;
+                    let port = match fixed_port {
+                        Some(p) => p,
+                        None => free_port()?,
+                    };
                     match spawn_server(&runner, &data_dir, port, opts.ephemeral) {
                         Ok(owned) => match wait_ready(port, &password, &owned, &data_dir).await {
                             Ok(()) => break (port, Some(owned)),
-                            Err(e) if attempt < 3 => {
+                            Err(e) if attempt < 3 && fixed_port.is_none() => {
                                 tracing::warn!(error = %e, "embedded PostgreSQL did not start; retrying on another port");
                                 stop_owned(&owned);
                             }
@@ -278,6 +296,7 @@ impl LocalPostgres {
             ),
             port,
             owned,
+            opts,
         })
     }
 

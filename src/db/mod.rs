@@ -1,8 +1,11 @@
-//! Database access: the connection pool, the embedded migrations, and the private
-//! PostgreSQL cluster used when no `DATABASE_URL` is configured ([`local`]).
+//! Database access: the connection pool, the embedded migrations, the private
+//! PostgreSQL cluster used when no `DATABASE_URL` is configured ([`local`]), and the
+//! request-wide transaction of idempotent requests ([`request`]).
 
 pub mod local;
+pub mod request;
 
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -17,8 +20,43 @@ use crate::error::AppError;
 
 /// The shared connection pool.
 pub type DbPool = Pool<AsyncPgConnection>;
-/// One pooled connection.
-pub type DbConn = Object<AsyncPgConnection>;
+/// A connection for one use case: a pooled one, or — inside a [`request::RequestTx`]
+/// scope — the request's transaction connection, lent until this value is dropped.
+pub struct DbConn(Held);
+
+// `Pooled` is the common case: boxing it would cost an allocation on every checkout.
+#[allow(clippy::large_enum_variant)]
+enum Held {
+    Pooled(Object<AsyncPgConnection>),
+    Lent(request::Lent),
+}
+
+impl Deref for DbConn {
+    type Target = AsyncPgConnection;
+
+    fn deref(&self) -> &AsyncPgConnection {
+        match &self.0 {
+            Held::Pooled(c) => c,
+            Held::Lent(c) => c,
+        }
+    }
+}
+
+impl DerefMut for DbConn {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        match &mut self.0 {
+            Held::Pooled(c) => c,
+            Held::Lent(c) => c,
+        }
+    }
+}
+impl From<Object<AsyncPgConnection>> for DbConn {
+    /// A connection taken from the pool outside any request (background jobs).
+    fn from(c: Object<AsyncPgConnection>) -> Self {
+        DbConn(Held::Pooled(c))
+    }
+}
+
 /// Error from acquiring a pooled connection.
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
@@ -52,9 +90,14 @@ pub fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Takes a connection from the pool, mapping exhaustion or an unreachable server to 503.
+/// Takes a connection from the pool, mapping exhaustion or an unreachable server to 503;
+/// inside a [`request::RequestTx`] scope, lends the request's connection instead (`pool`
+/// is then not used).
 pub async fn conn(pool: &DbPool) -> Result<DbConn, AppError> {
-    Ok(pool.get().await?)
+    if let Some(lent) = request::lend() {
+        return Ok(DbConn(Held::Lent(lent?)));
+    }
+    Ok(DbConn(Held::Pooled(pool.get().await?)))
 }
 
 /// Checks that the database answers a trivial query.

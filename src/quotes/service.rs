@@ -4,7 +4,9 @@
 //! The deadline is decided by the server's clock inside the writing transaction, which
 //! share-locks the RFQ (a deadline change or award waits for it): the clock is read after
 //! the lock and again just before commit, and a write that is not entirely before the
-//! deadline is rolled back with `409 rfq_closed`.
+//! deadline is rolled back with `409 rfq_closed`. (Inside an `Idempotency-Key` request the
+//! commit is the request's: the check is registered with `db::request::commit_before` and
+//! repeated just before that commit.)
 
 use std::collections::{HashMap, HashSet};
 
@@ -480,11 +482,17 @@ fn same_deadline(rfq: &Rfq, validated_against: DateTime<Utc>) -> Result<(), AppE
     Ok(())
 }
 
-/// Just before commit: the whole write happened before the deadline.
+/// Just before commit: the whole write happened before the deadline. Inside an idempotent
+/// request the real commit is the request's, so the deadline is re-checked there too.
 fn still_open(state: &AppState, rfq: &Rfq) -> Result<(), AppError> {
     if state.clock.now() >= rfq.deadline {
         return Err(closed());
     }
+    db::request::commit_before(db::request::CommitDeadline {
+        at: rfq.deadline,
+        database_clock: false, // the server's clock decides (DESIGN, quote lifecycle)
+        error: closed,
+    });
     Ok(())
 }
 

@@ -494,9 +494,10 @@ impl RoundCache {
 /// share-locks the round, checks that it is open and that neither the server clock nor the
 /// database clock has reached `closes_at`, inserts the line and its audit event, and
 /// commits — so a line that commits was entered before the close, and an early close
-/// (which takes the round's row lock) waits for it. When the insert finds the round not
-/// open, the slow path works out the exact answer (404 for what the caller may not see,
-/// else 409 `round_not_open`).
+/// (which takes the round's row lock) waits for it. (Inside an `Idempotency-Key` request
+/// the commit is the request's, which checks the close again just before it.) When the
+/// insert finds the round not open, the slow path works out the exact answer (404 for what
+/// the caller may not see, else 409 `round_not_open`).
 pub async fn submit_demand(
     state: &AppState,
     who: &Principal,
@@ -589,6 +590,13 @@ pub async fn submit_demand(
     };
     let data = json!({"member_id": member_id, "material_id": line.material_id, "quantity": line.quantity, "unit": line.unit, "quantity_base": line.quantity_base});
     if repo::insert_line_if_open(&mut conn, &line, who.user_id, &data).await? {
+        // Inside an idempotent request the statement's commit is the request's: the close
+        // is checked again, by both clocks, just before that commit.
+        db::request::commit_before(db::request::CommitDeadline {
+            at: facts.closes_at,
+            database_clock: true,
+            error: || round_not_open(RoundStatus::Closed),
+        });
         return Ok(DemandOut::new(line, base_unit));
     }
     // Not inserted: say exactly why.
