@@ -268,6 +268,7 @@ async fn a_demand_line_that_would_commit_after_the_close_is_rolled_back() {
         );
         app.clock.advance(chrono::Duration::seconds(back));
     }
+    app.run_jobs_until_idle().await;
 }
 
 #[tokio::test]
