@@ -565,7 +565,7 @@ async fn webhooks_are_signed_and_retried_until_the_receiver_answers() {
     assert_eq!((status.as_str(), attempts), ("sent", 2));
 }
 
-/// The canonical form as README "Quote receipts" documents it, implemented here
+/// The canonical form as docs/api.md "Quote receipts" documents it, implemented here
 /// independently of the application's code.
 fn canonical(v: &Value) -> String {
     match v {
