@@ -182,9 +182,7 @@ catalogue!(
     po_acknowledged,
     po_delivered,
     po_cancelled,
-    // Comparison and award.
-    landed_unit_cost,
-    cost_share,
+    // Why an offer could not be ranked (comparison flags).
     flag_min_above_quantity,
     flag_expired,
     // Error pages.
@@ -354,8 +352,6 @@ pub static KO: Msgs = Msgs {
     po_acknowledged: "수주 확인",
     po_delivered: "납품 완료",
     po_cancelled: "취소",
-    landed_unit_cost: "단위당 도착원가",
-    cost_share: "분담 금액",
     flag_min_above_quantity: "최소 수량이 요청 수량보다 많음",
     flag_expired: "견적 유효기간 경과",
     back_home: "홈으로",
@@ -524,8 +520,6 @@ pub static EN: Msgs = Msgs {
     po_acknowledged: "Acknowledged",
     po_delivered: "Delivered",
     po_cancelled: "Cancelled",
-    landed_unit_cost: "Landed cost per unit",
-    cost_share: "Cost share",
     flag_min_above_quantity: "minimum quantity above the quantity requested",
     flag_expired: "quote validity expired",
     back_home: "Back to home",
