@@ -24,7 +24,7 @@ use coprocure::clock::{Clock, SystemClock};
 use coprocure::db::local::{LocalOptions, LocalPostgres};
 use coprocure::ids::CooperativeId;
 use coprocure::notifications::mailer::Mailer;
-use coprocure::notifications::templates::{EmailTemplate, PasswordChanged};
+use coprocure::notifications::templates::{EmailTemplate, PasswordChanged, ZonedTime};
 use coprocure::notifications::worker::Worker;
 use coprocure::notifications::{self, Email};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -116,8 +116,12 @@ fn sample(n: usize) -> PasswordChanged {
     PasswordChanged {
         name: format!("Member {n}"),
         email: format!("m{n}@coop.kr"),
-        changed_at_utc: "2026-11-29 04:00 UTC".into(),
-        changed_at_kst: "2026-11-29 13:00 KST".into(),
+        changed_at: ZonedTime::new(
+            chrono::DateTime::parse_from_rfc3339("2026-11-29T04:00:00Z")
+                .unwrap()
+                .to_utc(),
+            "Asia/Seoul",
+        ),
         other_sessions_revoked: 1,
     }
 }

@@ -22,8 +22,9 @@ use super::models::User;
 use super::service::ClientMeta;
 use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
+use crate::cooperatives::repo::timezone_of;
 use crate::error::AppError;
-use crate::notifications::templates::{utc_and_kst, PasswordChanged, PasswordReset};
+use crate::notifications::templates::{PasswordChanged, PasswordReset, ZonedTime};
 use crate::notifications::{self, Email};
 use crate::schema::password_resets;
 use crate::state::AppState;
@@ -105,7 +106,7 @@ pub async fn request(state: &AppState, email: &str, meta: &ClientMeta) -> Result
             ))
             .execute(conn)
             .await?;
-        let (expires_at_utc, expires_at_kst) = utc_and_kst(expires);
+        let zone = timezone_of(conn, user.cooperative_id).await?;
         notifications::enqueue(
             conn,
             now,
@@ -116,8 +117,7 @@ pub async fn request(state: &AppState, email: &str, meta: &ClientMeta) -> Result
                     name: user.name.clone(),
                     email: user.email.clone(),
                     link: format!("{public_url}/reset-password/{token}"),
-                    expires_at_utc,
-                    expires_at_kst,
+                    expires_at: ZonedTime::new(expires, &zone),
                 },
                 dedupe_key: None,
             },
@@ -225,7 +225,7 @@ pub async fn reset(state: &AppState, token: &str, new_password: String) -> Resul
             .in_cooperative(user.cooperative_id),
         )
         .await?;
-        let (changed_at_utc, changed_at_kst) = utc_and_kst(now);
+        let zone = timezone_of(conn, user.cooperative_id).await?;
         notifications::enqueue(
             conn,
             now,
@@ -235,8 +235,7 @@ pub async fn reset(state: &AppState, token: &str, new_password: String) -> Resul
                 template: &PasswordChanged {
                     name: user.name.clone(),
                     email: user.email.clone(),
-                    changed_at_utc,
-                    changed_at_kst,
+                    changed_at: ZonedTime::new(now, &zone),
                     other_sessions_revoked: revoked,
                 },
                 dedupe_key: None,

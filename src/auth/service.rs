@@ -12,10 +12,12 @@ use super::principal::Principal;
 use super::throttle::{self, retry_after_secs};
 use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
+use crate::cooperatives::repo::timezone_of;
 use crate::db;
 use crate::error::{AppError, FieldError};
 use crate::ids::{SessionId, UserId};
-use crate::notifications::{self, templates::PasswordChanged, Email};
+use crate::notifications::templates::{PasswordChanged, ZonedTime};
+use crate::notifications::{self, Email};
 use crate::state::AppState;
 use crate::validation;
 use crate::validation::Collect;
@@ -478,7 +480,7 @@ pub async fn change_password(
             .in_cooperative(user.cooperative_id),
         )
         .await?;
-        let (changed_at_utc, changed_at_kst) = notifications::templates::utc_and_kst(now);
+        let zone = timezone_of(conn, user.cooperative_id).await?;
         notifications::enqueue(
             conn,
             now,
@@ -488,8 +490,7 @@ pub async fn change_password(
                 template: &PasswordChanged {
                     name: user.name.clone(),
                     email: user.email.clone(),
-                    changed_at_utc,
-                    changed_at_kst,
+                    changed_at: ZonedTime::new(now, &zone),
                     other_sessions_revoked: revoked,
                 },
                 dedupe_key: None,

@@ -2,6 +2,7 @@
 //! winning supplier its PO; each other supplier that quoted a regret with only its own rank
 //! and landed cost; each member with an allocation its quantities, cost shares, POs and
 //! suppliers; the cooperative's admins a summary. Every address at most once per email.
+//! The payloads carry data; the templates carry the words (`notifications::templates`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -10,18 +11,20 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
-use super::group_thousands as g;
 use crate::auth::Locale;
 use crate::comparison::service::Computed;
 use crate::cooperatives::models::Cooperative;
+use crate::cooperatives::repo::find_member;
 use crate::ids::{MemberId, RfqLineId, SupplierId};
 use crate::notifications::templates::{
-    AwardNotice, AwardRegret, AwardSummary, MemberAllocationNotice, PoIssued,
+    AwardRegret, AwardSummary, MaterialRef, MemberAllocationNotice, MemberShare, OrderRef,
+    OrderSummary, OwnOffer, PoIssued, PoItem,
 };
-use crate::notifications::{self, EmailTemplate, Recipient};
+use crate::notifications::{self, material_refs, EmailTemplate, Recipient};
 use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder};
 use crate::rfqs::models::Rfq;
 use crate::schema::users;
+use crate::suppliers::repo::recipients as supplier_recipients;
 
 /// A PO the award issued, with its rows.
 pub struct IssuedPo {
@@ -30,15 +33,39 @@ pub struct IssuedPo {
     pub allocations: Vec<MemberAllocation>,
 }
 
-/// A supplier's name and its recipients.
-async fn supplier_recipients(
-    conn: &mut AsyncPgConnection,
-    supplier: SupplierId,
-) -> anyhow::Result<(String, Vec<Recipient>)> {
-    let (s, recipients) = crate::suppliers::repo::recipients(conn, supplier)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("supplier {supplier} vanished"))?;
-    Ok((s.name, recipients))
+/// What an award decided, as its emails need it.
+pub struct Award<'a> {
+    pub coop: &'a Cooperative,
+    pub rfq: &'a Rfq,
+    pub computed: &'a Computed,
+    pub issued: &'a [IssuedPo],
+    /// Total landed cost, in the base currency.
+    pub total_base: Decimal,
+    pub rationale: Option<&'a str>,
+    pub public_url: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// What the emails of one award share: how to name materials and suppliers.
+struct Names {
+    /// Per RFQ line, its material.
+    materials: HashMap<RfqLineId, MaterialRef>,
+    /// Winning suppliers' names.
+    suppliers: HashMap<SupplierId, String>,
+}
+
+impl Names {
+    fn material(&self, line: RfqLineId) -> MaterialRef {
+        self.materials.get(&line).cloned().unwrap_or(MaterialRef {
+            code: String::new(),
+            name: String::new(),
+            name_ko: None,
+        })
+    }
+
+    fn supplier(&self, id: SupplierId) -> String {
+        self.suppliers.get(&id).cloned().unwrap_or_default()
+    }
 }
 
 /// Queues one email; 1 when queued, 0 when its key was used already.
@@ -55,323 +82,264 @@ async fn send_once<T: EmailTemplate>(
     ))
 }
 
-/// Queues every award email; returns how many.
-#[allow(clippy::too_many_arguments)]
-pub async fn announce(
+/// A supplier's name and its recipients.
+async fn supplier(
     conn: &mut AsyncPgConnection,
-    coop: &Cooperative,
-    rfq: &Rfq,
-    computed: &Computed,
-    issued: &[IssuedPo],
-    total_base: Decimal,
-    rationale: Option<&str>,
-    public_url: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
-    let base = &computed.base_currency;
-    let minor = computed.minor_unit;
-    let materials: HashMap<RfqLineId, (String, String)> = computed
-        .out
-        .lines
-        .iter()
-        .map(|l| {
-            (
-                l.rfq_line_id,
-                (l.material_code.clone(), l.material_name.clone()),
-            )
-        })
-        .collect();
-    let mat = |line: RfqLineId| {
-        materials
-            .get(&line)
-            .map_or_else(String::new, |(code, name)| format!("{name} ({code})"))
-    };
-    let notice = |name: String,
-                  reference: Option<String>,
-                  lines: Vec<String>,
-                  total: Option<String>,
-                  terms: Option<String>,
-                  note: Option<String>,
-                  link: String| AwardNotice {
-        name,
-        cooperative: coop.name.clone(),
-        rfq_title: rfq.title.clone(),
-        reference,
-        lines,
-        total,
-        terms,
-        note,
-        link,
+    id: SupplierId,
+) -> anyhow::Result<(String, Vec<Recipient>)> {
+    let (s, recipients) = supplier_recipients(conn, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("supplier {id} vanished"))?;
+    Ok((s.name, recipients))
+}
+
+/// Queues every award email; returns how many.
+pub async fn announce(conn: &mut AsyncPgConnection, a: &Award<'_>) -> anyhow::Result<usize> {
+    let lines = &a.computed.out.lines;
+    let ids: Vec<_> = lines.iter().map(|l| l.material_id).collect();
+    let refs = material_refs(conn, &ids).await?;
+    let mut names = Names {
+        materials: lines
+            .iter()
+            .filter_map(|l| Some((l.rfq_line_id, refs.get(&l.material_id)?.clone())))
+            .collect(),
+        suppliers: HashMap::new(),
     };
     let mut sent = 0;
-    let mut supplier_names: HashMap<SupplierId, String> = HashMap::new();
-
-    // Winners: their PO.
-    for i in issued {
-        let po = &i.po;
-        let (sname, recipients) = supplier_recipients(conn, po.supplier_id).await?;
-        supplier_names.insert(po.supplier_id, sname);
-        let lines: Vec<String> = i
-            .lines
-            .iter()
-            .map(|l| {
-                let charges = l.freight_per_unit + l.insurance_per_unit;
-                let extra = if charges.is_zero() {
-                    String::new()
-                } else {
-                    format!(" + {} {} freight/insurance", g(charges), po.currency)
-                };
-                format!(
-                    "{}: {} {} × {} {}{extra} = {} {}, required by {}",
-                    mat(l.rfq_line_id),
-                    g(l.quantity),
-                    l.unit,
-                    g(l.unit_price),
-                    po.currency,
-                    g(l.amount),
-                    po.currency,
-                    l.required_by
-                )
-            })
-            .collect();
-        let terms = format!(
-            "{}{} · delivery to {}",
-            po.incoterm,
-            po.named_place
-                .as_deref()
-                .map_or(String::new(), |p| format!(" {p}")),
-            rfq.delivery_place
-        );
-        for Recipient {
-            email,
-            name,
-            locale,
-        } in recipients
-        {
-            let t = PoIssued(notice(
-                name,
-                Some(po.number.clone()),
-                lines.clone(),
-                Some(format!("{} {}", g(po.total), po.currency)),
-                Some(terms.clone()),
-                None,
-                format!("{public_url}/purchase-orders/{}", po.id),
-            ));
-            sent += send_once(
-                conn,
-                now,
-                &email,
-                locale,
-                &t,
-                format!("award:{}:po:{}:{}", rfq.id, po.id, email.to_lowercase()),
-            )
-            .await?;
-        }
+    for i in a.issued {
+        let (name, recipients) = supplier(conn, i.po.supplier_id).await?;
+        names.suppliers.insert(i.po.supplier_id, name);
+        sent += to_winner(conn, a, &names, i, recipients).await?;
     }
+    sent += to_other_bidders(conn, a, &names).await?;
+    sent += to_members(conn, a, &names).await?;
+    sent += to_admins(conn, a, &names).await?;
+    Ok(sent)
+}
 
-    // Everyone else who quoted: its own rank and landed cost per line, nothing else.
-    let winners: BTreeSet<SupplierId> = issued.iter().map(|i| i.po.supplier_id).collect();
-    let mut own: BTreeMap<SupplierId, Vec<String>> = BTreeMap::new();
-    for l in &computed.out.lines {
+/// A winner: its PO.
+async fn to_winner(
+    conn: &mut AsyncPgConnection,
+    a: &Award<'_>,
+    names: &Names,
+    issued: &IssuedPo,
+    recipients: Vec<Recipient>,
+) -> anyhow::Result<usize> {
+    let po = &issued.po;
+    let lines: Vec<PoItem> = issued
+        .lines
+        .iter()
+        .map(|l| PoItem {
+            material: names.material(l.rfq_line_id),
+            quantity: l.quantity,
+            unit: l.unit.clone(),
+            unit_price: l.unit_price,
+            freight_insurance: l.freight_per_unit + l.insurance_per_unit,
+            amount: l.amount,
+            required_by: l.required_by,
+        })
+        .collect();
+    let mut sent = 0;
+    for r in recipients {
+        let t = PoIssued {
+            name: r.name,
+            cooperative: a.coop.name.clone(),
+            rfq_title: a.rfq.title.clone(),
+            number: po.number.clone(),
+            currency: po.currency.clone(),
+            total: po.total,
+            incoterm: po.incoterm.clone(),
+            named_place: po.named_place.clone(),
+            delivery_place: a.rfq.delivery_place.clone(),
+            lines: lines.clone(),
+            link: format!("{}/purchase-orders/{}", a.public_url, po.id),
+        };
+        let key = format!("award:{}:po:{}:{}", a.rfq.id, po.id, r.email.to_lowercase());
+        sent += send_once(conn, a.now, &r.email, r.locale, &t, key).await?;
+    }
+    Ok(sent)
+}
+
+/// Everyone else who quoted: its own rank and landed cost per line, nothing else.
+async fn to_other_bidders(
+    conn: &mut AsyncPgConnection,
+    a: &Award<'_>,
+    names: &Names,
+) -> anyhow::Result<usize> {
+    let winners: BTreeSet<SupplierId> = a.issued.iter().map(|i| i.po.supplier_id).collect();
+    let mut own: BTreeMap<SupplierId, Vec<OwnOffer>> = BTreeMap::new();
+    for l in &a.computed.out.lines {
         let ranked = l.offers.iter().filter(|o| o.rank.is_some()).count();
         for o in l
             .offers
             .iter()
             .filter(|o| !winners.contains(&o.supplier_id))
         {
-            let text = match o.rank {
-                Some(r) => format!(
-                    "{} ({}): your offer ranked {r} of {ranked}; your landed cost {} {base} per {}",
-                    l.material_name,
-                    l.material_code,
-                    g(crate::comparison::service::money(o.landed_unit_base, minor)),
-                    l.unit
-                ),
-                None => format!(
-                    "{} ({}): your offer could not be ranked ({})",
-                    l.material_name,
-                    l.material_code,
-                    o.flags.join(", ")
-                ),
+            own.entry(o.supplier_id).or_default().push(OwnOffer {
+                material: names.material(l.rfq_line_id),
+                unit: l.unit.clone(),
+                rank: o.rank,
+                ranked,
+                landed_unit_cost: o.rank.map(|_| o.landed_unit_base),
+                flags: o.flags.iter().map(|f| (*f).to_owned()).collect(),
+            });
+        }
+    }
+    let mut sent = 0;
+    for (id, lines) in own {
+        let (_, recipients) = supplier(conn, id).await?;
+        for r in recipients {
+            let t = AwardRegret {
+                name: r.name,
+                cooperative: a.coop.name.clone(),
+                rfq_title: a.rfq.title.clone(),
+                base_currency: a.computed.base_currency.clone(),
+                lines: lines.clone(),
+                link: format!("{}/rfqs/{}", a.public_url, a.rfq.id),
             };
-            own.entry(o.supplier_id).or_default().push(text);
+            let key = format!("award:{}:regret:{id}:{}", a.rfq.id, r.email.to_lowercase());
+            sent += send_once(conn, a.now, &r.email, r.locale, &t, key).await?;
         }
     }
-    for (supplier, lines) in own {
-        let (_, recipients) = supplier_recipients(conn, supplier).await?;
-        for Recipient {
-            email,
-            name,
-            locale,
-        } in recipients
-        {
-            let t = AwardRegret(notice(
-                name,
-                None,
-                lines.clone(),
-                None,
-                None,
-                None,
-                format!("{public_url}/rfqs/{}", rfq.id),
-            ));
-            sent += send_once(
-                conn,
-                now,
-                &email,
-                locale,
-                &t,
-                format!(
-                    "award:{}:regret:{supplier}:{}",
-                    rfq.id,
-                    email.to_lowercase()
-                ),
-            )
-            .await?;
-        }
-    }
+    Ok(sent)
+}
 
-    // Members: per material, quantity, cost share, POs and suppliers.
-    struct Share {
-        quantity: Decimal,
-        amount: Decimal,
-        unit: String,
-        pos: Vec<String>,
-    }
-    let mut shares: BTreeMap<MemberId, BTreeMap<String, Share>> = BTreeMap::new();
-    for i in issued {
-        let sname = supplier_names
-            .get(&i.po.supplier_id)
-            .cloned()
-            .unwrap_or_default();
-        for a in &i.allocations {
-            let Some(l) = i.lines.iter().find(|l| l.id == a.po_line_id) else {
+/// Per member, per material (by code): its share of the award.
+fn member_shares(
+    a: &Award<'_>,
+    names: &Names,
+) -> BTreeMap<MemberId, BTreeMap<String, MemberShare>> {
+    let mut shares: BTreeMap<MemberId, BTreeMap<String, MemberShare>> = BTreeMap::new();
+    for i in a.issued {
+        for al in &i.allocations {
+            let Some(l) = i.lines.iter().find(|l| l.id == al.po_line_id) else {
                 continue;
             };
-            let e = shares
-                .entry(a.member_id)
+            let material = names.material(l.rfq_line_id);
+            let share = shares
+                .entry(al.member_id)
                 .or_default()
-                .entry(mat(l.rfq_line_id))
-                .or_insert(Share {
+                .entry(material.code.clone())
+                .or_insert(MemberShare {
+                    material,
                     quantity: Decimal::ZERO,
-                    amount: Decimal::ZERO,
                     unit: l.unit.clone(),
-                    pos: vec![],
+                    cost_share: Decimal::ZERO,
+                    orders: vec![],
                 });
-            e.quantity += a.quantity;
-            e.amount += a.amount_base;
-            e.pos.push(format!("{} ({sname})", i.po.number));
+            share.quantity += al.quantity;
+            share.cost_share += al.amount_base;
+            share.orders.push(OrderRef {
+                number: i.po.number.clone(),
+                supplier: names.supplier(i.po.supplier_id),
+            });
         }
     }
-    for (member, per_material) in shares {
-        let m = crate::cooperatives::repo::find_member(conn, member)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("member {member} vanished"))?;
-        let lines: Vec<String> = per_material
-            .iter()
-            .map(|(material, s)| {
-                format!(
-                    "{material}: {} {}, cost share {} {base} — {}",
-                    g(s.quantity),
-                    s.unit,
-                    g(s.amount),
-                    s.pos.join(", ")
-                )
-            })
-            .collect();
-        let total: Decimal = per_material.values().map(|s| s.amount).sum();
-        let mut recipients: Vec<Recipient> = users::table
-            .filter(users::member_id.eq(member))
-            .filter(users::disabled.eq(false))
-            .order(users::created_at)
-            .select((users::email, users::name, users::locale))
-            .load::<(String, String, String)>(conn)
-            .await?
-            .into_iter()
-            .map(|(email, name, l)| Recipient {
-                email,
-                name,
-                locale: Locale::parse(&l).unwrap_or(Locale::Ko),
-            })
-            .collect();
-        recipients.push(Recipient {
-            email: m.contact_email.clone(),
-            name: m.name.clone(),
-            locale: Locale::Ko,
-        });
-        for Recipient {
+    shares
+}
+
+/// The users of a member and its contact address, each address once.
+async fn member_recipients(
+    conn: &mut AsyncPgConnection,
+    member: MemberId,
+) -> anyhow::Result<(String, Vec<Recipient>)> {
+    let m = find_member(conn, member)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("member {member} vanished"))?;
+    let mut recipients: Vec<Recipient> = users::table
+        .filter(users::member_id.eq(member))
+        .filter(users::disabled.eq(false))
+        .order(users::created_at)
+        .select((users::email, users::name, users::locale))
+        .load::<(String, String, String)>(conn)
+        .await?
+        .into_iter()
+        .map(|(email, name, l)| Recipient {
             email,
             name,
-            locale,
-        } in notifications::dedupe(recipients)
-        {
-            let t = MemberAllocationNotice(notice(
-                name,
-                Some(m.name.clone()),
-                lines.clone(),
-                Some(format!("{} {base}", g(total))),
-                None,
-                None,
-                format!("{public_url}/purchase-orders"),
-            ));
-            sent += send_once(
-                conn,
-                now,
-                &email,
-                locale,
-                &t,
-                format!("award:{}:member:{member}:{}", rfq.id, email.to_lowercase()),
-            )
-            .await?;
+            locale: Locale::parse(&l).unwrap_or(Locale::Ko),
+        })
+        .collect();
+    recipients.push(Recipient {
+        email: m.contact_email.clone(),
+        name: m.name.clone(),
+        locale: Locale::Ko,
+    });
+    Ok((m.name, notifications::dedupe(recipients)))
+}
+
+/// Members: per material, quantity, cost share, POs and suppliers.
+async fn to_members(
+    conn: &mut AsyncPgConnection,
+    a: &Award<'_>,
+    names: &Names,
+) -> anyhow::Result<usize> {
+    let mut sent = 0;
+    for (member, per_material) in member_shares(a, names) {
+        let (member_name, recipients) = member_recipients(conn, member).await?;
+        let total: Decimal = per_material.values().map(|s| s.cost_share).sum();
+        let lines: Vec<MemberShare> = per_material.into_values().collect();
+        for r in recipients {
+            let t = MemberAllocationNotice {
+                name: r.name,
+                cooperative: a.coop.name.clone(),
+                rfq_title: a.rfq.title.clone(),
+                member: member_name.clone(),
+                base_currency: a.computed.base_currency.clone(),
+                total,
+                lines: lines.clone(),
+                link: format!("{}/purchase-orders", a.public_url),
+            };
+            let key = format!(
+                "award:{}:member:{member}:{}",
+                a.rfq.id,
+                r.email.to_lowercase()
+            );
+            sent += send_once(conn, a.now, &r.email, r.locale, &t, key).await?;
         }
     }
+    Ok(sent)
+}
 
-    // The cooperative's admins: a summary.
+/// The cooperative's admins: a summary.
+async fn to_admins(
+    conn: &mut AsyncPgConnection,
+    a: &Award<'_>,
+    names: &Names,
+) -> anyhow::Result<usize> {
     let admins: Vec<(String, String, String)> = users::table
-        .filter(users::cooperative_id.eq(coop.id))
+        .filter(users::cooperative_id.eq(a.coop.id))
         .filter(users::role.eq("coop_admin"))
         .filter(users::disabled.eq(false))
         .select((users::email, users::name, users::locale))
         .load(conn)
         .await?;
-    let lines: Vec<String> = issued
+    let orders: Vec<OrderSummary> = a
+        .issued
         .iter()
-        .map(|i| {
-            format!(
-                "{} · {}: {} {} ({} {base})",
-                i.po.number,
-                supplier_names
-                    .get(&i.po.supplier_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                g(i.po.total),
-                i.po.currency,
-                g(i.po.total_base)
-            )
+        .map(|i| OrderSummary {
+            number: i.po.number.clone(),
+            supplier: names.supplier(i.po.supplier_id),
+            currency: i.po.currency.clone(),
+            total: i.po.total,
+            total_base: i.po.total_base,
         })
         .collect();
+    let mut sent = 0;
     for (email, name, locale) in admins {
-        let t = AwardSummary(notice(
+        let t = AwardSummary {
             name,
-            None,
-            lines.clone(),
-            Some(format!(
-                "{} {base}",
-                g(crate::comparison::service::money(total_base, minor))
-            )),
-            None,
-            rationale.map(str::to_owned),
-            format!("{public_url}/rfqs/{}", rfq.id),
-        ));
+            cooperative: a.coop.name.clone(),
+            rfq_title: a.rfq.title.clone(),
+            base_currency: a.computed.base_currency.clone(),
+            total_landed: a.total_base,
+            rationale: a.rationale.map(str::to_owned),
+            orders: orders.clone(),
+            link: format!("{}/rfqs/{}", a.public_url, a.rfq.id),
+        };
         let locale = Locale::parse(&locale).unwrap_or(Locale::Ko);
-        sent += send_once(
-            conn,
-            now,
-            &email,
-            locale,
-            &t,
-            format!("award:{}:summary:{}", rfq.id, email.to_lowercase()),
-        )
-        .await?;
+        let key = format!("award:{}:summary:{}", a.rfq.id, email.to_lowercase());
+        sent += send_once(conn, a.now, &email, locale, &t, key).await?;
     }
     Ok(sent)
 }

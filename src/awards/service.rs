@@ -522,7 +522,17 @@ pub async fn award(
                 issued.push(notify::IssuedPo { po, lines, allocations: member_rows });
             }
             crate::rfqs::repo::set_status(conn, rfq_id, "awarded", now, None).await?;
-            let emails = notify::announce(conn, &coop, &rfq, &computed, &issued, total, rationale.as_deref(), &public_url, now).await?;
+            let award = notify::Award {
+                coop: &coop,
+                rfq: &rfq,
+                computed: &computed,
+                issued: &issued,
+                total_base: total,
+                rationale: rationale.as_deref(),
+                public_url: &public_url,
+                now,
+            };
+            let emails = notify::announce(conn, &award).await?;
             audit::record(
                 conn,
                 now,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{Cooperative, Member, MemberUpdateForm};
+use crate::i18n::format::HOME_ZONE;
 use crate::ids::{CooperativeId, MemberId};
 use crate::schema::{cooperatives, members};
 
@@ -29,6 +30,24 @@ pub async fn find_cooperative(
         .first(conn)
         .await
         .optional()
+}
+
+/// The time zone (IANA name) a user's emails show times in: their cooperative's, or
+/// Korea's for users outside any cooperative (suppliers, platform administrators).
+pub async fn timezone_of(
+    conn: &mut AsyncPgConnection,
+    cooperative: Option<CooperativeId>,
+) -> QueryResult<String> {
+    let Some(id) = cooperative else {
+        return Ok(HOME_ZONE.to_owned());
+    };
+    Ok(cooperatives::table
+        .find(id)
+        .select(cooperatives::timezone)
+        .first::<String>(conn)
+        .await
+        .optional()?
+        .unwrap_or_else(|| HOME_ZONE.to_owned()))
 }
 
 /// A page of cooperatives, newest first; `only` restricts to one.

@@ -120,6 +120,9 @@ pub fn date(d: NaiveDate, locale: Locale) -> String {
     }
 }
 
+/// The zone of users outside any cooperative (the product's deadline rules are Korean).
+pub const HOME_ZONE: &str = "Asia/Seoul";
+
 /// The IANA zone named `zone`, Asia/Seoul when it is not one.
 pub fn zone(name: &str) -> chrono_tz::Tz {
     name.parse().unwrap_or(chrono_tz::Asia::Seoul)

@@ -182,6 +182,9 @@ catalogue!(
     po_acknowledged,
     po_delivered,
     po_cancelled,
+    // Why an offer could not be ranked (comparison flags).
+    flag_min_above_quantity,
+    flag_expired,
     // Error pages.
     back_home,
     error_bad_request_title,
@@ -349,6 +352,8 @@ pub static KO: Msgs = Msgs {
     po_acknowledged: "수주 확인",
     po_delivered: "납품 완료",
     po_cancelled: "취소",
+    flag_min_above_quantity: "최소 수량이 요청 수량보다 많음",
+    flag_expired: "견적 유효기간 경과",
     back_home: "홈으로",
     error_bad_request_title: "잘못된 요청",
     error_bad_request_body: "요청을 처리할 수 없습니다. 입력을 확인하고 다시 시도하십시오.",
@@ -515,6 +520,8 @@ pub static EN: Msgs = Msgs {
     po_acknowledged: "Acknowledged",
     po_delivered: "Delivered",
     po_cancelled: "Cancelled",
+    flag_min_above_quantity: "minimum quantity above the quantity requested",
+    flag_expired: "quote validity expired",
     back_home: "Back to home",
     error_bad_request_title: "Bad request",
     error_bad_request_body: "The request cannot be processed. Check what you entered and try again.",
@@ -620,6 +627,15 @@ impl Msgs {
             "delivered" => self.po_delivered,
             "cancelled" => self.po_cancelled,
             _ => self.po_issued,
+        }
+    }
+
+    /// Why an offer of a comparison could not be ranked, by its flag code.
+    pub fn offer_flag(&self, code: &str) -> &'static str {
+        match code {
+            "min_above_quantity" => self.flag_min_above_quantity,
+            "expired" => self.flag_expired,
+            _ => self.err_invalid,
         }
     }
 

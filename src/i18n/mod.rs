@@ -9,6 +9,7 @@
 //! - [`negotiate`] picks ko or en from an `Accept-Language` header.
 
 pub mod format;
+pub mod lint;
 mod messages;
 
 pub use messages::{Msgs, EN, KO};

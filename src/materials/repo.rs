@@ -111,3 +111,21 @@ pub async fn list(
         .load(conn)
         .await
 }
+
+/// Code, name and Korean name of materials (for emails, which name a material in the
+/// recipient's language).
+pub async fn labels(
+    conn: &mut AsyncPgConnection,
+    ids: &[MaterialId],
+) -> QueryResult<Vec<(MaterialId, String, String, Option<String>)>> {
+    materials::table
+        .filter(materials::id.eq_any(ids))
+        .select((
+            materials::id,
+            materials::code,
+            materials::name,
+            materials::name_ko,
+        ))
+        .load(conn)
+        .await
+}

@@ -18,7 +18,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Locale;
+use crate::ids::MaterialId;
+use crate::materials::repo::labels as material_labels;
 pub use templates::EmailTemplate;
+use templates::MaterialRef;
 
 /// An email to enqueue.
 #[derive(Debug, Clone)]
@@ -67,6 +70,27 @@ pub fn dedupe(list: Vec<Recipient>) -> Vec<Recipient> {
     list.into_iter()
         .filter(|r| seen.insert(r.email.to_lowercase()))
         .collect()
+}
+
+/// How emails name the materials `ids`: code, name and Korean name.
+pub async fn material_refs(
+    conn: &mut AsyncPgConnection,
+    ids: &[MaterialId],
+) -> diesel::QueryResult<std::collections::HashMap<MaterialId, MaterialRef>> {
+    Ok(material_labels(conn, ids)
+        .await?
+        .into_iter()
+        .map(|(id, code, name, name_ko)| {
+            (
+                id,
+                MaterialRef {
+                    code,
+                    name,
+                    name_ko,
+                },
+            )
+        })
+        .collect())
 }
 
 /// [`enqueue`] with a dedupe key; true when queued, false when the key was used already.

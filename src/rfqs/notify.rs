@@ -9,10 +9,12 @@ use serde_json::{json, Value};
 use super::models::{Rfq, RfqLine};
 use super::repo;
 use crate::cooperatives::models::Cooperative;
-use crate::notifications::enqueue_once;
 use crate::notifications::templates::{
-    utc_and_kst, RfqCancelled, RfqExtended, RfqInvitation, RfqNotice,
+    RfqCancelled, RfqExtended, RfqInvitation, RfqItem, RfqNotice, ZonedTime,
 };
+use crate::notifications::{enqueue_once, material_refs};
+use crate::suppliers::repo::recipients;
+use crate::webhooks;
 
 /// Which announcement.
 #[derive(Debug, Clone)]
@@ -67,6 +69,45 @@ fn summary(
     })
 }
 
+/// What the RFQ emails say to `name` (the notice shared by the three announcements).
+async fn notice(
+    conn: &mut AsyncPgConnection,
+    coop: &Cooperative,
+    rfq: &Rfq,
+    lines: &[(RfqLine, String, String)],
+    public_url: &str,
+) -> anyhow::Result<impl Fn(String) -> RfqNotice> {
+    let ids: Vec<_> = lines.iter().map(|(l, _, _)| l.material_id).collect();
+    let refs = material_refs(conn, &ids).await?;
+    let items: Vec<RfqItem> = lines
+        .iter()
+        .filter_map(|(l, _, _)| {
+            Some(RfqItem {
+                material: refs.get(&l.material_id)?.clone(),
+                quantity: l.quantity,
+                unit: l.unit.clone(),
+                required_by: l.required_by,
+            })
+        })
+        .collect();
+    let (cooperative, rfq_title) = (coop.name.clone(), rfq.title.clone());
+    let deadline = ZonedTime::new(rfq.deadline, &coop.timezone);
+    let delivery_place = rfq.delivery_place.clone();
+    let (currencies, incoterms) = (rfq.currency_list(), rfq.incoterm_list());
+    let link = format!("{public_url}/rfqs/{}", rfq.id);
+    Ok(move |name| RfqNotice {
+        name,
+        cooperative: cooperative.clone(),
+        rfq_title: rfq_title.clone(),
+        deadline: deadline.clone(),
+        delivery_place: delivery_place.clone(),
+        lines: items.clone(),
+        currencies: currencies.clone(),
+        incoterms: incoterms.clone(),
+        link: link.clone(),
+    })
+}
+
 /// Queues the announcement to every invited supplier.
 pub async fn announce(
     conn: &mut AsyncPgConnection,
@@ -77,42 +118,7 @@ pub async fn announce(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Queued> {
     let lines = repo::lines_of(conn, &[rfq.id]).await?;
-    let (deadline_utc, deadline_kst) = utc_and_kst(rfq.deadline);
-    let (previous_utc, previous_kst) = match what {
-        Announcement::Extended { previous } => {
-            let (u, k) = utc_and_kst(*previous);
-            (Some(u), Some(k))
-        }
-        _ => (None, None),
-    };
-    let notice = |name: String| RfqNotice {
-        name,
-        cooperative: coop.name.clone(),
-        rfq_title: rfq.title.clone(),
-        deadline_utc: deadline_utc.clone(),
-        deadline_kst: deadline_kst.clone(),
-        delivery_place: rfq.delivery_place.clone(),
-        lines: lines
-            .iter()
-            .map(|(l, code, name)| {
-                format!(
-                    "{name} ({code}): {} {}, required by {}",
-                    l.quantity.normalize(),
-                    l.unit,
-                    l.required_by
-                )
-            })
-            .collect(),
-        currencies: rfq.currency_list().join(", "),
-        incoterms: rfq.incoterm_list().join(", "),
-        link: format!("{public_url}/rfqs/{}", rfq.id),
-        reason: match what {
-            Announcement::Cancelled { reason } => Some(reason.clone()),
-            _ => None,
-        },
-        previous_deadline_utc: previous_utc.clone(),
-        previous_deadline_kst: previous_kst.clone(),
-    };
+    let notice = notice(conn, coop, rfq, &lines, public_url).await?;
     // Each announcement is sent once per address (an extension once per new deadline).
     let occasion = match what {
         Announcement::Published => "published".to_owned(),
@@ -122,24 +128,30 @@ pub async fn announce(
     let body = summary(coop, rfq, &lines, public_url);
     let mut queued = Queued::default();
     for (_, supplier_id) in repo::suppliers_of(conn, &[rfq.id]).await? {
-        let Some((supplier, recipients)) =
-            crate::suppliers::repo::recipients(conn, supplier_id).await?
-        else {
+        let Some((supplier, recipients)) = recipients(conn, supplier_id).await? else {
             continue;
         };
         for r in recipients {
             let key = format!("rfq:{}:{occasion}:{}", rfq.id, r.email.to_lowercase());
-            let n = notice(r.name);
+            let notice = notice(r.name);
             let (to, locale) = (r.email.as_str(), r.locale);
             let queued_now = match what {
                 Announcement::Published => {
-                    enqueue_once(conn, now, to, locale, &RfqInvitation(n), key).await?
+                    let t = RfqInvitation { notice };
+                    enqueue_once(conn, now, to, locale, &t, key).await?
                 }
-                Announcement::Cancelled { .. } => {
-                    enqueue_once(conn, now, to, locale, &RfqCancelled(n), key).await?
+                Announcement::Cancelled { reason } => {
+                    let reason = reason.clone();
+                    let t = RfqCancelled { notice, reason };
+                    enqueue_once(conn, now, to, locale, &t, key).await?
                 }
-                Announcement::Extended { .. } => {
-                    enqueue_once(conn, now, to, locale, &RfqExtended(n), key).await?
+                Announcement::Extended { previous } => {
+                    let previous_deadline = ZonedTime::new(*previous, &coop.timezone);
+                    let t = RfqExtended {
+                        notice,
+                        previous_deadline,
+                    };
+                    enqueue_once(conn, now, to, locale, &t, key).await?
                 }
             };
             queued.emails += usize::from(queued_now);
@@ -158,9 +170,7 @@ pub async fn announce(
                 Announcement::Published => {}
             }
             let key = format!("rfq:{}:{occasion}:webhook:{supplier_id}", rfq.id);
-            if crate::webhooks::enqueue(conn, now, supplier_id, url, what.event(), &payload, key)
-                .await?
-            {
+            if webhooks::enqueue(conn, now, supplier_id, url, what.event(), &payload, key).await? {
                 queued.webhooks += 1;
             }
         }

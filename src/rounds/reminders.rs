@@ -11,8 +11,10 @@ use crate::audit::{self, Actor, Event};
 use crate::auth::Locale;
 use crate::cooperatives::models::Cooperative;
 use crate::ids::{MemberId, RoundId, UserId};
-use crate::notifications;
-use crate::notifications::templates::{utc_and_kst, RoundNotice, RoundOpened, RoundReminder};
+use crate::notifications::templates::{
+    RoundMaterial, RoundNotice, RoundOpened, RoundReminder, ZonedTime,
+};
+use crate::notifications::{self, material_refs};
 use crate::schema::{demand_lines, demand_rounds, members, users};
 
 /// How long before closing the reminder goes out.
@@ -39,11 +41,22 @@ async fn member_users(
         .await
 }
 
-async fn material_names(conn: &mut AsyncPgConnection, round: RoundId) -> QueryResult<Vec<String>> {
-    Ok(super::repo::round_materials(conn, round)
-        .await?
+/// The round's materials as its emails list them.
+async fn materials(
+    conn: &mut AsyncPgConnection,
+    round: RoundId,
+) -> QueryResult<Vec<RoundMaterial>> {
+    let rows = super::repo::round_materials(conn, round).await?;
+    let ids: Vec<_> = rows.iter().map(|(id, ..)| *id).collect();
+    let refs = material_refs(conn, &ids).await?;
+    Ok(rows
         .into_iter()
-        .map(|(_, code, name, unit)| format!("{name} ({code}, {unit})"))
+        .filter_map(|(id, _, _, unit)| {
+            Some(RoundMaterial {
+                material: refs.get(&id)?.clone(),
+                unit,
+            })
+        })
         .collect())
 }
 
@@ -52,16 +65,14 @@ fn notice(
     coop: &Cooperative,
     round: &Round,
     name: String,
-    materials: &[String],
+    materials: &[RoundMaterial],
     public_url: &str,
 ) -> RoundNotice {
-    let (closes_at_utc, closes_at_kst) = utc_and_kst(round.closes_at);
     RoundNotice {
         name,
         cooperative: coop.name.clone(),
         round_title: round.title.clone(),
-        closes_at_kst,
-        closes_at_utc,
+        closes_at: ZonedTime::new(round.closes_at, &coop.timezone),
         materials: materials.to_vec(),
         link: format!("{public_url}/rounds/{}", round.id),
     }
@@ -76,10 +87,12 @@ pub async fn notify_opened(
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let recipients = member_users(conn, coop.id).await?;
-    let materials = material_names(conn, round.id).await?;
+    let materials = materials(conn, round.id).await?;
     let mut n = 0;
     for (user, _, email, name, locale) in recipients {
-        let t = RoundOpened(notice(coop, round, name, &materials, public_url));
+        let t = RoundOpened {
+            notice: notice(coop, round, name, &materials, public_url),
+        };
         if notifications::enqueue_once(
             conn,
             now,
@@ -127,13 +140,15 @@ pub async fn send_due_reminders(
                 .distinct()
                 .load(conn)
                 .await?;
-            let materials = material_names(conn, round.id).await?;
+            let materials = materials(conn, round.id).await?;
             let mut members_reminded = std::collections::BTreeSet::new();
             for (user, member, email, name, locale) in member_users(conn, coop.id).await? {
                 if with_demand.contains(&member) {
                     continue;
                 }
-                let t = RoundReminder(notice(&coop, &round, name, &materials, public_url));
+                let t = RoundReminder {
+                    notice: notice(&coop, &round, name, &materials, public_url),
+                };
                 if notifications::enqueue_once(
                     conn,
                     now,

@@ -10,9 +10,11 @@ use super::repo::{self, Owner};
 use crate::audit::{self, Event};
 use crate::auth::models::{NewUser, User};
 use crate::auth::{password, tokens, Locale, Principal, Role};
+use crate::cooperatives::repo::timezone_of;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
-use crate::notifications::{self, templates::Invitation, Email};
+use crate::notifications::templates::{Invitation, ZonedTime};
+use crate::notifications::{self, Email};
 use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, validation};
@@ -259,16 +261,15 @@ async fn create(
             if let Some(token) = &invitation {
                 let expires = now + INVITATION_TTL;
                 repo::insert_invitation(conn, &tokens::digest(token), user.id, now, expires).await?;
-                let (expires_at_utc, expires_at_kst) = notifications::templates::utc_and_kst(expires);
+                let zone = timezone_of(conn, user.cooperative_id).await?;
                 let template = Invitation {
                     name: user.name.clone(),
                     email: user.email.clone(),
                     organisation: d.organisation.clone(),
-                    role: user.role.as_str().to_owned(),
+                    role: user.role,
                     inviter: who.name.clone(),
                     link: format!("{public_url}/invite/{token}"),
-                    expires_at_utc,
-                    expires_at_kst,
+                    expires_at: ZonedTime::new(expires, &zone),
                 };
                 notifications::enqueue(
                     conn,

@@ -9,6 +9,7 @@ use chrono::Datelike;
 use coprocure::clock::Clock;
 use serde_json::{json, Value};
 
+use crate::helpers::language::assert_in_own_language;
 use crate::helpers::smtp::{Received, SmtpSink};
 use crate::helpers::world::{World, BIZ};
 use crate::helpers::{created, token, TestApp, PASSWORD};
@@ -544,6 +545,9 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
             .collect()
     };
     let mails = award_mail(&sink);
+    // Every award email in its recipient's language only (both locales occur).
+    let (ko, en) = assert_in_own_language(&app, &mails).await;
+    assert!(ko > 0 && en > 0, "ko {ko}, en {en}");
     assert_eq!(
         mails.len(),
         14,
@@ -564,13 +568,14 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
     let m = to("rep@pacificmetals.us");
     assert!(kind(&m).contains(&format!("PO-{year}-0002")));
     let text = m.part("text/plain").unwrap();
-    assert!(text.contains("Aluminium ingot ADC12 (ADC12): 20 TNE × 2,000 USD + 65 USD freight/insurance = 41,300 USD, required by 2027-03-31"), "{text}");
+    assert!(text.contains("Aluminium ingot ADC12 (ADC12): 20 TNE × (USD 2,000 + freight and insurance USD 65) = USD 41,300.00, required by Wed 31 Mar 2027"), "{text}");
     assert!(
-        text.contains("CIF Busan port · delivery to Ansan plant, Gyeonggi"),
+        text.contains("Terms: CIF Busan port")
+            && text.contains("Delivery to: Ansan plant, Gyeonggi"),
         "{text}"
     );
     assert!(text.contains("/purchase-orders/"), "{text}");
-    assert!(m.part("text/html").unwrap().contains("41,300 USD"));
+    assert!(m.part("text/html").unwrap().contains("USD 41,300.00"));
     let m = to("sales@koreaalloy.kr");
     assert!(
         kind(&m).contains("낙찰") && kind(&m).contains(&format!("PO-{year}-0001")),
@@ -580,14 +585,14 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
     assert!(to("sales@shpolymer.cn")
         .part("text/plain")
         .unwrap()
-        .contains("3,500 KGM × 10.25 CNY"));
+        .contains("3,500 KGM × (CNY 10.25 + freight and insurance CNY 0.8) = CNY 38,675.00"));
     // The other bidder: its own rank and landed cost only.
     for addr in ["rep@busanresin.kr", "sales@busanresin.kr"] {
         let m = to(addr);
         assert!(kind(&m).contains("견적 결과"), "{}", kind(&m));
         let text = m.part("text/plain").unwrap();
         assert!(
-            text.contains("ranked 2 of 2") && text.contains("2,400 KRW per KGM"),
+            text.contains("Resin PA66 (PA66): 귀사 견적은 2건 중 2위, 귀사의 단위당 도착원가는 2,400원(KGM당)입니다."),
             "{text}"
         );
         for secret in [
@@ -608,7 +613,7 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
     let m = to("lee@hanil.kr");
     let text = m.part("text/plain").unwrap();
     assert!(
-        text.contains("Aluminium ingot ADC12 (ADC12): 14.5 TNE, cost share 42,867,800 KRW"),
+        text.contains("Aluminium ingot ADC12 (ADC12): 14.5 TNE, cost share KRW 42,867,800"),
         "{text}"
     );
     assert!(
@@ -618,30 +623,33 @@ async fn end_to_end_from_demand_to_member_allocations_and_every_email() {
         "{text}"
     );
     assert!(
-        text.contains("Resin PA66 (PA66): 1,000 KGM, cost share 2,158,839 KRW"),
+        text.contains("Resin PA66 (PA66): 1,000 KGM, cost share KRW 2,158,839"),
         "{text}"
     );
-    assert!(text.contains("Cost share in all: 45,026,639 KRW"), "{text}");
+    assert!(text.contains("Cost share in all: KRW 45,026,639"), "{text}");
     for addr in [
         "kim@daehan.kr",
         "ap@daehan.kr",
         "ap@hanil.kr",
         "ap@seoulalloy.kr",
     ] {
+        // Korean recipients: amounts in won.
+        let text = to(addr).part("text/plain").unwrap();
         assert!(
-            to(addr).part("text/plain").unwrap().contains("KRW"),
-            "{addr}"
+            text.lines()
+                .any(|l| l.starts_with("분담 금액 합계: ") && l.trim_end().ends_with('원')),
+            "{addr}: {text}"
         );
     }
     // The cooperative's admin: the summary with the rationale.
     let text = to("buyer@gdcc.kr").part("text/plain").unwrap();
     assert!(
-        text.contains("157,741,771 KRW") && text.contains("Dual sourcing"),
+        text.contains("총 도착원가: 157,741,771원") && text.contains("Dual sourcing"),
         "{text}"
     );
     assert!(
         text.contains(&format!(
-            "PO-{year}-0003 · Shanghai Polymer Co.: 38,675 CNY (7,555,935 KRW)"
+            "PO-{year}-0003 · Shanghai Polymer Co.: CNY 38,675.00 (7,555,935원)"
         )),
         "{text}"
     );

@@ -1,7 +1,12 @@
 //! `coprocure demo`: the demo loads through the real use cases, shows a comparison with
-//! proven-optimal suggestions for every line, can be awarded, and a second run changes
-//! nothing.
+//! proven-optimal suggestions for every line — each with at least two usable offers and a
+//! suggested landed cost inside the material's market band — can be awarded, and a second
+//! run changes nothing.
 
+use std::str::FromStr;
+
+use coprocure::demo::data::band;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
@@ -21,6 +26,10 @@ async fn the_demo_loads_compares_awards_and_is_idempotent() {
         .await
         .unwrap();
     assert!(out.starts_with("Demo loaded"), "{out}");
+    assert!(
+        out.contains("open the portal at http") && out.contains("buyer@demo.coprocure.kr"),
+        "{out}"
+    );
     let again = coprocure::demo::load(pool, settings).await.unwrap();
     assert!(again.contains("loaded already"), "{again}");
 
@@ -67,37 +76,62 @@ async fn the_demo_loads_compares_awards_and_is_idempotent() {
         .await;
     assert_eq!(c.status, 200, "{}", c.text);
     let lines = c.json["lines"].as_array().unwrap();
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 8, "every material of the round");
+    let dec = |v: &Value| Decimal::from_str(v.as_str().unwrap()).unwrap();
     let mut origins = std::collections::BTreeSet::new();
     for l in lines {
-        assert_eq!(l["suggestion"]["optimal"], true);
-        assert!(
-            l["offers"].as_array().unwrap().len() >= 2,
-            "{}",
-            l["material_code"]
-        );
-        for o in l["offers"].as_array().unwrap() {
+        let code = l["material_code"].as_str().unwrap();
+        let (low, high) = band(code).unwrap_or_else(|| panic!("no band for {code}"));
+        let usable: Vec<&Value> = l["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["usable"] == true)
+            .collect();
+        assert!(usable.len() >= 2, "{code}: {} usable offers", usable.len());
+        // Each offer sits on the line of its material: its landed cost is that market's.
+        for o in &usable {
+            let unit = dec(&o["landed_unit_base"]);
+            assert!(
+                low <= unit && unit <= high,
+                "{code}: {} offers {unit} KRW, outside {low}–{high}",
+                o["supplier_name"]
+            );
             origins.insert((
                 o["origin"].as_str().unwrap().to_owned(),
                 o["currency"].as_str().unwrap().to_owned(),
             ));
         }
+        let s = &l["suggestion"];
+        assert_eq!(s["optimal"], true, "{code}");
+        assert_eq!(s["covers_full_quantity"], true, "{code}");
+        assert_eq!(dec(&s["covered_quantity"]), dec(&l["quantity"]), "{code}");
+        let unit = dec(&s["total_base"]) / dec(&s["covered_quantity"]);
+        assert!(
+            low <= unit && unit <= high,
+            "{code}: suggestion at {unit} KRW, outside {low}–{high}"
+        );
+        println!(
+            "{code}: {} {} , {} usable offers, suggested {} KRW/{} (band {low}–{high})",
+            l["quantity"].as_str().unwrap(),
+            l["unit"].as_str().unwrap(),
+            usable.len(),
+            unit.round_dp(0),
+            l["unit"].as_str().unwrap()
+        );
     }
     assert_eq!(origins.len(), 4, "{origins:?}");
-    // Awarding the suggestion (partial where a line cannot be covered) goes through.
+    // Awarding the suggestion goes through.
     let award: Vec<Value> = lines
         .iter()
         .map(|l| json!({"rfq_line_id": l["rfq_line_id"], "allocations": l["suggestion"]["allocations"].as_array().unwrap().iter()
             .map(|a| json!({"quote_id": a["quote_id"], "quantity": a["quantity"]})).collect::<Vec<_>>()}))
         .collect();
-    let partial = lines
-        .iter()
-        .any(|l| l["suggestion"]["covers_full_quantity"] == false);
     let r = app
         .post(
             &format!("/api/v1/rfqs/{id}/award"),
             Some(&tok),
-            &json!({"lines": award, "partial": partial}),
+            &json!({"lines": award}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use coprocure::auth::Locale;
 use coprocure::clock::Clock;
 use coprocure::notifications::mailer::Mailer;
-use coprocure::notifications::templates::PasswordChanged;
+use coprocure::notifications::templates::{PasswordChanged, ZonedTime};
 use coprocure::notifications::worker::Worker;
 use coprocure::notifications::{self, Email};
 use coprocure::schema::outbox_emails;
@@ -375,8 +375,12 @@ fn sample(n: usize) -> PasswordChanged {
     PasswordChanged {
         name: format!("Member {n}"),
         email: format!("m{n}@coop.kr"),
-        changed_at_utc: "2026-11-29 04:00 UTC".into(),
-        changed_at_kst: "2026-11-29 13:00 KST".into(),
+        changed_at: ZonedTime::new(
+            chrono::DateTime::parse_from_rfc3339("2026-11-29T04:00:00Z")
+                .unwrap()
+                .to_utc(),
+            "Asia/Seoul",
+        ),
         other_sessions_revoked: 0,
     }
 }
@@ -519,4 +523,66 @@ async fn without_smtp_emails_become_eml_files() {
         "Your coprocure password was changed"
     );
     assert_eq!(parsed.headers.get_first_value("To").unwrap(), "kim@coop.kr");
+}
+
+#[tokio::test]
+async fn rows_queued_by_the_previous_version_are_sent_or_dead_lettered_never_stuck() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
+    let mut conn = app.conn().await;
+    let now = app.clock.now();
+    // Payloads exactly as the previous version stored them: instants as text, and the
+    // award notices' lines as pre-rendered English sentences.
+    let old_reset = json!({
+        "name": "김회원", "email": "kim@member.kr",
+        "link": "http://portal.coop.test/reset-password/old-token",
+        "expires_at_utc": "2026-11-29 04:42 UTC", "expires_at_kst": "2026-11-29 13:42 KST",
+    });
+    let old_regret = json!({
+        "name": "부산수지", "cooperative": "경기조합", "rfq_title": "Q1", "reference": null,
+        "lines": ["Resin PA66 (PA66): your offer ranked 2 of 2; your landed cost 2,400 KRW per KGM"],
+        "total": null, "terms": null, "note": null, "link": "http://portal.coop.test/rfqs/1",
+    });
+    for (to, template, payload) in [
+        ("kim@member.kr", "password_reset", old_reset),
+        ("sales@busanresin.kr", "award_regret", old_regret),
+    ] {
+        notifications::repo::insert(&mut conn, now, to, Locale::Ko, template, payload, None)
+            .await
+            .unwrap();
+    }
+    // And one of this version behind them, in the same batch.
+    let email = Email {
+        to: "new@coop.kr",
+        locale: Locale::Ko,
+        template: &sample(1),
+        dedupe_key: None,
+    };
+    notifications::enqueue(&mut conn, now, email).await.unwrap();
+
+    app.run_jobs_until_idle().await;
+    let after = rows(&app).await;
+    let status = |to: &str| after.iter().find(|r| r.recipient == to).unwrap();
+    // The reset link still arrives, in Korean, with its expiry read back.
+    assert_eq!(status("kim@member.kr").status, "sent", "{after:?}");
+    let text = sink.one_to("kim@member.kr").part("text/plain").unwrap();
+    assert!(
+        text.contains("http://portal.coop.test/reset-password/old-token")
+            && text.contains("2026. 11. 29. (일) 13:42 KST (2026-11-29 04:42 UTC)"),
+        "{text}"
+    );
+    // The old award notice is not sent with English lines: dead, saying why.
+    let dead = status("sales@busanresin.kr");
+    assert_eq!(
+        (dead.status.as_str(), dead.attempts),
+        ("dead", 1),
+        "{after:?}"
+    );
+    let error = dead.last_error.as_deref().unwrap();
+    assert!(
+        error.contains("payload does not fit template `award_regret` (queued by an earlier version of coprocure?)"),
+        "{error}"
+    );
+    assert!(sink.to("sales@busanresin.kr").is_empty());
+    assert_eq!(status("new@coop.kr").status, "sent");
 }

@@ -317,8 +317,11 @@ async fn invitations_extensions_and_cancellations_reach_suppliers_in_their_langu
         let subject = m.header("Subject").unwrap();
         assert!(subject.contains("견적 요청"), "{subject}");
         let text = m.part("text/plain").unwrap();
-        assert!(text.contains("2031-03-14 15:00 KST"), "{text}");
-        assert!(text.contains("2031-03-14 06:00 UTC"), "{text}");
+        // The cooperative's time (Seoul), labelled, with UTC beside it.
+        assert!(
+            text.contains("2031. 3. 14. (금) 15:00 KST (2031-03-14 06:00 UTC)"),
+            "{text}"
+        );
         assert!(text.contains(&format!("/rfqs/{id}")), "{text}");
         assert!(text.contains("12.5 TNE"), "{text}");
         assert!(m.part("text/html").unwrap().contains("lang=\"ko\""));
@@ -329,7 +332,10 @@ async fn invitations_extensions_and_cancellations_reach_suppliers_in_their_langu
         let subject = m.header("Subject").unwrap();
         assert!(subject.contains("Request for quotation"), "{subject}");
         let text = m.part("text/plain").unwrap();
-        assert!(text.contains("2031-03-14 06:00 UTC") && text.contains("15:00 KST"));
+        assert!(
+            text.contains("Fri 14 Mar 2031, 15:00 KST (2031-03-14 06:00 UTC)"),
+            "{text}"
+        );
     }
     let to_suppliers = |sink: &SmtpSink| -> Vec<crate::helpers::smtp::Received> {
         sink.messages()
@@ -392,6 +398,9 @@ async fn invitations_extensions_and_cancellations_reach_suppliers_in_their_langu
         .part("text/plain")
         .unwrap();
     assert!(cancel_text.contains("Budget frozen"));
+    // Invitation, extension and cancellation each in the recipient's language only.
+    let (ko, en) = crate::helpers::language::assert_in_own_language(&app, &all).await;
+    assert_eq!((ko, en), (6, 6));
 }
 
 fn hmac_hex(secret: &[u8], body: &[u8]) -> String {

@@ -120,6 +120,8 @@ async fn lifecycle_emails_members_and_status_follows_the_clock() {
         .skip(baseline)
         .any(|m| m.rcpt_to == ["user-a@member.kr"]
             && m.header("Subject").unwrap().contains("수요조사")));
+    let (ko, en) = crate::helpers::language::assert_in_own_language(&app, &got[baseline..]).await;
+    assert_eq!((ko, en), (1, 1));
     app.post(
         &format!("/api/v1/rounds/{round}/open"),
         Some(&w.a.admin),

@@ -9,6 +9,7 @@
 //! same discovery as `cargo run`) in a temporary directory, and stops with the process.
 
 pub mod http_sink;
+pub mod language;
 pub mod smtp;
 pub mod world;
 
