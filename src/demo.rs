@@ -93,7 +93,7 @@ pub async fn load(pool: crate::db::DbPool, settings: Settings) -> anyhow::Result
         pool: pool.clone(),
         jwt: Arc::new(crate::auth::jwt::JwtKeys::new(&secret)),
         auth_limiter: Arc::new(crate::auth::throttle::IpRateLimiter::new(60, clock.clone())),
-        rounds: Arc::new(crate::rounds::service::RoundCache::default()),
+        rounds: Arc::new(crate::rounds::cache::RoundCache::default()),
         detached: Arc::default(),
         settings: Arc::new(settings),
         clock: clock.clone(),

@@ -47,7 +47,7 @@ impl Application {
                 settings.auth_rate_per_minute,
                 clock.clone(),
             )),
-            rounds: Arc::new(crate::rounds::service::RoundCache::default()),
+            rounds: Arc::new(crate::rounds::cache::RoundCache::default()),
             detached: detached.clone(),
             settings: Arc::new(settings),
             clock,

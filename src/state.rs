@@ -23,7 +23,7 @@ pub struct AppState {
     /// Per-IP limiter of `/auth/*`.
     pub auth_limiter: Arc<IpRateLimiter>,
     /// Immutable facts of demand rounds (hot path of demand entry).
-    pub rounds: Arc<crate::rounds::service::RoundCache>,
+    pub rounds: Arc<crate::rounds::cache::RoundCache>,
     /// Work requests start after answering.
     pub detached: Arc<Detached>,
 }

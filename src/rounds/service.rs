@@ -436,60 +436,6 @@ fn validate_quantities(
     }
 }
 
-/// Facts of a round that never change once it exists (cooperative, closing time, time
-/// zone, materials and their base units), cached per process so the hot path of demand
-/// entry needs no lookups. Status is *not* cached: it is checked in the insert itself.
-#[derive(Debug, Clone)]
-pub struct RoundFacts {
-    pub cooperative_id: CooperativeId,
-    pub closes_at: DateTime<Utc>,
-    pub close_date: NaiveDate,
-    pub materials: std::collections::HashMap<MaterialId, String>,
-}
-
-/// The per-process cache of [`RoundFacts`].
-#[derive(Debug, Default)]
-pub struct RoundCache {
-    map: std::sync::Mutex<std::collections::HashMap<RoundId, std::sync::Arc<RoundFacts>>>,
-}
-
-impl RoundCache {
-    async fn get(
-        &self,
-        conn: &mut AsyncPgConnection,
-        id: RoundId,
-    ) -> Result<Option<std::sync::Arc<RoundFacts>>, AppError> {
-        if let Some(f) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
-            return Ok(Some(f.clone()));
-        }
-        let Some(round) = repo::find_round(conn, id).await? else {
-            return Ok(None);
-        };
-        let Some(coop) =
-            crate::cooperatives::repo::find_cooperative(conn, round.cooperative_id).await?
-        else {
-            return Ok(None);
-        };
-        let materials = repo::round_materials(conn, id)
-            .await?
-            .into_iter()
-            .map(|(m, _, _, unit)| (m, unit))
-            .collect();
-        let facts = std::sync::Arc::new(RoundFacts {
-            cooperative_id: round.cooperative_id,
-            closes_at: round.closes_at,
-            close_date: coop.local_date(round.closes_at),
-            materials,
-        });
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            map.clear();
-        }
-        map.insert(id, facts.clone());
-        Ok(Some(facts))
-    }
-}
-
 /// `POST /rounds/{id}/demand`. Validates everything first (422); then one statement
 /// share-locks the round, checks that it is open and that neither the server clock nor the
 /// database clock has reached `closes_at`, inserts the line and its audit event, and
