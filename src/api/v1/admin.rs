@@ -160,7 +160,8 @@ pub async fn verify_cooperative_audit(
     who: Principal,
     id: web::Path<CooperativeId>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(audit::verify_cooperative(&state, &who, id.into_inner()).await?))
+    Ok(HttpResponse::Ok()
+        .json(audit::service::verify_cooperative(&state, &who, id.into_inner()).await?))
 }
 
 /// `GET /cooperatives/{id}/audit` filter.
@@ -199,7 +200,7 @@ pub async fn list_cooperative_audit(
         cursor: query.cursor,
     };
     let (limit, after) = (page.limit()?, page.after()?);
-    let items = audit::list_cooperative(
+    let items = audit::service::list_cooperative(
         &state,
         &who,
         id.into_inner(),
