@@ -62,7 +62,7 @@ pub async fn retry_outbox(
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
     let mut conn = crate::db::conn(&state.pool).await?;
-    let row = notifications::retry(
+    let row = notifications::service::retry(
         &mut conn,
         state.clock.now(),
         Actor::User(who.user_id),
