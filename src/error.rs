@@ -11,6 +11,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::config::BODY_LIMIT;
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -433,9 +435,9 @@ impl From<actix_web::error::JsonPayloadError> for AppError {
                 code: "malformed_json",
                 detail: format!("The body is not valid JSON: {e}"),
             },
-            J::Payload(actix_web::error::PayloadError::Overflow) => Self::PayloadTooLarge {
-                limit: crate::api::BODY_LIMIT,
-            },
+            J::Payload(actix_web::error::PayloadError::Overflow) => {
+                Self::PayloadTooLarge { limit: BODY_LIMIT }
+            }
             other => Self::BadRequest {
                 code: "malformed_body",
                 detail: format!("The body cannot be read: {other}"),

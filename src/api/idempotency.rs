@@ -53,6 +53,7 @@ use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, Trans
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use crate::config::BODY_LIMIT;
 use crate::db::request::RequestTx;
 use crate::error::AppError;
 use crate::ids::UserId;
@@ -302,12 +303,10 @@ pub async fn handle(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
-        if body.len() + chunk.len() > super::BODY_LIMIT {
+        if body.len() + chunk.len() > BODY_LIMIT {
             return Ok(problem(
                 req,
-                AppError::PayloadTooLarge {
-                    limit: super::BODY_LIMIT,
-                },
+                AppError::PayloadTooLarge { limit: BODY_LIMIT },
             ));
         }
         body.extend_from_slice(&chunk);
