@@ -8,6 +8,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use diesel_async::pooled_connection::deadpool::PoolError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -396,16 +397,15 @@ pub fn unique_violation(err: diesel::result::Error, constraints: &[(&str, &str)]
     err.into()
 }
 
-impl From<crate::db::PoolError> for AppError {
-    fn from(err: crate::db::PoolError) -> Self {
-        use diesel_async::pooled_connection::deadpool::PoolError as P;
+impl From<PoolError> for AppError {
+    fn from(err: PoolError) -> Self {
         match err {
-            P::Timeout(_) => Self::Unavailable {
+            PoolError::Timeout(_) => Self::Unavailable {
                 code: "database_unavailable",
                 detail: "No database connection became available in time; try again shortly."
                     .into(),
             },
-            P::Backend(e) => {
+            PoolError::Backend(e) => {
                 tracing::warn!(error = %e, "cannot connect to the database");
                 Self::Unavailable {
                     code: "database_unavailable",
