@@ -24,6 +24,7 @@ pub mod demo;
 pub mod error;
 pub mod fx;
 pub mod i18n;
+pub mod idempotency;
 pub mod ids;
 pub mod materials;
 pub mod notifications;
