@@ -12,11 +12,10 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::api;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
-use crate::background::detached::Detached;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::DbPool;
-use crate::state::AppState;
+use crate::state::{AppState, Detached};
 
 /// How long in-flight requests may run after a stop signal.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;

@@ -18,7 +18,6 @@
 //! `serve` runs the loops beside the HTTP server and `coprocure worker` runs them alone.
 //! Tests start no loop: they call [`Runner::run_until_idle`].
 
-pub mod detached;
 pub mod housekeeping;
 pub mod jobs;
 pub mod periods;

@@ -352,7 +352,7 @@ pub struct TestApp {
     /// This instance's background jobs.
     pub jobs: Runner,
     /// Work this instance's requests started after answering.
-    detached: Arc<coprocure::background::detached::Detached>,
+    detached: Arc<coprocure::state::Detached>,
     vars: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
     background: Option<Background>,

@@ -1,13 +1,15 @@
 //! What every request handler can reach: the pool, settings, clock and keys.
 
+pub mod detached;
+
 use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
-use crate::background::detached::Detached;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::DbPool;
+pub use detached::Detached;
 
 /// Shared application state (cheap to clone).
 #[derive(Clone)]
