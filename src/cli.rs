@@ -12,6 +12,7 @@ use crate::auth::{Locale, Role};
 use crate::background::Background;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{redact_url, Settings};
+use crate::context::Ctx;
 use crate::db::{self, local::LocalOptions, local::LocalPostgres};
 use crate::error::AppError;
 use crate::startup::{shutdown_signal, Application};
@@ -286,9 +287,9 @@ async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
             settings.db_acquire_timeout,
         )?;
         let listen = settings.listen;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let background = Background::spawn(pool.clone(), &settings, clock.clone())?;
-        let app = Application::build(settings, pool.clone(), clock)?;
+        let ctx = Ctx::new(pool.clone(), settings, Arc::new(SystemClock));
+        let background = Background::spawn(&ctx)?;
+        let app = Application::build(ctx)?;
         let handle = app.handle();
         let addr = format!("{}:{}", listen.ip(), app.port());
         tracing::info!(database = %redact_url(&database.url), "database");
@@ -315,7 +316,8 @@ async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let result = async {
         db::run_migrations(&database.url).await?;
         let pool = db::build_pool(&database.url, 4, settings.db_acquire_timeout)?;
-        let background = Background::spawn(pool.clone(), &settings, Arc::new(SystemClock))?;
+        let ctx = Ctx::new(pool.clone(), settings, Arc::new(SystemClock));
+        let background = Background::spawn(&ctx)?;
         println!("coprocure worker running the background jobs; Ctrl-C stops it");
         shutdown_signal().await;
         background.stop().await;

@@ -17,8 +17,8 @@ use crate::auth::service::{create_user, CreateUser};
 use crate::auth::{Locale, Principal, Role};
 use crate::clock::{Clock, OffsetClock};
 use crate::config::Settings;
+use crate::context::Ctx;
 use crate::ids::SessionId;
-use crate::state::AppState;
 use crate::users::service::UserOut;
 
 /// Password of every demo account (printed at the end).
@@ -87,17 +87,7 @@ pub async fn load(pool: crate::db::DbPool, settings: Settings) -> anyhow::Result
     // History on a clock two weeks back: the round and the RFQ are over by today.
     let clock = Arc::new(OffsetClock::new());
     clock.advance(-Duration::days(14));
-    let mut secret = vec![0u8; 32];
-    getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = AppState {
-        pool: pool.clone(),
-        jwt: Arc::new(crate::auth::jwt::JwtKeys::new(&secret)),
-        auth_limiter: Arc::new(crate::auth::throttle::IpRateLimiter::new(60, clock.clone())),
-        rounds: Arc::new(crate::rounds::cache::RoundCache::default()),
-        detached: Arc::default(),
-        settings: Arc::new(settings),
-        clock: clock.clone(),
-    };
+    let state = Ctx::new(pool.clone(), settings, clock.clone());
     let root = create_user(
         &mut conn,
         crate::audit::Actor::System,

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod comparison;
 pub mod config;
+pub mod context;
 pub mod cooperatives;
 pub mod csv;
 pub mod db;

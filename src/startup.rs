@@ -1,5 +1,6 @@
-//! Builds the HTTP server from settings, a pool and a clock. The binary and the
-//! integration tests both go through [`Application::build`], so tests run the real thing.
+//! Builds the HTTP server from the use cases' context (settings, pool, clock). The binary
+//! and the integration tests both go through [`Application::build`], so tests run the real
+//! thing.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -12,9 +13,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::api;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::db::DbPool;
+use crate::context::Ctx;
 use crate::state::{AppState, Detached};
 
 /// How long in-flight requests may run after a stop signal.
@@ -29,7 +28,8 @@ pub struct Application {
 
 impl Application {
     /// Binds `settings.listen` and prepares the server. `settings.jwt_secret` must be set.
-    pub fn build(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub fn build(ctx: Ctx) -> anyhow::Result<Self> {
+        let settings = ctx.settings.clone();
         let secret = settings
             .jwt_secret
             .clone()
@@ -40,16 +40,13 @@ impl Application {
         let workers = settings.workers;
         let detached = Arc::new(Detached::default());
         let state = web::Data::new(AppState {
-            pool,
             jwt: Arc::new(JwtKeys::new(&secret)),
             auth_limiter: Arc::new(IpRateLimiter::new(
                 settings.auth_rate_per_minute,
-                clock.clone(),
+                ctx.clock.clone(),
             )),
-            rounds: Arc::new(crate::rounds::cache::RoundCache::default()),
             detached: detached.clone(),
-            settings: Arc::new(settings),
-            clock,
+            ctx,
         });
 
         let mut server = HttpServer::new(move || {

@@ -115,7 +115,9 @@ pub async fn handle(
         .to_owned();
     if !valid_key(&key) {
         // A token that verifies can still name a revoked session: that is a 401 first.
-        if let Err(unauthenticated) = crate::auth::service::authenticate(&state, &token).await {
+        if let Err(unauthenticated) =
+            crate::auth::service::authenticate(&state, &state.jwt, &token).await
+        {
             return Ok(problem(req, unauthenticated));
         }
         return Ok(problem(

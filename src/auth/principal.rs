@@ -88,7 +88,7 @@ impl FromRequest for Principal {
         let token = bearer_token(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
-            crate::auth::service::authenticate(&state, &token?).await
+            crate::auth::service::authenticate(&state, &state.jwt, &token?).await
         })
     }
 }

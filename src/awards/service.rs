@@ -17,6 +17,7 @@ use crate::bounds;
 use crate::comparison::landed::{self, OfferTerms};
 use crate::comparison::optimise::{self, Limits};
 use crate::comparison::service::{money, Computed};
+use crate::context::Ctx;
 use crate::error::{AppError, FieldError};
 use crate::ids::{
     AwardId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId, SupplierId,
@@ -26,7 +27,6 @@ use crate::purchase_orders::allocation::largest_remainder;
 use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder};
 use crate::rfqs::models::RfqStatus;
 use crate::schema::{award_allocations, awards, demand_lines};
-use crate::state::AppState;
 use crate::{db, reference, validation};
 
 /// One allocation in a request.
@@ -313,12 +313,12 @@ async fn demand_shares(
 
 /// `POST /rfqs/{id}/award`.
 pub async fn award(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     rfq_id: RfqId,
     input: AwardIn,
 ) -> Result<AwardOut, AppError> {
-    let computed = crate::comparison::service::compute(state, who, rfq_id).await?;
+    let computed = crate::comparison::service::compute(ctx, who, rfq_id).await?;
     who.in_cooperative(computed.rfq.cooperative_id, &[Role::CoopAdmin])?;
     let rationale = match input.rationale.as_deref() {
         Some(r) if !r.trim().is_empty() => Some(
@@ -327,15 +327,15 @@ pub async fn award(
         _ => None,
     };
     let (chosen, total, optimum) = validate(&computed, &input)?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = crate::cooperatives::repo::find_cooperative(&mut conn, computed.rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let out = conn
         .transaction(async |conn| -> Result<AwardOut, AppError> {
             let rfq = crate::rfqs::repo::lock_rfq(conn, rfq_id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             match rfq.status_at(now) {
                 RfqStatus::Closed => {}
                 RfqStatus::Awarded => {

@@ -18,11 +18,11 @@ use super::landed::{self, OfferTerms};
 use super::optimise::{self, Limits};
 use crate::auth::{Principal, Role};
 use crate::bounds;
+use crate::context::Ctx;
 use crate::error::AppError;
 use crate::ids::{MaterialId, QuoteId, RfqId, RfqLineId, SupplierId};
 use crate::quotes::repo::Reader;
 use crate::rfqs::models::Rfq;
-use crate::state::AppState;
 use crate::suppliers::service::Origin;
 use crate::{db, reference};
 
@@ -177,11 +177,11 @@ pub struct ComputedOffer {
 }
 
 /// Loads and computes the comparison of an RFQ the caller may see.
-pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Computed, AppError> {
+pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = crate::rfqs::service::rfq_in_scope(&mut conn, who, id).await?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     if rfq.sealed_at(now) {
         return Err(AppError::conflict(
             "sealed",
@@ -453,12 +453,8 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
 }
 
 /// `GET /rfqs/{id}/comparison`.
-pub async fn comparison(
-    state: &AppState,
-    who: &Principal,
-    id: RfqId,
-) -> Result<Comparison, AppError> {
-    Ok(compute(state, who, id).await?.out)
+pub async fn comparison(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Comparison, AppError> {
+    Ok(compute(ctx, who, id).await?.out)
 }
 
 /// Header of the CSV offers table.

@@ -25,9 +25,9 @@ use super::repo::{self, FxRate, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::auth::{Principal, Role};
 use crate::config::{FxProvider, Settings};
+use crate::context::Ctx;
 use crate::error::{AppError, FieldError};
 use crate::ids::CooperativeId;
-use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, reference};
 
@@ -173,12 +173,12 @@ async fn scope_for(
 
 /// `POST /fx-rates` (platform admins, coop admins): replaces its scope's rate of that day.
 pub async fn create_manual(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     input: NewFxRate,
 ) -> Result<FxRateOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let mut errors = Vec::new();
     let scope = scope_for(&mut conn, who, input.cooperative_id)
         .await?
@@ -203,7 +203,7 @@ pub async fn create_manual(
     else {
         return Err(AppError::Validation(errors));
     };
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let row = FxRate {
         id: uuid::Uuid::now_v7(),
         date: input.date,
@@ -246,7 +246,7 @@ pub async fn create_manual(
 /// ones, suppliers the shared ones, a platform admin the shared ones or those in force for
 /// the cooperative it names. Nobody sees another cooperative's rates.
 pub async fn in_force(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     base: Option<&str>,
     date: Option<NaiveDate>,
@@ -254,9 +254,9 @@ pub async fn in_force(
 ) -> Result<RatesInForce, AppError> {
     let base = reference::currency("base", base.unwrap_or("KRW"))
         .map_err(|e| AppError::Validation(vec![e]))?;
-    let date = date.unwrap_or_else(|| state.clock.now().date_naive());
+    let date = date.unwrap_or_else(|| ctx.clock.now().date_naive());
     crate::validation::date("date", date).map_err(|e| AppError::Validation(vec![e]))?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let scope = scope_for(&mut conn, who, cooperative_id)
         .await?
         .map_err(|e| AppError::Validation(vec![e]))?;
@@ -410,14 +410,10 @@ pub async fn fetch(
 
 /// Fetches the feed and stores its rates (see the module doc). `actor` is the platform
 /// admin of `POST /fx-rates/refresh` or the system for the daily task.
-pub async fn refresh(
-    pool: &crate::db::DbPool,
-    settings: &Settings,
-    now: DateTime<Utc>,
-    actor: Actor,
-    force: bool,
-) -> Result<RefreshReport, AppError> {
-    let mut conn = db::conn(pool).await?;
+pub async fn refresh(ctx: &Ctx, actor: Actor, force: bool) -> Result<RefreshReport, AppError> {
+    let settings = &ctx.settings;
+    let now = ctx.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
     let mut bases = repo::bases(&mut conn).await?;
     if bases.is_empty() {
         bases.push("KRW".to_owned());
@@ -540,17 +536,10 @@ pub async fn refresh(
 
 /// `POST /fx-rates/refresh` (platform admins).
 pub async fn refresh_now(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     force: bool,
 ) -> Result<RefreshReport, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    refresh(
-        &state.pool,
-        &state.settings,
-        state.clock.now(),
-        who.actor(),
-        force,
-    )
-    .await
+    refresh(ctx, who.actor(), force).await
 }

@@ -1,21 +1,19 @@
 //! The operators' use case of the email outbox: retry an email.
 
-use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncConnection;
 use serde_json::json;
 
 use super::repo;
 use crate::audit::{self, Actor, Event};
+use crate::context::Ctx;
+use crate::db;
 use crate::error::AppError;
 
 /// Puts a dead (or waiting) email back in the queue for an immediate attempt with a fresh
 /// 48-hour retry window. A sent email is a 409 `already_sent`.
-pub async fn retry(
-    conn: &mut AsyncPgConnection,
-    now: DateTime<Utc>,
-    actor: Actor,
-    id: uuid::Uuid,
-) -> Result<repo::OutboxEmail, AppError> {
+pub async fn retry(ctx: &Ctx, actor: Actor, id: uuid::Uuid) -> Result<repo::OutboxEmail, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let now = ctx.clock.now();
     conn.transaction(async |conn| {
         let row = repo::find_for_update(conn, id)
             .await?

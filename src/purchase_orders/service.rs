@@ -10,10 +10,10 @@ use super::models::{AllocationOut, PoLineOut, PurchaseOrder, PurchaseOrderOut};
 use super::repo::{self, PoScope};
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
 use crate::db;
 use crate::error::AppError;
 use crate::ids::{MemberId, PurchaseOrderId};
-use crate::state::AppState;
 
 /// Whose allocations a caller sees: the cooperative's side all, a member user only its own
 /// member's, a supplier none (who buys what, and at which share, is the cooperative's).
@@ -180,7 +180,7 @@ pub async fn render(
 /// `GET /purchase-orders`: a coop admin's cooperative's, a supplier's own, those allocating
 /// to a member, or all (platform admins).
 pub async fn list(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
@@ -191,18 +191,18 @@ pub async fn list(
         Role::Supplier => PoScope::Supplier(who.supplier_id.ok_or(AppError::Forbidden)?),
         Role::Member => PoScope::Member(who.member_id.ok_or(AppError::Forbidden)?),
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let pos = repo::list(&mut conn, scope, after, limit).await?;
     render(&mut conn, pos, allocation_view(who)?).await
 }
 
 /// `GET /purchase-orders/{id}`.
 pub async fn get(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: PurchaseOrderId,
 ) -> Result<PurchaseOrderOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let po = po_in_scope(&mut conn, who, id).await?;
     render(&mut conn, vec![po], allocation_view(who)?)
         .await?
@@ -212,14 +212,14 @@ pub async fn get(
 
 /// `POST /purchase-orders/{id}/acknowledge` (its supplier): issued → acknowledged.
 pub async fn acknowledge(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: PurchaseOrderId,
 ) -> Result<PurchaseOrderOut, AppError> {
     who.require(&[Role::Supplier])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let po = po_in_scope(&mut conn, who, id).await?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let updated = conn
         .transaction(async |conn| -> Result<PurchaseOrder, AppError> {
             let Some(updated) = repo::acknowledge(conn, id, now).await? else {

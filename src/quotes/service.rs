@@ -25,10 +25,10 @@ use super::receipt::{self, BreakContent, Content, LineContent};
 use super::repo::{self, Reader, Unsealed};
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
 use crate::error::{AppError, FieldError};
 use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId};
 use crate::rfqs::models::{Rfq, RfqStatus};
-use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, validation};
 
@@ -453,13 +453,13 @@ async fn quotable_rfq(
 /// Inside a writing transaction: share-locks the RFQ and checks that it takes quotes now.
 async fn open_for_quotes(
     conn: &mut AsyncPgConnection,
-    state: &AppState,
+    ctx: &Ctx,
     id: RfqId,
 ) -> Result<(Rfq, DateTime<Utc>), AppError> {
     let rfq = crate::rfqs::repo::share_rfq(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = state.clock.now().trunc_subsecs(6);
+    let now = ctx.clock.now().trunc_subsecs(6);
     match rfq.status_at(now) {
         RfqStatus::Published => Ok((rfq, now)),
         RfqStatus::Cancelled => Err(AppError::conflict(
@@ -484,8 +484,8 @@ fn same_deadline(rfq: &Rfq, validated_against: DateTime<Utc>) -> Result<(), AppE
 
 /// Just before commit: the whole write happened before the deadline. Inside an idempotent
 /// request the real commit is the request's, so the deadline is re-checked there too.
-fn still_open(state: &AppState, rfq: &Rfq) -> Result<(), AppError> {
-    if state.clock.now() >= rfq.deadline {
+fn still_open(ctx: &Ctx, rfq: &Rfq) -> Result<(), AppError> {
+    if ctx.clock.now() >= rfq.deadline {
         return Err(closed());
     }
     db::request::commit_before(db::request::CommitDeadline {
@@ -526,19 +526,19 @@ async fn record(
 
 /// `POST /rfqs/{id}/quotes` (an invited supplier, before the deadline).
 pub async fn submit(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     rfq_id: RfqId,
     input: QuoteIn,
 ) -> Result<QuoteOut, AppError> {
     let supplier = supplier_of(who)?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, rfq_id).await?;
     let content = validate(&input, &rfq, &lines, date)?;
     let validated_against = rfq.deadline;
     let (quote, nonce) = conn
         .transaction(async |conn| -> Result<(Quote, String), AppError> {
-            let (rfq, now) = open_for_quotes(conn, state, rfq_id).await?;
+            let (rfq, now) = open_for_quotes(conn, ctx, rfq_id).await?;
             same_deadline(&rfq, validated_against)?;
             let nonce = receipt::new_nonce()?;
             let (canonical, digest) = receipt::seal(rfq.id, supplier, 1, now, &nonce, &content);
@@ -576,7 +576,7 @@ pub async fn submit(
                     other => other.into(),
                 })?;
             record(conn, "quote.submitted", &quote, now).await?;
-            still_open(state, &rfq)?;
+            still_open(ctx, &rfq)?;
             Ok((quote, nonce))
         })
         .await?;
@@ -586,13 +586,13 @@ pub async fn submit(
 
 /// `PUT /quotes/{id}`: a full replacement, revision + 1, every revision kept.
 pub async fn revise(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: QuoteId,
     input: QuoteIn,
 ) -> Result<QuoteOut, AppError> {
     let supplier = supplier_of(who)?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let current = repo::find(&mut conn, id, Reader::Supplier(supplier))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -601,7 +601,7 @@ pub async fn revise(
     let validated_against = rfq.deadline;
     let (quote, nonce) = conn
         .transaction(async |conn| -> Result<(Quote, String), AppError> {
-            let (rfq, now) = open_for_quotes(conn, state, rfq.id).await?;
+            let (rfq, now) = open_for_quotes(conn, ctx, rfq.id).await?;
             same_deadline(&rfq, validated_against)?;
             let old = repo::lock_own(conn, id, supplier)
                 .await?
@@ -632,7 +632,7 @@ pub async fn revise(
             let (l, b, r) = rows(&quote, &content, canonical, &nonce, who.user_id);
             repo::replace(conn, &quote, &l, &b, &r).await?;
             record(conn, "quote.revised", &quote, now).await?;
-            still_open(state, &rfq)?;
+            still_open(ctx, &rfq)?;
             Ok((quote, nonce))
         })
         .await?;
@@ -641,18 +641,14 @@ pub async fn revise(
 }
 
 /// `POST /quotes/{id}/withdraw`, before the deadline.
-pub async fn withdraw(
-    state: &AppState,
-    who: &Principal,
-    id: QuoteId,
-) -> Result<QuoteOut, AppError> {
+pub async fn withdraw(ctx: &Ctx, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
     let supplier = supplier_of(who)?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let current = repo::find(&mut conn, id, Reader::Supplier(supplier))
         .await?
         .ok_or(AppError::NotFound)?;
     conn.transaction(async |conn| -> Result<(), AppError> {
-        let (rfq, now) = open_for_quotes(conn, state, current.rfq_id).await?;
+        let (rfq, now) = open_for_quotes(conn, ctx, current.rfq_id).await?;
         let old = repo::lock_own(conn, id, supplier)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -664,7 +660,7 @@ pub async fn withdraw(
         }
         let q = repo::withdraw(conn, id, now).await?;
         record(conn, "quote.withdrawn", &q, now).await?;
-        still_open(state, &rfq)
+        still_open(ctx, &rfq)
     })
     .await?;
     let q = repo::find(&mut conn, id, Reader::Supplier(supplier))
@@ -719,9 +715,9 @@ async fn readable(
 }
 
 /// `GET /quotes/{id}`.
-pub async fn get(state: &AppState, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let q = readable(&mut conn, who, id, state.clock.now()).await?;
+pub async fn get(ctx: &Ctx, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let q = readable(&mut conn, who, id, ctx.clock.now()).await?;
     render(&mut conn, vec![q])
         .await?
         .pop()
@@ -730,12 +726,12 @@ pub async fn get(state: &AppState, who: &Principal, id: QuoteId) -> Result<Quote
 
 /// `GET /quotes/{id}/revisions`.
 pub async fn revisions(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: QuoteId,
 ) -> Result<Vec<RevisionOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let q = readable(&mut conn, who, id, state.clock.now()).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let q = readable(&mut conn, who, id, ctx.clock.now()).await?;
     Ok(repo::revisions_of(&mut conn, &q)
         .await?
         .into_iter()
@@ -752,14 +748,14 @@ pub async fn revisions(
 
 /// `GET /rfqs/{id}/quotes` (the buyer side): only the count before the deadline.
 pub async fn list_for_rfq(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     rfq_id: RfqId,
 ) -> Result<QuoteList, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = crate::rfqs::service::rfq_in_scope(&mut conn, who, rfq_id).await?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let submitted_count = crate::rfqs::repo::submitted_counts(&mut conn, &[rfq.id])
         .await?
         .first()

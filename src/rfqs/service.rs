@@ -16,12 +16,12 @@ use super::repo::{self, RfqScope};
 use super::INCOTERMS;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
 use crate::cooperatives::models::Cooperative;
 use crate::decimal::Exact;
 use crate::error::{AppError, FieldError};
 use crate::ids::{MaterialId, RfqId, RfqLineId, RoundId, SupplierId};
 use crate::rounds::models::RoundStatus;
-use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, reference, validation};
 
@@ -303,13 +303,13 @@ fn incoterm(field: &str, raw: &str) -> Result<String, FieldError> {
 
 /// `POST /rounds/{id}/rfqs` (the cooperative's admins; the round must be closed).
 pub async fn create_rfq(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     input: NewRfq,
 ) -> Result<RfqOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let round = crate::rounds::repo::find_round(&mut conn, round_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -317,7 +317,7 @@ pub async fn create_rfq(
     let coop = crate::cooperatives::repo::find_cooperative(&mut conn, round.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let status = round.status_at(now);
     if status != RoundStatus::Closed {
         return Err(AppError::conflict(
@@ -578,16 +578,16 @@ pub async fn create_rfq(
 }
 
 /// `GET /rfqs/{id}`.
-pub async fn get_rfq(state: &AppState, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get_rfq(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
 /// `GET /rfqs`: a cooperative's (its admins), all (platform admins), or those a supplier is
 /// invited to (published or later).
 pub async fn list_rfqs(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round: Option<RoundId>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
@@ -599,24 +599,24 @@ pub async fn list_rfqs(
         Role::Supplier => RfqScope::Supplier(who.supplier_id.ok_or(AppError::Forbidden)?),
         _ => RfqScope::Cooperative(who.cooperative_id.ok_or(AppError::Forbidden)?),
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfqs = repo::list(&mut conn, scope, round, after, limit).await?;
-    render(&mut conn, who, rfqs, state.clock.now()).await
+    render(&mut conn, who, rfqs, ctx.clock.now()).await
 }
 
 /// `POST /rfqs/{id}/publish`: a draft with a future deadline and at least one supplier
 /// becomes published; invitations (email, webhooks) are queued in the same transaction.
-pub async fn publish(state: &AppState, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
+pub async fn publish(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
     let coop = cooperative(&mut conn, &rfq).await?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let rfq = conn
         .transaction(async |conn| -> Result<Rfq, AppError> {
             let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             match r.status_at(now) {
                 RfqStatus::Draft => {}
                 other => {
@@ -653,13 +653,13 @@ pub async fn publish(state: &AppState, who: &Principal, id: RfqId) -> Result<Rfq
             Ok(updated)
         })
         .await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
 /// `POST /rfqs/{id}/cancel`: from draft, published or closed; quotes are kept (and stay
 /// sealed if the deadline has not passed). Invited suppliers of a published RFQ are told.
 pub async fn cancel(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: RfqId,
     input: CancelRfq,
@@ -667,15 +667,15 @@ pub async fn cancel(
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let reason = validation::text("reason", &input.reason, 1000)
         .map_err(|e| AppError::Validation(vec![e]))?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
     let coop = cooperative(&mut conn, &rfq).await?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let rfq = conn
         .transaction(async |conn| -> Result<Rfq, AppError> {
             let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let was = r.status_at(now);
             if matches!(was, RfqStatus::Awarded | RfqStatus::Cancelled) {
                 return Err(AppError::conflict(
@@ -701,19 +701,19 @@ pub async fn cancel(
             Ok(updated)
         })
         .await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
 /// `PATCH /rfqs/{id}`: a draft's title, place, suppliers or deadline; a published RFQ's
 /// deadline, extended only (later than now and than the current one), before it passes.
 pub async fn update(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: RfqId,
     patch: RfqPatch,
 ) -> Result<RfqOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
     let coop = cooperative(&mut conn, &rfq).await?;
@@ -736,11 +736,11 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let rfq = conn
         .transaction(async |conn| -> Result<Rfq, AppError> {
             let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let status = r.status_at(now);
             let deadline = patch.deadline.unwrap_or(r.deadline);
             match status {
@@ -807,5 +807,5 @@ pub async fn update(
             Ok(updated)
         })
         .await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }

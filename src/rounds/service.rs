@@ -11,10 +11,10 @@ use super::models::{DemandLine, DemandOut, Round, RoundOut, RoundStatus};
 use super::repo;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
 use crate::materials::units;
-use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, validation};
 
@@ -72,12 +72,12 @@ async fn round_out(
 
 /// Creates a draft round (the cooperative's admins).
 pub async fn create_round(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     input: NewRound,
 ) -> Result<RoundOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = crate::cooperatives::service::cooperative_in_scope(
         &mut conn,
         who,
@@ -85,7 +85,7 @@ pub async fn create_round(
         &[Role::CoopAdmin],
     )
     .await?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let mut errors = Vec::new();
     let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
     if let Err(e) = validation::timestamp("closes_at", input.closes_at) {
@@ -165,25 +165,21 @@ pub async fn create_round(
 }
 
 /// `GET /rounds/{id}`.
-pub async fn get_round(
-    state: &AppState,
-    who: &Principal,
-    id: RoundId,
-) -> Result<RoundOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get_round(ctx: &Ctx, who: &Principal, id: RoundId) -> Result<RoundOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let r = round_in_scope(&mut conn, who, id).await?;
-    round_out(&mut conn, r, state.clock.now()).await
+    round_out(&mut conn, r, ctx.clock.now()).await
 }
 
 /// `GET /cooperatives/{id}/rounds` (members do not see drafts).
 pub async fn list_rounds(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<RoundOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = crate::cooperatives::service::cooperative_in_scope(
         &mut conn,
         who,
@@ -195,7 +191,7 @@ pub async fn list_rounds(
         repo::list_rounds(&mut conn, coop.id, who.role != Role::Member, after, limit).await?;
     let ids: Vec<RoundId> = rounds.iter().map(|r| r.id).collect();
     let mats = repo::materials_of(&mut conn, &ids).await?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     Ok(rounds
         .into_iter()
         .map(|r| {
@@ -220,21 +216,21 @@ pub enum Transition {
 /// `POST /rounds/{id}/open|close|cancel` (the cooperative's admins). Takes the round's row
 /// lock, so an early close waits for submissions in flight and every later one sees it.
 pub async fn transition(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: RoundId,
     t: Transition,
 ) -> Result<RoundOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let r = round_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(r.cooperative_id, &[Role::CoopAdmin])?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let round = conn
         .transaction(async |conn| -> Result<Round, AppError> {
             let r = repo::lock_round(conn, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let current = r.status_at(now);
             let (to, action) = match (t, current) {
                 (Transition::Open, RoundStatus::Draft) if r.closes_at > now => {
@@ -278,7 +274,7 @@ pub async fn transition(
             Ok(updated)
         })
         .await?;
-    round_out(&mut conn, round, state.clock.now()).await
+    round_out(&mut conn, round, ctx.clock.now()).await
 }
 
 /// `POST /rounds/{id}/demand` body.
@@ -445,14 +441,14 @@ fn validate_quantities(
 /// insert finds the round not open, the slow path works out the exact answer (404 for what
 /// the caller may not see, else 409 `round_not_open`).
 pub async fn submit_demand(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     input: NewDemand,
 ) -> Result<DemandOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Member])?;
-    let mut conn = db::conn(&state.pool).await?;
-    let facts = state
+    let mut conn = db::conn(&ctx.pool).await?;
+    let facts = ctx
         .rounds
         .get(&mut conn, round_id)
         .await?
@@ -518,7 +514,7 @@ pub async fn submit_demand(
     let Some(q) = q.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let now = state.clock.now().trunc_subsecs(6);
+    let now = ctx.clock.now().trunc_subsecs(6);
     let line = DemandLine {
         id: DemandLineId::new(),
         round_id,
@@ -547,7 +543,7 @@ pub async fn submit_demand(
     }
     // Not inserted: say exactly why.
     let round = round_in_scope(&mut conn, who, round_id).await?;
-    let status = match round.status_at(state.clock.now()) {
+    let status = match round.status_at(ctx.clock.now()) {
         // Still reads open by our clock: the database's clock had reached `closes_at`.
         RoundStatus::Open => RoundStatus::Closed,
         other => other,
@@ -572,14 +568,14 @@ async fn line_in_scope(
 
 /// `PATCH /demand/{id}` while the round is open.
 pub async fn update_demand(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: DemandLineId,
     patch: DemandPatch,
 ) -> Result<DemandOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let line = line_in_scope(&mut conn, who, id).await?;
-    let facts = state
+    let facts = ctx
         .rounds
         .get(&mut conn, line.round_id)
         .await?
@@ -608,7 +604,7 @@ pub async fn update_demand(
     let updated = conn
         .transaction(async |conn| -> Result<DemandLine, AppError> {
             let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let status = round.status_at(now);
             if status != RoundStatus::Open {
                 return Err(round_not_open(status));
@@ -627,7 +623,7 @@ pub async fn update_demand(
                               "after": {"quantity": updated.quantity, "unit": updated.unit, "required_by": updated.required_by, "delivery_site": updated.delivery_site}});
             audit::record(conn, now, Event::platform(who.actor(), "demand.updated", "demand_line", id, data).in_cooperative(Some(round.cooperative_id)))
                 .await?;
-            if round.status_at(state.clock.now()) != RoundStatus::Open {
+            if round.status_at(ctx.clock.now()) != RoundStatus::Open {
                 return Err(round_not_open(RoundStatus::Closed));
             }
             Ok(updated)
@@ -637,16 +633,12 @@ pub async fn update_demand(
 }
 
 /// `DELETE /demand/{id}` while the round is open.
-pub async fn delete_demand(
-    state: &AppState,
-    who: &Principal,
-    id: DemandLineId,
-) -> Result<(), AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn delete_demand(ctx: &Ctx, who: &Principal, id: DemandLineId) -> Result<(), AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let line = line_in_scope(&mut conn, who, id).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
-        let now = state.clock.now();
+        let now = ctx.clock.now();
         let status = round.status_at(now);
         if status != RoundStatus::Open {
             return Err(round_not_open(status));
@@ -661,16 +653,16 @@ pub async fn delete_demand(
 
 /// `GET /rounds/{id}/demand`: a member sees only its own lines.
 pub async fn list_demand(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<DemandOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
-    let facts = state
+    let facts = ctx
         .rounds
         .get(&mut conn, round.id)
         .await?
@@ -701,7 +693,7 @@ fn visible_member(who: &Principal) -> Result<Option<MemberId>, AppError> {
 /// `GET /rounds/{id}/aggregate`: checks visibility, then streams the aggregate (a member
 /// sees the totals and only its own entries).
 pub async fn aggregate(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     format: super::aggregate::Format,
@@ -709,7 +701,7 @@ pub async fn aggregate(
     impl futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::Error>>,
     AppError,
 > {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
     let materials = repo::round_materials(&mut conn, round.id).await?;
@@ -729,9 +721,9 @@ pub async fn aggregate(
     let prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
     drop(conn);
     Ok(super::aggregate::stream(
-        state.pool.clone(),
+        ctx.pool.clone(),
         round.id,
-        round.status_at(state.clock.now()),
+        round.status_at(ctx.clock.now()),
         materials,
         prelude,
         only,

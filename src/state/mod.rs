@@ -1,31 +1,35 @@
-//! What every request handler can reach: the pool, settings, clock and keys.
+//! What every request handler can reach: the use cases' context ([`Ctx`], through `Deref`,
+//! so a handler passes `&state` to a service), and what only requests need — the
+//! access-token keys, the per-IP limiter of `/auth/*` and the work requests start after
+//! answering.
 
 pub mod detached;
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::db::DbPool;
+use crate::context::Ctx;
 pub use detached::Detached;
 
 /// Shared application state (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
-    /// PostgreSQL connection pool.
-    pub pool: DbPool,
-    /// Validated configuration.
-    pub settings: Arc<Settings>,
-    /// Source of "now".
-    pub clock: Arc<dyn Clock>,
+    /// The use cases' context: pool, settings, clock, round cache.
+    pub ctx: Ctx,
     /// Access-token keys.
     pub jwt: Arc<JwtKeys>,
     /// Per-IP limiter of `/auth/*`.
     pub auth_limiter: Arc<IpRateLimiter>,
-    /// Immutable facts of demand rounds (hot path of demand entry).
-    pub rounds: Arc<crate::rounds::cache::RoundCache>,
     /// Work requests start after answering.
     pub detached: Arc<Detached>,
+}
+
+impl Deref for AppState {
+    type Target = Ctx;
+
+    fn deref(&self) -> &Ctx {
+        &self.ctx
+    }
 }

@@ -2,8 +2,8 @@
 //! whom it is for).
 
 use crate::auth::{tokens, Role};
+use crate::context::Ctx;
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::{cooperatives, db, suppliers};
 
 /// Whom an open invitation is for.
@@ -17,9 +17,9 @@ pub struct Invited {
 }
 
 /// The invitation of `token` if it is open (unused, not expired, the user not disabled).
-pub async fn open(state: &AppState, token: &str) -> Result<Option<Invited>, AppError> {
-    let now = state.clock.now();
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn open(ctx: &Ctx, token: &str) -> Result<Option<Invited>, AppError> {
+    let now = ctx.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
     let hash = tokens::digest(token.trim());
     let Some((user_id, expires, used)) =
         super::repo::invitation_for_update(&mut conn, &hash).await?

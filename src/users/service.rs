@@ -10,10 +10,10 @@ use super::repo::{self, Owner};
 use crate::audit::{self, Event};
 use crate::auth::models::{NewUser, User};
 use crate::auth::{password, tokens, Locale, Principal, Role};
+use crate::context::Ctx;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
 use crate::notifications::{self, templates::Invitation, Email};
-use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, validation};
 
@@ -113,12 +113,12 @@ fn validate_common(
 
 /// Creates a coop admin or member user in a cooperative (its admins, platform admins).
 pub async fn create_coop_user(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     input: NewCoopUser,
 ) -> Result<UserOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = crate::cooperatives::service::cooperative_in_scope(
         &mut conn,
         who,
@@ -175,13 +175,13 @@ pub async fn create_coop_user(
         password: input.password,
         organisation: coop.name,
     };
-    create(state, &mut conn, who, draft).await
+    create(ctx, &mut conn, who, draft).await
 }
 
 /// Creates a supplier user (platform admins and the supplier's own users; a cooperative
 /// must not be able to mint credentials for a platform-wide supplier).
 pub async fn create_supplier_user(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     supplier_id: SupplierId,
     input: NewSupplierUser,
@@ -190,7 +190,7 @@ pub async fn create_supplier_user(
     if who.role == Role::Supplier && who.supplier_id != Some(supplier_id) {
         return Err(AppError::NotFound);
     }
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let supplier = crate::suppliers::repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -217,16 +217,16 @@ pub async fn create_supplier_user(
         password: input.password,
         organisation: supplier.name,
     };
-    create(state, &mut conn, who, draft).await
+    create(ctx, &mut conn, who, draft).await
 }
 
 async fn create(
-    state: &AppState,
+    ctx: &Ctx,
     conn: &mut AsyncPgConnection,
     who: &Principal,
     d: Draft,
 ) -> Result<UserOut, AppError> {
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let hash = match d.password.clone() {
         Some(p) => Some(password::hash_blocking(p).await?),
         None => None,
@@ -250,7 +250,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let user = conn
         .transaction(async |conn| -> Result<User, AppError> {
             let user = crate::auth::repo::insert_user(conn, &new)
@@ -305,11 +305,11 @@ fn invalid_invitation() -> AppError {
 }
 
 /// Sets the password of an invited user; the link works once, for 7 days.
-pub async fn accept_invite(state: &AppState, input: AcceptInvite) -> Result<(), AppError> {
-    let now = state.clock.now();
+pub async fn accept_invite(ctx: &Ctx, input: AcceptInvite) -> Result<(), AppError> {
+    let now = ctx.clock.now();
     let hash = tokens::digest(input.token.trim());
     let user = {
-        let mut conn = db::conn(&state.pool).await?;
+        let mut conn = db::conn(&ctx.pool).await?;
         let Some((user_id, expires, used)) = repo::invitation_for_update(&mut conn, &hash).await?
         else {
             return Err(invalid_invitation());
@@ -327,7 +327,7 @@ pub async fn accept_invite(state: &AppState, input: AcceptInvite) -> Result<(), 
     password::check_policy("password", &input.password, Some(&user.email))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let password_hash = password::hash_blocking(input.password).await?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         // Re-checked under the row lock: two concurrent accepts cannot both succeed.
         match repo::invitation_for_update(conn, &hash).await? {
@@ -385,21 +385,21 @@ async fn user_in_scope(
 }
 
 /// `GET /users/{id}`.
-pub async fn get_user(state: &AppState, who: &Principal, id: UserId) -> Result<UserOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get_user(ctx: &Ctx, who: &Principal, id: UserId) -> Result<UserOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     Ok(user_in_scope(&mut conn, who, id).await?.into())
 }
 
 /// Users of a cooperative (its admins, platform admins).
 pub async fn list_coop_users(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     q: Option<&str>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<UserOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = crate::cooperatives::service::cooperative_in_scope(
         &mut conn,
         who,
@@ -418,7 +418,7 @@ pub async fn list_coop_users(
 
 /// Users of a supplier (platform admins, the supplier's users).
 pub async fn list_supplier_users(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     supplier_id: SupplierId,
     q: Option<&str>,
@@ -429,7 +429,7 @@ pub async fn list_supplier_users(
     if who.role == Role::Supplier && who.supplier_id != Some(supplier_id) {
         return Err(AppError::NotFound);
     }
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     crate::suppliers::repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -454,12 +454,12 @@ pub struct UserPatch {
 
 /// Updates or disables a user.
 pub async fn update_user(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: UserId,
     patch: UserPatch,
 ) -> Result<UserOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let user = user_in_scope(&mut conn, who, id).await?;
     if patch.disabled == Some(true) && user.id == who.user_id {
         return Err(AppError::conflict(
@@ -473,7 +473,7 @@ pub async fn update_user(
         }
         None => None,
     };
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let updated = conn
         .transaction(async |conn| -> Result<User, AppError> {
             let updated = repo::update(

@@ -61,14 +61,8 @@ pub async fn retry_outbox(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let mut conn = crate::db::conn(&state.pool).await?;
-    let row = notifications::service::retry(
-        &mut conn,
-        state.clock.now(),
-        Actor::User(who.user_id),
-        id.into_inner(),
-    )
-    .await?;
+    let row =
+        notifications::service::retry(&state, Actor::User(who.user_id), id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(row))
 }
 

@@ -66,7 +66,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let pair = service::login(&state, &body.email, body.password, meta).await?;
+    let pair = service::login(&state, &state.jwt, &body.email, body.password, meta).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
@@ -80,7 +80,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::refresh(&state, &body.refresh_token).await?))
+    Ok(HttpResponse::Ok().json(service::refresh(&state, &state.jwt, &body.refresh_token).await?))
 }
 
 /// Ends the refresh token's session; its access tokens are refused from then on.
@@ -152,7 +152,11 @@ pub async fn forgot_password(
     meta: ClientMeta,
     body: web::Json<crate::auth::reset::ForgotPassword>,
 ) -> HttpResponse {
-    crate::auth::reset::request_detached(state, body.into_inner().email, meta);
+    state.detached.spawn(crate::auth::reset::request_logged(
+        state.ctx.clone(),
+        body.into_inner().email,
+        meta,
+    ));
     HttpResponse::Accepted().finish()
 }
 

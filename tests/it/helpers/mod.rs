@@ -22,6 +22,7 @@ use coprocure::auth::{Locale, Role};
 use coprocure::background::{Background, Runner};
 use coprocure::clock::{Clock, OffsetClock};
 use coprocure::config::Settings;
+use coprocure::context::Ctx;
 use coprocure::db::local::{LocalOptions, LocalPostgres};
 use coprocure::startup::Application;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -425,8 +426,9 @@ impl TestApp {
             settings.db_acquire_timeout,
         )
         .unwrap();
-        let jobs = Runner::from_settings(pool.clone(), &settings, clock.clone()).expect("jobs");
-        let app = Application::build(settings, pool, clock.clone()).expect("build app");
+        let ctx = Ctx::new(pool, settings, clock.clone());
+        let jobs = Runner::from_settings(&ctx).expect("jobs");
+        let app = Application::build(ctx).expect("build app");
         let detached = app.detached();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
