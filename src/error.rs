@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::config::BODY_LIMIT;
+use crate::decimal;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -428,7 +429,7 @@ impl From<actix_web::error::JsonPayloadError> for AppError {
             J::Deserialize(e) if e.is_data() => {
                 let message = e.to_string();
                 // A decimal refused as it was parsed keeps its own code (`too_precise`…).
-                let code = crate::decimal::error_code(&message).unwrap_or("invalid_body");
+                let code = decimal::error_code(&message).unwrap_or("invalid_body");
                 Self::invalid("", code, message)
             }
             J::Deserialize(e) => Self::BadRequest {

@@ -15,6 +15,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
 use crate::context::Ctx;
 use crate::state::{AppState, Detached};
+use crate::web as portal;
 
 /// How long in-flight requests may run after a stop signal.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
@@ -53,8 +54,8 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(api::configure)
-                .configure(crate::web::configure)
-                .default_service(web::to(crate::web::fallback))
+                .configure(portal::configure)
+                .default_service(web::to(portal::fallback))
                 .wrap(api::security_headers())
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());

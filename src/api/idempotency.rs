@@ -51,6 +51,8 @@ use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use crate::auth::principal::bearer_token;
+use crate::auth::service::authenticate;
 use crate::config::BODY_LIMIT;
 use crate::db::request::RequestTx;
 use crate::error::AppError;
@@ -97,13 +99,10 @@ pub async fn handle(
         return pass(req, next).await;
     };
     // Only authenticated requests are scoped to a user; others go on and get their 401.
-    let Some((token, user)) = crate::auth::principal::bearer_token(req.request())
-        .ok()
-        .and_then(|t| {
-            let sub = state.jwt.verify(&t, state.clock.now()).ok()?.sub;
-            Some((t, sub))
-        })
-    else {
+    let Some((token, user)) = bearer_token(req.request()).ok().and_then(|t| {
+        let sub = state.jwt.verify(&t, state.clock.now()).ok()?.sub;
+        Some((t, sub))
+    }) else {
         return pass(req, next).await;
     };
     let key = req
@@ -115,9 +114,7 @@ pub async fn handle(
         .to_owned();
     if !valid_key(&key) {
         // A token that verifies can still name a revoked session: that is a 401 first.
-        if let Err(unauthenticated) =
-            crate::auth::service::authenticate(&state, &state.jwt, &token).await
-        {
+        if let Err(unauthenticated) = authenticate(&state, &state.jwt, &token).await {
             return Ok(problem(req, unauthenticated));
         }
         return Ok(problem(

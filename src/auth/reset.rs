@@ -24,7 +24,8 @@ use super::service::ClientMeta;
 use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
-use crate::error::AppError;
+use crate::error::{self, AppError};
+use crate::ids::UserId;
 use crate::notifications::templates::{utc_and_kst, PasswordChanged, PasswordReset};
 use crate::notifications::{self, Email};
 use crate::schema::password_resets;
@@ -58,7 +59,7 @@ pub struct ResetPassword {
 /// and logs a failure, since nobody is waiting for the result.
 pub async fn request_logged(ctx: Ctx, email: String, meta: ClientMeta) {
     if let Err(e) = request(&ctx, &email, &meta).await {
-        tracing::error!(error = %crate::error::chain(&e), "password reset request failed");
+        tracing::error!(error = %error::chain(&e), "password reset request failed");
     }
 }
 
@@ -167,7 +168,7 @@ async fn open_account(
             password_resets::expires_at,
             password_resets::used_at,
         ));
-    let row: Option<(crate::ids::UserId, DateTime<Utc>, Option<DateTime<Utc>>)> = if lock {
+    let row: Option<(UserId, DateTime<Utc>, Option<DateTime<Utc>>)> = if lock {
         q.for_update().first(conn).await.optional()?
     } else {
         q.first(conn).await.optional()?

@@ -8,7 +8,7 @@ use super::{Job, Schedule, Step};
 use crate::audit::{self, Actor};
 use crate::clock::Clock;
 use crate::context::Ctx;
-use crate::db::DbPool;
+use crate::db::{DbConn, DbPool};
 use crate::fx;
 use crate::notifications;
 use crate::rounds::reminders;
@@ -23,10 +23,10 @@ pub const REMINDERS_IDLE: Duration = Duration::from_secs(30);
 /// `COPROCURE_FX_TIMEOUT_MS` each, and one transaction).
 pub const FX_LEASE: Duration = Duration::from_secs(600);
 
-async fn conn(pool: &DbPool) -> anyhow::Result<crate::db::DbConn> {
+async fn conn(pool: &DbPool) -> anyhow::Result<DbConn> {
     pool.get()
         .await
-        .map(crate::db::DbConn::from)
+        .map(DbConn::from)
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 

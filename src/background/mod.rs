@@ -35,6 +35,7 @@ use crate::clock::Clock;
 use crate::context::Ctx;
 use crate::db::{DbConn, DbPool};
 use crate::notifications::mailer::Mailer;
+use crate::{notifications, webhooks};
 
 /// The future of one step: how many items it handled.
 pub type Step<'a> = Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send + 'a>>;
@@ -137,15 +138,13 @@ impl Runner {
             clock.clone(),
             settings.public_url.clone(),
         ));
-        runner.add(jobs::EmailOutbox(
-            crate::notifications::worker::Worker::new(
-                pool.clone(),
-                mailer,
-                clock.clone(),
-                &settings.mail_from,
-            )?,
-        ));
-        runner.add(jobs::WebhookOutbox(crate::webhooks::worker::Worker::new(
+        runner.add(jobs::EmailOutbox(notifications::worker::Worker::new(
+            pool.clone(),
+            mailer,
+            clock.clone(),
+            &settings.mail_from,
+        )?));
+        runner.add(jobs::WebhookOutbox(webhooks::worker::Worker::new(
             pool.clone(),
             clock.clone(),
             settings.allow_loopback_webhooks,

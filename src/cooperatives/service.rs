@@ -12,6 +12,7 @@ use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId};
+use crate::users::repo as user_repo;
 use crate::validation::Collect;
 use crate::{db, reference, validation};
 
@@ -345,7 +346,7 @@ pub async fn update_member(
             });
             if patch.disabled == Some(true) && !member.disabled {
                 let (users, sessions) =
-                    crate::users::repo::disable_member_users(conn, member.id, now).await?;
+                    user_repo::disable_member_users(conn, member.id, now).await?;
                 data["users_disabled"] = json!(users);
                 data["sessions_revoked"] = json!(sessions);
             }

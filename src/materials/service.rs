@@ -11,6 +11,7 @@ use super::units;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
+use crate::cooperatives::service::cooperative_in_scope;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MaterialId};
 use crate::validation::Collect;
@@ -159,13 +160,7 @@ pub async fn create(
     input: NewMaterial,
 ) -> Result<MaterialOut, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let mut errors = Vec::new();
     let code = code("code", &input.code).collect_into(&mut errors);
     let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
@@ -262,13 +257,8 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<MaterialOut>, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin, Role::Member],
-    )
-    .await?;
+    let coop =
+        cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin, Role::Member]).await?;
     Ok(repo::list(&mut conn, coop.id, q, after, limit)
         .await?
         .into_iter()

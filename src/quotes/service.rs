@@ -23,14 +23,20 @@ use super::models::{
 };
 use super::receipt::{self, BreakContent, Content, LineContent};
 use super::repo::{self, Reader, Unsealed};
-use crate::audit::{self, Event};
+use crate::audit::{self, Actor, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::error::{AppError, FieldError};
-use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId};
-use crate::rfqs::models::{Rfq, RfqStatus};
+use crate::fx::service::fix_rfq_rates;
+use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId, UserId};
+use crate::materials::units;
+use crate::rfqs::models::{Rfq, RfqLine, RfqStatus};
+use crate::rfqs::repo as rfq_repo;
+use crate::rfqs::service::rfq_in_scope;
+use crate::suppliers::repo as supplier_repo;
 use crate::validation::Collect;
-use crate::{db, validation};
+use crate::{bounds, db, validation};
 
 /// A price break in a request.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -138,10 +144,8 @@ fn amount(
     errors: &mut Vec<FieldError>,
 ) -> Option<Decimal> {
     let (scale, bound) = match figure {
-        Figure::Price => (MAX_SCALE, crate::bounds::price(field, v)),
-        Figure::Quantity { precision } => {
-            (precision.min(MAX_SCALE), crate::bounds::quantity(field, v))
-        }
+        Figure::Price => (MAX_SCALE, bounds::price(field, v)),
+        Figure::Quantity { precision } => (precision.min(MAX_SCALE), bounds::quantity(field, v)),
     };
     if positive && v <= Decimal::ZERO {
         errors.push(FieldError::new(
@@ -181,7 +185,7 @@ fn optional_text(
 fn validate(
     input: &QuoteIn,
     rfq: &Rfq,
-    rfq_lines: &[crate::rfqs::models::RfqLine],
+    rfq_lines: &[RfqLine],
     deadline_date: NaiveDate,
 ) -> Result<Content, AppError> {
     let mut errors = Vec::new();
@@ -234,7 +238,7 @@ fn validate(
             precision: rfq_lines
                 .iter()
                 .find(|r| r.id == l.rfq_line_id)
-                .and_then(|r| crate::materials::units::unit(&r.unit))
+                .and_then(|r| units::unit(&r.unit))
                 .map_or(MAX_SCALE, |u| u.precision),
         };
         if !rfq_lines.iter().any(|r| r.id == l.rfq_line_id) {
@@ -379,7 +383,7 @@ fn rows(
     content: &Content,
     canonical: String,
     nonce: &str,
-    submitted_by: crate::ids::UserId,
+    submitted_by: UserId,
 ) -> (Vec<QuoteLine>, Vec<PriceBreak>, QuoteRevision) {
     let lines = content
         .lines
@@ -431,19 +435,19 @@ async fn quotable_rfq(
     conn: &mut AsyncPgConnection,
     supplier: SupplierId,
     id: RfqId,
-) -> Result<(Rfq, Vec<crate::rfqs::models::RfqLine>, NaiveDate), AppError> {
-    let rfq = crate::rfqs::repo::find_rfq(conn, id)
+) -> Result<(Rfq, Vec<RfqLine>, NaiveDate), AppError> {
+    let rfq = rfq_repo::find_rfq(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if rfq.published_at.is_none() || !crate::rfqs::repo::is_invited(conn, id, supplier).await? {
+    if rfq.published_at.is_none() || !rfq_repo::is_invited(conn, id, supplier).await? {
         return Err(AppError::NotFound);
     }
-    let lines = crate::rfqs::repo::lines_of(conn, &[id])
+    let lines = rfq_repo::lines_of(conn, &[id])
         .await?
         .into_iter()
         .map(|(l, ..)| l)
         .collect();
-    let coop = crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
+    let coop = coop_repo::find_cooperative(conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let date = coop.local_date(rfq.deadline);
@@ -456,7 +460,7 @@ async fn open_for_quotes(
     ctx: &Ctx,
     id: RfqId,
 ) -> Result<(Rfq, DateTime<Utc>), AppError> {
-    let rfq = crate::rfqs::repo::share_rfq(conn, id)
+    let rfq = rfq_repo::share_rfq(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let now = ctx.clock.now().trunc_subsecs(6);
@@ -512,7 +516,7 @@ async fn record(
         conn,
         now,
         Event::platform(
-            crate::audit::Actor::System,
+            Actor::System,
             action,
             "quote",
             quote.id,
@@ -699,8 +703,8 @@ async fn readable(
     let r = reader(who, now)?;
     if let Some(q) = repo::find(conn, id, r).await? {
         if let Reader::Buyer { .. } = r {
-            if let Some(rfq) = crate::rfqs::repo::find_rfq(conn, q.rfq_id).await? {
-                crate::fx::service::fix_rfq_rates(conn, &rfq, now).await?;
+            if let Some(rfq) = rfq_repo::find_rfq(conn, q.rfq_id).await? {
+                fix_rfq_rates(conn, &rfq, now).await?;
             }
         }
         return Ok(q);
@@ -754,15 +758,15 @@ pub async fn list_for_rfq(
 ) -> Result<QuoteList, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
-    let rfq = crate::rfqs::service::rfq_in_scope(&mut conn, who, rfq_id).await?;
+    let rfq = rfq_in_scope(&mut conn, who, rfq_id).await?;
     let now = ctx.clock.now();
-    let submitted_count = crate::rfqs::repo::submitted_counts(&mut conn, &[rfq.id])
+    let submitted_count = rfq_repo::submitted_counts(&mut conn, &[rfq.id])
         .await?
         .first()
         .map_or(0, |(_, n)| *n);
     let quotes = repo::list_for_rfq(&mut conn, rfq.id, reader(who, now)?).await?;
     let sealed = rfq.sealed_at(now);
-    crate::fx::service::fix_rfq_rates(&mut conn, &rfq, now).await?;
+    fix_rfq_rates(&mut conn, &rfq, now).await?;
     Ok(QuoteList {
         sealed,
         submitted_count,
@@ -771,7 +775,7 @@ pub async fn list_for_rfq(
 }
 
 async fn supplier_name(conn: &mut AsyncPgConnection, id: SupplierId) -> Result<String, AppError> {
-    Ok(crate::suppliers::repo::find(conn, id)
+    Ok(supplier_repo::find(conn, id)
         .await?
         .map(|s| s.name)
         .unwrap_or_default())
@@ -833,7 +837,7 @@ async fn render(
     let (lines, breaks) = repo::content_of(conn, &quotes).await?;
     let mut nonces = repo::nonces_of(conn, &quotes).await?;
     let ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
-    let names: HashMap<SupplierId, String> = crate::suppliers::repo::find_many(conn, &ids)
+    let names: HashMap<SupplierId, String> = supplier_repo::find_many(conn, &ids)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 
 use super::repo;
-use crate::cooperatives::repo as cooperative_repo;
+use crate::cooperatives::repo as coop_repo;
 use crate::error::AppError;
 use crate::ids::{CooperativeId, MaterialId, RoundId};
 
@@ -42,8 +42,7 @@ impl RoundCache {
         let Some(round) = repo::find_round(conn, id).await? else {
             return Ok(None);
         };
-        let Some(coop) = cooperative_repo::find_cooperative(conn, round.cooperative_id).await?
-        else {
+        let Some(coop) = coop_repo::find_cooperative(conn, round.cooperative_id).await? else {
             return Ok(None);
         };
         let materials = repo::round_materials(conn, id)

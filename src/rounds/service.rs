@@ -12,11 +12,14 @@ use super::repo;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
+use crate::cooperatives::service::cooperative_in_scope;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
+use crate::materials::repo as material_repo;
 use crate::materials::units;
 use crate::validation::Collect;
-use crate::{db, validation};
+use crate::{bounds, db, validation};
 
 /// `POST /cooperatives/{id}/rounds` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -78,13 +81,7 @@ pub async fn create_round(
     input: NewRound,
 ) -> Result<RoundOut, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let now = ctx.clock.now();
     let mut errors = Vec::new();
     let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
@@ -97,7 +94,7 @@ pub async fn create_round(
             "must be in the future",
         ));
     }
-    let catalog = crate::materials::repo::ids_of(&mut conn, coop.id).await?;
+    let catalog = material_repo::ids_of(&mut conn, coop.id).await?;
     let materials = match input.material_ids {
         Some(ids) if ids.is_empty() => {
             errors.push(FieldError::new(
@@ -180,13 +177,8 @@ pub async fn list_rounds(
     limit: i64,
 ) -> Result<Vec<RoundOut>, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin, Role::Member],
-    )
-    .await?;
+    let coop =
+        cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin, Role::Member]).await?;
     let rounds =
         repo::list_rounds(&mut conn, coop.id, who.role != Role::Member, after, limit).await?;
     let ids: Vec<RoundId> = rounds.iter().map(|r| r.id).collect();
@@ -256,7 +248,7 @@ pub async fn transition(
             let updated = repo::set_status(conn, id, to, now).await?;
             let mut data = json!({"from": r.status, "to": to});
             if let Transition::Open = t {
-                let coop = crate::cooperatives::repo::find_cooperative(conn, r.cooperative_id)
+                let coop = coop_repo::find_cooperative(conn, r.cooperative_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
                 data["emails"] = json!(
@@ -340,7 +332,7 @@ fn validate_quantities(
             "may have at most 6 decimal places",
         ));
         ok = false;
-    } else if let Err(e) = crate::bounds::quantity("quantity", quantity) {
+    } else if let Err(e) = bounds::quantity("quantity", quantity) {
         errors.push(e);
         ok = false;
     }
@@ -364,7 +356,7 @@ fn validate_quantities(
                         format!("{} takes at most {} decimal places", u.code, u.precision),
                     ));
                     None
-                } else if q > crate::bounds::MAX_QUANTITY {
+                } else if q > bounds::MAX_QUANTITY {
                     errors.push(FieldError::new(
                         "quantity",
                         "too_large",
@@ -372,7 +364,7 @@ fn validate_quantities(
                             "is {} {} in the material's unit; at most {} is accepted",
                             q,
                             b.code,
-                            crate::bounds::MAX_QUANTITY
+                            bounds::MAX_QUANTITY
                         ),
                     ));
                     None
@@ -387,7 +379,7 @@ fn validate_quantities(
                     format!(
                         "is too large in the material's unit {}; at most {} is accepted",
                         b.code,
-                        crate::bounds::MAX_QUANTITY
+                        bounds::MAX_QUANTITY
                     ),
                 ));
                 None
@@ -474,7 +466,7 @@ pub async fn submit_demand(
                     "name the member the demand is for",
                 ));
             };
-            match crate::cooperatives::repo::find_member(&mut conn, m).await? {
+            match coop_repo::find_member(&mut conn, m).await? {
                 Some(member)
                     if member.cooperative_id == facts.cooperative_id && !member.disabled =>
                 {
@@ -713,7 +705,7 @@ pub async fn aggregate(
             .filter(|(id, ..)| beyond.contains(id))
             .map(|(_, code, ..)| code.as_str())
             .collect();
-        return Err(crate::bounds::overflow(format_args!(
+        return Err(bounds::overflow(format_args!(
             "the demand for {}",
             codes.join(", ")
         )));

@@ -10,9 +10,11 @@ use super::repo::{self, Supplier};
 use crate::audit::{self, Event};
 use crate::auth::{Locale, Principal, Role};
 use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::SupplierId;
 use crate::validation::Collect;
+use crate::webhooks::address;
 use crate::{db, reference, validation};
 
 /// `POST /suppliers` body.
@@ -121,11 +123,9 @@ async fn caller_country(
     who: &Principal,
 ) -> Result<Option<String>, AppError> {
     match (who.role, who.cooperative_id) {
-        (Role::CoopAdmin | Role::Member, Some(c)) => {
-            Ok(crate::cooperatives::repo::find_cooperative(conn, c)
-                .await?
-                .map(|c| c.country))
-        }
+        (Role::CoopAdmin | Role::Member, Some(c)) => Ok(coop_repo::find_cooperative(conn, c)
+            .await?
+            .map(|c| c.country)),
         _ => Ok(None),
     }
 }
@@ -148,11 +148,9 @@ pub async fn create(
         .as_deref()
         .filter(|w| !w.trim().is_empty())
     {
-        Some(w) => {
-            crate::webhooks::address::url("webhook_url", w, ctx.settings.allow_loopback_webhooks)
-                .collect_into(&mut errors)
-                .map(Some)
-        }
+        Some(w) => address::url("webhook_url", w, ctx.settings.allow_loopback_webhooks)
+            .collect_into(&mut errors)
+            .map(Some),
         None => Some(None),
     };
     let (business_number, tax_id) = match country.as_deref() {

@@ -1,6 +1,7 @@
 //! Reading an invitation before accepting it (the portal's `/invite/{token}` page shows
 //! whom it is for).
 
+use crate::auth::repo as auth_repo;
 use crate::auth::{tokens, Role};
 use crate::context::Ctx;
 use crate::error::AppError;
@@ -29,7 +30,7 @@ pub async fn open(ctx: &Ctx, token: &str) -> Result<Option<Invited>, AppError> {
     if used.is_some() || expires <= now {
         return Ok(None);
     }
-    let Some(user) = crate::auth::repo::find_user(&mut conn, user_id)
+    let Some(user) = auth_repo::find_user(&mut conn, user_id)
         .await?
         .filter(|u| !u.disabled)
     else {

@@ -7,13 +7,17 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::repo::{self, Owner};
-use crate::audit::{self, Event};
+use crate::audit::{self, Actor, Event};
 use crate::auth::models::{NewUser, User};
+use crate::auth::repo as auth_repo;
 use crate::auth::{password, tokens, Locale, Principal, Role};
 use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
+use crate::cooperatives::service::cooperative_in_scope;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
 use crate::notifications::{self, templates::Invitation, Email};
+use crate::suppliers::repo as supplier_repo;
 use crate::validation::Collect;
 use crate::{db, validation};
 
@@ -119,13 +123,7 @@ pub async fn create_coop_user(
     input: NewCoopUser,
 ) -> Result<UserOut, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let mut errors = Vec::new();
     let (email, name) = validate_common(
         &input.email,
@@ -145,16 +143,14 @@ pub async fn create_coop_user(
             "required",
             "is required for member users",
         )),
-        (Role::Member, Some(m)) => {
-            match crate::cooperatives::repo::find_member(&mut conn, m).await? {
-                Some(member) if member.cooperative_id == coop.id && !member.disabled => {}
-                _ => errors.push(FieldError::new(
-                    "member_id",
-                    "unknown_member",
-                    "is not an active member of this cooperative",
-                )),
-            }
-        }
+        (Role::Member, Some(m)) => match coop_repo::find_member(&mut conn, m).await? {
+            Some(member) if member.cooperative_id == coop.id && !member.disabled => {}
+            _ => errors.push(FieldError::new(
+                "member_id",
+                "unknown_member",
+                "is not an active member of this cooperative",
+            )),
+        },
         (_, _) => errors.push(FieldError::new(
             "role",
             "invalid_role",
@@ -191,7 +187,7 @@ pub async fn create_supplier_user(
         return Err(AppError::NotFound);
     }
     let mut conn = db::conn(&ctx.pool).await?;
-    let supplier = crate::suppliers::repo::find(&mut conn, supplier_id)
+    let supplier = supplier_repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = Vec::new();
@@ -253,7 +249,7 @@ async fn create(
     let public_url = ctx.settings.public_url.clone();
     let user = conn
         .transaction(async |conn| -> Result<User, AppError> {
-            let user = crate::auth::repo::insert_user(conn, &new)
+            let user = auth_repo::insert_user(conn, &new)
                 .await
                 .map_err(|e| unique_violation(e, &[("users_email_key", "email")]))?;
             if let Some(token) = &invitation {
@@ -317,7 +313,7 @@ pub async fn accept_invite(ctx: &Ctx, input: AcceptInvite) -> Result<(), AppErro
         if used.is_some() || expires <= now {
             return Err(invalid_invitation());
         }
-        crate::auth::repo::find_user(&mut conn, user_id)
+        auth_repo::find_user(&mut conn, user_id)
             .await?
             .ok_or_else(invalid_invitation)?
     };
@@ -334,17 +330,17 @@ pub async fn accept_invite(ctx: &Ctx, input: AcceptInvite) -> Result<(), AppErro
             Some((_, expires, None)) if expires > now => {}
             _ => return Err(invalid_invitation()),
         }
-        match crate::auth::repo::find_user(conn, user.id).await? {
+        match auth_repo::find_user(conn, user.id).await? {
             Some(u) if !u.disabled => {}
             _ => return Err(invalid_invitation()),
         }
         repo::use_invitation(conn, &hash, now).await?;
-        crate::auth::repo::set_password(conn, user.id, &password_hash, now).await?;
+        auth_repo::set_password(conn, user.id, &password_hash, now).await?;
         audit::record(
             conn,
             now,
             Event::platform(
-                crate::audit::Actor::User(user.id),
+                Actor::User(user.id),
                 "user.invitation_accepted",
                 "user",
                 user.id,
@@ -366,7 +362,7 @@ async fn user_in_scope(
     id: UserId,
 ) -> Result<User, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Supplier])?;
-    let user = crate::auth::repo::find_user(conn, id)
+    let user = auth_repo::find_user(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let visible = match who.role {
@@ -400,13 +396,7 @@ pub async fn list_coop_users(
     limit: i64,
 ) -> Result<Vec<UserOut>, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     Ok(
         repo::list(&mut conn, Owner::Cooperative(coop.id), q, after, limit)
             .await?
@@ -430,7 +420,7 @@ pub async fn list_supplier_users(
         return Err(AppError::NotFound);
     }
     let mut conn = db::conn(&ctx.pool).await?;
-    crate::suppliers::repo::find(&mut conn, supplier_id)
+    supplier_repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(

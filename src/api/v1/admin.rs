@@ -5,8 +5,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::pagination::{Page, PageQuery};
+use crate::audit::repo::EventOut;
 use crate::audit::{self, Actor, Verification};
 use crate::auth::{Principal, Role};
+use crate::db;
 use crate::error::{AppError, Problem};
 use crate::ids::CooperativeId;
 use crate::notifications::{self, repo::OutboxEmail, OutboxStatus};
@@ -42,7 +44,7 @@ pub async fn list_outbox(
         cursor: query.cursor,
     };
     let (limit, after) = (page.limit()?, page.after()?);
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     let items = notifications::list(&mut conn, query.status, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
 }
@@ -95,7 +97,7 @@ pub async fn list_webhooks(
         cursor: query.cursor,
     };
     let (limit, after) = (page.limit()?, page.after()?);
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     let items = webhooks::list(&mut conn, query.status, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
 }
@@ -115,7 +117,7 @@ pub async fn retry_webhook(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     let row = webhooks::retry(
         &mut conn,
         state.clock.now(),
@@ -137,7 +139,7 @@ pub async fn verify_platform_audit(
     who: Principal,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     Ok(HttpResponse::Ok().json(audit::verify(&mut conn, audit::PLATFORM_CHAIN).await?))
 }
 
@@ -178,7 +180,7 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/cooperatives/{id}/audit", tag = "operations",
     params(("id" = uuid::Uuid, Path, description = "Cooperative"), AuditQuery),
     security(("bearer" = [])), responses(
-    (status = 200, body = inline(Page<crate::audit::repo::EventOut>)),
+    (status = 200, body = inline(Page<EventOut>)),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
