@@ -47,7 +47,6 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -56,18 +55,11 @@ use crate::auth::service::authenticate;
 use crate::config::BODY_LIMIT;
 use crate::db::request::RequestTx;
 use crate::error::AppError;
-use crate::idempotency::{claim, repo as keys, Answer, Claim};
+use crate::idempotency::{claim, commit, repo as keys, rollback, Answer, Claim};
 use crate::ids::UserId;
 use crate::state::AppState;
 
 const HEADER: &str = "idempotency-key";
-
-async fn rollback(conn: &mut AsyncPgConnection) {
-    // On failure the connection is left in a transaction: the pool discards it.
-    if let Err(e) = AnsiTransactionManager::rollback_transaction(conn).await {
-        tracing::warn!(error = %e, "cannot roll back an idempotent request");
-    }
-}
 
 fn problem(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
     let res = ResponseError::error_response(&err);
@@ -269,7 +261,7 @@ async fn run(
     }
     // A COMMIT that fails with the connection lost may or may not have happened; the
     // client's retry with the same key tells (a replay, or a first run).
-    if let Err(e) = AnsiTransactionManager::commit_transaction(&mut **conn).await {
+    if let Err(e) = commit(&mut conn).await {
         return Ok(refuse(e.into()));
     }
     Ok(answer(head, bytes))

@@ -1,12 +1,14 @@
 //! The store behind `Idempotency-Key` (DESIGN rule 13): per user and key, the hash of the
 //! request it was first used for and, once that request committed, its answer; kept
-//! [`RETENTION`]. The HTTP middleware that reads the header, runs the request in one
-//! transaction with its key and replays stored answers is `api::idempotency`; expired keys
-//! are pruned by housekeeping ([`repo::prune`]).
+//! [`RETENTION`]. A request's transaction begins with [`claim`] and ends with [`commit`] or
+//! [`rollback`]. The HTTP middleware that reads the header, runs the request in that
+//! transaction and replays stored answers is `api::idempotency`; expired keys are pruned by
+//! housekeeping ([`repo::prune`]).
 
 pub mod repo;
 
 use chrono::{DateTime, Duration, Utc};
+use diesel::QueryResult;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
 
 use crate::error::AppError;
@@ -77,4 +79,17 @@ pub async fn claim(
     Err(AppError::Internal(anyhow::anyhow!(
         "the idempotency key kept changing under the request"
     )))
+}
+
+/// Commits the request's transaction: its effects and the key's answer together.
+pub async fn commit(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    AnsiTransactionManager::commit_transaction(conn).await
+}
+
+/// Rolls the request's transaction back.
+pub async fn rollback(conn: &mut AsyncPgConnection) {
+    // On failure the connection is left in a transaction: the pool discards it.
+    if let Err(e) = AnsiTransactionManager::rollback_transaction(conn).await {
+        tracing::warn!(error = %e, "cannot roll back an idempotent request");
+    }
 }
