@@ -7,12 +7,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::audit::{self, Actor};
 use crate::auth::service::{create_user, CreateUser};
 use crate::auth::{Locale, Role};
 use crate::background::Background;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{redact_url, Settings};
+use crate::context::Ctx;
 use crate::db::{self, local::LocalOptions, local::LocalPostgres};
+use crate::demo;
 use crate::error::AppError;
 use crate::startup::{shutdown_signal, Application};
 
@@ -159,14 +162,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
                     )
                     .await?;
                 // Chain whatever has committed, so the report covers it.
-                crate::audit::seal_pending(&mut conn, SystemClock.now()).await?;
+                audit::seal_pending(&mut conn, SystemClock.now()).await?;
                 let chains = match chain {
                     Some(c) => vec![c],
-                    None => crate::audit::repo::chains(&mut conn).await?,
+                    None => audit::repo::chains(&mut conn).await?,
                 };
                 let mut all_ok = true;
                 for c in chains {
-                    let v = crate::audit::verify(&mut conn, &c).await?;
+                    let v = audit::verify(&mut conn, &c).await?;
                     all_ok &= v.ok;
                     println!("{}", serde_json::to_string(&v)?);
                 }
@@ -185,7 +188,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             let result = async {
                 db::run_migrations(&database.url).await?;
                 let pool = db::build_pool(&database.url, 4, std::time::Duration::from_secs(10))?;
-                crate::demo::load(pool, settings.clone()).await
+                demo::load(pool, settings.clone()).await
             }
             .await;
             database.close();
@@ -240,13 +243,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
                     },
                 };
                 Ok::<_, anyhow::Error>(
-                    create_user(
-                        &mut conn,
-                        crate::audit::Actor::System,
-                        input,
-                        SystemClock.now(),
-                    )
-                    .await,
+                    create_user(&mut conn, Actor::System, input, SystemClock.now()).await,
                 )
             }
             .await;
@@ -286,9 +283,9 @@ async fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
             settings.db_acquire_timeout,
         )?;
         let listen = settings.listen;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let background = Background::spawn(pool.clone(), &settings, clock.clone())?;
-        let app = Application::build(settings, pool.clone(), clock)?;
+        let ctx = Ctx::new(pool.clone(), settings, Arc::new(SystemClock));
+        let background = Background::spawn(&ctx)?;
+        let app = Application::build(ctx)?;
         let handle = app.handle();
         let addr = format!("{}:{}", listen.ip(), app.port());
         tracing::info!(database = %redact_url(&database.url), "database");
@@ -315,7 +312,8 @@ async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let result = async {
         db::run_migrations(&database.url).await?;
         let pool = db::build_pool(&database.url, 4, settings.db_acquire_timeout)?;
-        let background = Background::spawn(pool.clone(), &settings, Arc::new(SystemClock))?;
+        let ctx = Ctx::new(pool.clone(), settings, Arc::new(SystemClock));
+        let background = Background::spawn(&ctx)?;
         println!("coprocure worker running the background jobs; Ctrl-C stops it");
         shutdown_signal().await;
         background.stop().await;

@@ -86,6 +86,9 @@ impl FxProvider {
 /// Minimum length of an HS256 key (RFC 7518 §3.2: at least the hash size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// Largest accepted request body (1 MiB).
+pub const BODY_LIMIT: usize = 1 << 20;
+
 /// Every setting of the application, parsed and validated.
 #[derive(Clone)]
 pub struct Settings {

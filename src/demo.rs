@@ -28,21 +28,19 @@ use diesel_async::RunQueryDsl;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::auth::jwt::JwtKeys;
 use crate::auth::service::{create_user, CreateUser};
-use crate::auth::throttle::IpRateLimiter;
 use crate::auth::{Locale, Principal, Role};
 use crate::clock::{Clock, OffsetClock};
 use crate::config::Settings;
+use crate::context::Ctx;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::ids::{CooperativeId, MaterialId, MemberId, RfqLineId, RoundId, SessionId, SupplierId};
 use crate::quotes::service::submit as submit_quote;
 use crate::reference::kr_check_digit;
 use crate::rfqs::models::RfqOut;
-use crate::rounds::service::{RoundCache, Transition};
+use crate::rounds::service::Transition;
 use crate::schema::{cooperatives, quotes};
-use crate::state::AppState;
 use crate::users::service::UserOut;
 use crate::{audit, cooperatives as coops, fx, materials, rfqs, rounds, suppliers, users};
 use data::{Material, Supplier, ADDERS, CATALOG, FX_RATES, MARKETS, MEMBERS, SUPPLIERS};
@@ -137,7 +135,7 @@ fn rfq_fx_date(rfq: &RfqOut) -> NaiveDate {
 
 /// The running demo: the services' state on a clock of its own, and the platform admin.
 struct Demo {
-    state: AppState,
+    ctx: Ctx,
     clock: Arc<OffsetClock>,
     root: Principal,
 }
@@ -163,8 +161,6 @@ impl Demo {
     async fn start(pool: DbPool, settings: Settings) -> anyhow::Result<Self> {
         let clock = Arc::new(OffsetClock::new());
         clock.advance(-Duration::days(14));
-        let mut secret = vec![0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut conn = db::conn(&pool).await.map_err(err)?;
         let root = create_user(
             &mut conn,
@@ -191,21 +187,13 @@ impl Demo {
             supplier_id: None,
             locale: Locale::En,
         };
-        let state = AppState {
-            pool,
-            jwt: Arc::new(JwtKeys::new(&secret)),
-            auth_limiter: Arc::new(IpRateLimiter::new(60, clock.clone())),
-            rounds: Arc::new(RoundCache::default()),
-            detached: Arc::default(),
-            settings: Arc::new(settings),
-            clock: clock.clone(),
-        };
-        Ok(Self { state, clock, root })
+        let ctx = Ctx::new(pool, settings, clock.clone());
+        Ok(Self { ctx, clock, root })
     }
 
     /// Step 2: the cooperative, its buyer, its members and a member user.
     async fn organisations(&self) -> anyhow::Result<Coop> {
-        let s = &self.state;
+        let s = &self.ctx;
         let coop = coops::service::create_cooperative(
             s,
             &self.root,
@@ -270,7 +258,7 @@ impl Demo {
         let mut out = Vec::new();
         for m in &CATALOG {
             let created = materials::service::create(
-                &self.state,
+                &self.ctx,
                 &coop.buyer,
                 coop.id,
                 parse(json!({
@@ -297,11 +285,11 @@ impl Demo {
                 Some(t) => body["tax_id"] = json!(t),
                 None => body["business_number"] = json!(biz_n(2, n)),
             }
-            let s = suppliers::service::create(&self.state, &coop.buyer, parse(body)?)
+            let s = suppliers::service::create(&self.ctx, &coop.buyer, parse(body)?)
                 .await
                 .map_err(err)?;
             let u = users::service::create_supplier_user(
-                &self.state,
+                &self.ctx,
                 &self.root,
                 s.id,
                 parse(json!({
@@ -327,7 +315,7 @@ impl Demo {
         coop: &Coop,
         catalog: &[(MaterialId, &'static Material)],
     ) -> anyhow::Result<RoundId> {
-        let (s, buyer, now) = (&self.state, &coop.buyer, self.clock.now());
+        let (s, buyer, now) = (&self.ctx, &coop.buyer, self.clock.now());
         let round = rounds::service::create_round(
             s,
             buyer,
@@ -387,7 +375,7 @@ impl Demo {
             .map(|(id, m)| (id.to_string(), m.duty))
             .collect();
         let adders: HashMap<&str, &str> = ADDERS.into_iter().collect();
-        let rfq = rfqs::service::create_rfq(&self.state, &coop.buyer, round, parse(json!({
+        let rfq = rfqs::service::create_rfq(&self.ctx, &coop.buyer, round, parse(json!({
             "title": "2027 Q1 원부자재 견적 요청 (metals, resin, pallets and solvent)",
             "deadline": (self.clock.now() + Duration::days(6)).to_rfc3339(),
             "supplier_ids": suppliers.iter().map(|s| s.id).collect::<Vec<_>>(),
@@ -400,7 +388,7 @@ impl Demo {
         }))?)
         .await
         .map_err(err)?;
-        rfqs::service::publish(&self.state, &coop.buyer, rfq.id)
+        rfqs::service::publish(&self.ctx, &coop.buyer, rfq.id)
             .await
             .map_err(err)?;
         Ok(rfq)
@@ -437,7 +425,7 @@ impl Demo {
             }
             let d = s.data;
             submit_quote(
-                &self.state,
+                &self.ctx,
                 &s.user,
                 rfq.id,
                 parse(json!({
@@ -456,7 +444,7 @@ impl Demo {
     /// Step 8: the FX rates of the day before the deadline's date.
     async fn fx_rates(&self, coop: &Coop, fx_date: NaiveDate) -> anyhow::Result<()> {
         for (currency, rate) in FX_RATES {
-            fx::service::create_manual(&self.state, &coop.buyer, parse(json!({
+            fx::service::create_manual(&self.ctx, &coop.buyer, parse(json!({
                 "date": fx_date - Duration::days(1), "base": "KRW", "currency": currency, "rate": rate
             }))?)
             .await
@@ -474,7 +462,7 @@ impl Demo {
         rfq: &RfqOut,
         quotes: usize,
     ) -> String {
-        let public = &self.state.settings.public_url;
+        let public = &self.ctx.settings.public_url;
         format!(
             "Demo loaded: {} with {} members, {} materials, {} suppliers; a closed round and an RFQ past its deadline with {quotes} quotes.\n\
              Start the server (`coprocure serve`, or `cargo run`), open the portal at {public}/ and sign in\n\

@@ -8,8 +8,12 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use diesel_async::pooled_connection::deadpool::PoolError;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::config::BODY_LIMIT;
+use crate::decimal;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -394,16 +398,15 @@ pub fn unique_violation(err: diesel::result::Error, constraints: &[(&str, &str)]
     err.into()
 }
 
-impl From<crate::db::PoolError> for AppError {
-    fn from(err: crate::db::PoolError) -> Self {
-        use diesel_async::pooled_connection::deadpool::PoolError as P;
+impl From<PoolError> for AppError {
+    fn from(err: PoolError) -> Self {
         match err {
-            P::Timeout(_) => Self::Unavailable {
+            PoolError::Timeout(_) => Self::Unavailable {
                 code: "database_unavailable",
                 detail: "No database connection became available in time; try again shortly."
                     .into(),
             },
-            P::Backend(e) => {
+            PoolError::Backend(e) => {
                 tracing::warn!(error = %e, "cannot connect to the database");
                 Self::Unavailable {
                     code: "database_unavailable",
@@ -426,16 +429,16 @@ impl From<actix_web::error::JsonPayloadError> for AppError {
             J::Deserialize(e) if e.is_data() => {
                 let message = e.to_string();
                 // A decimal refused as it was parsed keeps its own code (`too_precise`…).
-                let code = crate::decimal::error_code(&message).unwrap_or("invalid_body");
+                let code = decimal::error_code(&message).unwrap_or("invalid_body");
                 Self::invalid("", code, message)
             }
             J::Deserialize(e) => Self::BadRequest {
                 code: "malformed_json",
                 detail: format!("The body is not valid JSON: {e}"),
             },
-            J::Payload(actix_web::error::PayloadError::Overflow) => Self::PayloadTooLarge {
-                limit: crate::api::BODY_LIMIT,
-            },
+            J::Payload(actix_web::error::PayloadError::Overflow) => {
+                Self::PayloadTooLarge { limit: BODY_LIMIT }
+            }
             other => Self::BadRequest {
                 code: "malformed_body",
                 detail: format!("The body cannot be read: {other}"),

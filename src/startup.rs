@@ -1,5 +1,6 @@
-//! Builds the HTTP server from settings, a pool and a clock. The binary and the
-//! integration tests both go through [`Application::build`], so tests run the real thing.
+//! Builds the HTTP server from the use cases' context (settings, pool, clock). The binary
+//! and the integration tests both go through [`Application::build`], so tests run the real
+//! thing.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -12,11 +13,9 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::api;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
-use crate::background::detached::Detached;
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::db::DbPool;
-use crate::state::AppState;
+use crate::context::Ctx;
+use crate::state::{AppState, Detached};
+use crate::web as portal;
 
 /// How long in-flight requests may run after a stop signal.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
@@ -30,7 +29,8 @@ pub struct Application {
 
 impl Application {
     /// Binds `settings.listen` and prepares the server. `settings.jwt_secret` must be set.
-    pub fn build(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub fn build(ctx: Ctx) -> anyhow::Result<Self> {
+        let settings = ctx.settings.clone();
         let secret = settings
             .jwt_secret
             .clone()
@@ -41,24 +41,21 @@ impl Application {
         let workers = settings.workers;
         let detached = Arc::new(Detached::default());
         let state = web::Data::new(AppState {
-            pool,
             jwt: Arc::new(JwtKeys::new(&secret)),
             auth_limiter: Arc::new(IpRateLimiter::new(
                 settings.auth_rate_per_minute,
-                clock.clone(),
+                ctx.clock.clone(),
             )),
-            rounds: Arc::new(crate::rounds::service::RoundCache::default()),
             detached: detached.clone(),
-            settings: Arc::new(settings),
-            clock,
+            ctx,
         });
 
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .configure(api::configure)
-                .configure(crate::web::configure)
-                .default_service(web::to(crate::web::fallback))
+                .configure(portal::configure)
+                .default_service(web::to(portal::fallback))
                 .wrap(api::security_headers())
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());

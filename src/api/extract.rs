@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::auth::service::ClientMeta;
+use crate::auth::Principal;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -76,7 +77,7 @@ impl FromRequest for AuthRateLimit {
 /// extractors at once, and a malformed body could answer first).
 pub struct Authed<T> {
     /// The caller.
-    pub who: crate::auth::Principal,
+    pub who: Principal,
     /// The parsed body.
     pub body: T,
 }
@@ -86,7 +87,7 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Authed<T> {
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let who = crate::auth::Principal::from_request(req, &mut Payload::None);
+        let who = Principal::from_request(req, &mut Payload::None);
         let body = web::Json::<T>::from_request(req, payload);
         Box::pin(async move {
             let who = who.await?;

@@ -6,7 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db;
 use crate::error::AppError;
+use crate::error::Problem;
 use crate::state::AppState;
 
 /// Probe answer.
@@ -25,10 +27,10 @@ pub async fn healthz() -> HttpResponse {
 /// The database answers within 2 seconds.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses(
     (status = 200, body = Health),
-    (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    match tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.pool)).await {
+    match tokio::time::timeout(Duration::from_secs(2), db::ping(&state.pool)).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
         Ok(Err(AppError::Internal(e))) => {
             tracing::warn!(error = format!("{e:#}"), "readiness check failed");

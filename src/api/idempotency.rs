@@ -47,194 +47,19 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
-use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use crate::auth::principal::bearer_token;
+use crate::auth::service::authenticate;
+use crate::config::BODY_LIMIT;
 use crate::db::request::RequestTx;
 use crate::error::AppError;
+use crate::idempotency::{claim, commit, repo as keys, rollback, Answer, Claim};
 use crate::ids::UserId;
-use crate::schema::idempotency_keys;
 use crate::state::AppState;
 
-/// How long keys are kept.
-pub const RETENTION: Duration = Duration::hours(24);
-
 const HEADER: &str = "idempotency-key";
-
-/// A stored answer.
-struct Stored {
-    status: i32,
-    body: Vec<u8>,
-    location: Option<String>,
-    content_type: Option<String>,
-}
-
-enum Claim {
-    /// The key's row is inserted (uncommitted) in the open transaction: run the request.
-    Fresh,
-    /// The key holds an answer to this same request (the transaction is rolled back).
-    Replay(Stored),
-    /// The key was used for a different request (the transaction is rolled back).
-    Mismatch,
-}
-
-/// Begins the request's transaction and claims the key in it.
-async fn claim(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    key: &str,
-    hash: &[u8],
-    now: DateTime<Utc>,
-) -> Result<Claim, AppError> {
-    AnsiTransactionManager::begin_transaction(conn).await?;
-    // Twice at most: the row we conflicted with can be pruned (or forgotten by a 401) before
-    // we read it.
-    for _ in 0..2 {
-        // Waits for a concurrent uncommitted insert of the same key (its request running).
-        let inserted = diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::user_id.eq(user),
-                idempotency_keys::key.eq(key),
-                idempotency_keys::request_hash.eq(hash),
-                idempotency_keys::created_at.eq(now),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        if inserted == 1 {
-            return Ok(Claim::Fresh);
-        }
-        type Row = (
-            Vec<u8>,
-            Option<i32>,
-            Option<Vec<u8>>,
-            Option<String>,
-            Option<String>,
-            DateTime<Utc>,
-        );
-        let row: Option<Row> = idempotency_keys::table
-            .find((user, key))
-            .select((
-                idempotency_keys::request_hash,
-                idempotency_keys::response_status,
-                idempotency_keys::response_body,
-                idempotency_keys::response_location,
-                idempotency_keys::response_content_type,
-                idempotency_keys::created_at,
-            ))
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?;
-        let Some((stored_hash, status, body, location, content_type, created_at)) = row else {
-            continue;
-        };
-        match status {
-            // An expired key (not pruned yet) is free again.
-            Some(status) if created_at > now - RETENTION => {
-                AnsiTransactionManager::rollback_transaction(conn).await?;
-                return Ok(if stored_hash != hash {
-                    Claim::Mismatch
-                } else {
-                    Claim::Replay(Stored {
-                        status,
-                        body: body.unwrap_or_default(),
-                        location,
-                        content_type,
-                    })
-                });
-            }
-            // Expired, or a row without an answer (none is committed any more): take it.
-            _ => {
-                diesel::update(idempotency_keys::table.find((user, key)))
-                    .set((
-                        idempotency_keys::request_hash.eq(hash),
-                        idempotency_keys::response_status.eq(None::<i32>),
-                        idempotency_keys::response_body.eq(None::<Vec<u8>>),
-                        idempotency_keys::response_location.eq(None::<String>),
-                        idempotency_keys::response_content_type.eq(None::<String>),
-                        idempotency_keys::created_at.eq(now),
-                    ))
-                    .execute(conn)
-                    .await?;
-                return Ok(Claim::Fresh);
-            }
-        }
-    }
-    Err(AppError::Internal(anyhow::anyhow!(
-        "the idempotency key kept changing under the request"
-    )))
-}
-
-/// `clock_timestamp() < deadline` (true without one): the database's clock at the statement
-/// that stores the answer, just before `COMMIT`.
-fn before(
-    deadline: Option<DateTime<Utc>>,
-) -> diesel::expression::SqlLiteral<
-    diesel::sql_types::Bool,
-    impl diesel::query_builder::QueryFragment<diesel::pg::Pg>,
-> {
-    diesel::dsl::sql::<diesel::sql_types::Bool>("clock_timestamp() < coalesce(")
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(deadline)
-        .sql(", 'infinity'::timestamptz)")
-}
-
-/// Stores the answer in the key's row; 0 rows when the database clock has reached `deadline`.
-async fn store(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    key: &str,
-    answer: &Stored,
-    deadline: Option<DateTime<Utc>>,
-) -> QueryResult<usize> {
-    diesel::update(
-        idempotency_keys::table
-            .find((user, key))
-            .filter(before(deadline)),
-    )
-    .set((
-        idempotency_keys::response_status.eq(Some(answer.status)),
-        idempotency_keys::response_body.eq(Some(&answer.body)),
-        idempotency_keys::response_location.eq(answer.location.as_deref()),
-        idempotency_keys::response_content_type.eq(answer.content_type.as_deref()),
-    ))
-    .execute(conn)
-    .await
-}
-
-/// Releases the key (the effects commit, the answer is not kept); 0 rows when the database
-/// clock has reached `deadline`.
-async fn forget(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    key: &str,
-    deadline: Option<DateTime<Utc>>,
-) -> QueryResult<usize> {
-    diesel::delete(
-        idempotency_keys::table
-            .find((user, key))
-            .filter(before(deadline)),
-    )
-    .execute(conn)
-    .await
-}
-
-/// Deletes keys past retention.
-pub async fn prune(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(now - RETENTION)))
-        .execute(conn)
-        .await
-}
-
-async fn rollback(conn: &mut AsyncPgConnection) {
-    // On failure the connection is left in a transaction: the pool discards it.
-    if let Err(e) = AnsiTransactionManager::rollback_transaction(conn).await {
-        tracing::warn!(error = %e, "cannot roll back an idempotent request");
-    }
-}
 
 fn problem(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
     let res = ResponseError::error_response(&err);
@@ -266,13 +91,10 @@ pub async fn handle(
         return pass(req, next).await;
     };
     // Only authenticated requests are scoped to a user; others go on and get their 401.
-    let Some((token, user)) = crate::auth::principal::bearer_token(req.request())
-        .ok()
-        .and_then(|t| {
-            let sub = state.jwt.verify(&t, state.clock.now()).ok()?.sub;
-            Some((t, sub))
-        })
-    else {
+    let Some((token, user)) = bearer_token(req.request()).ok().and_then(|t| {
+        let sub = state.jwt.verify(&t, state.clock.now()).ok()?.sub;
+        Some((t, sub))
+    }) else {
         return pass(req, next).await;
     };
     let key = req
@@ -284,7 +106,7 @@ pub async fn handle(
         .to_owned();
     if !valid_key(&key) {
         // A token that verifies can still name a revoked session: that is a 401 first.
-        if let Err(unauthenticated) = crate::auth::service::authenticate(&state, &token).await {
+        if let Err(unauthenticated) = authenticate(&state, &state.jwt, &token).await {
             return Ok(problem(req, unauthenticated));
         }
         return Ok(problem(
@@ -302,12 +124,10 @@ pub async fn handle(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
-        if body.len() + chunk.len() > super::BODY_LIMIT {
+        if body.len() + chunk.len() > BODY_LIMIT {
             return Ok(problem(
                 req,
-                AppError::PayloadTooLarge {
-                    limit: super::BODY_LIMIT,
-                },
+                AppError::PayloadTooLarge { limit: BODY_LIMIT },
             ));
         }
         body.extend_from_slice(&chunk);
@@ -413,15 +233,15 @@ async fn run(
     // replayed: the retry after logging in again must run. Nor are server errors.
     let keep = !status.is_server_error() && !matches!(status.as_u16(), 401 | 403 | 408 | 429);
     let written = if keep {
-        let stored = Stored {
+        let stored = Answer {
             status: i32::from(status.as_u16()),
             body: bytes.to_vec(),
             location: header_text(&head, header::LOCATION),
             content_type: header_text(&head, header::CONTENT_TYPE),
         };
-        store(&mut conn, user, key, &stored, by_database.map(|d| d.at)).await
+        keys::store(&mut conn, user, key, &stored, by_database.map(|d| d.at)).await
     } else {
-        forget(&mut conn, user, key, by_database.map(|d| d.at)).await
+        keys::forget(&mut conn, user, key, by_database.map(|d| d.at)).await
     };
     match written {
         Ok(1) => {}
@@ -441,7 +261,7 @@ async fn run(
     }
     // A COMMIT that fails with the connection lost may or may not have happened; the
     // client's retry with the same key tells (a replay, or a first run).
-    if let Err(e) = AnsiTransactionManager::commit_transaction(&mut **conn).await {
+    if let Err(e) = commit(&mut conn).await {
         return Ok(refuse(e.into()));
     }
     Ok(answer(head, bytes))

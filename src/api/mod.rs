@@ -13,10 +13,8 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest};
 
+use crate::config::BODY_LIMIT;
 use crate::error::AppError;
-
-/// Largest accepted request body (1 MiB).
-pub const BODY_LIMIT: usize = 1 << 20;
 
 /// Registers every route and the request-body configuration.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -12,6 +12,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{health, v1};
+use crate::error::{FieldError, Problem, PROBLEM_JSON};
+use crate::notifications::OutboxStatus;
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -92,9 +94,9 @@ use crate::api::{health, v1};
         v1::admin::list_cooperative_audit,
     ),
     components(schemas(
-        crate::error::Problem,
-        crate::error::FieldError,
-        crate::notifications::OutboxStatus,
+        Problem,
+        FieldError,
+        OutboxStatus,
     )),
     modifiers(&BearerAuth, &StandardProblems),
     tags(
@@ -157,7 +159,7 @@ const NO_DATABASE: &[&str] = &["/healthz", "/api/v1/units"];
 
 fn problem_response(description: &str, retry_after: bool) -> Response {
     let mut builder = ResponseBuilder::new().description(description).content(
-        crate::error::PROBLEM_JSON,
+        PROBLEM_JSON,
         ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("Problem")))
             .build(),

@@ -11,6 +11,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::canonical;
+
 /// `prev_hash` of the first link.
 pub const GENESIS: [u8; 32] = [0; 32];
 
@@ -31,7 +33,7 @@ pub struct HashedEvent {
 
 /// The canonical document of one link.
 pub fn canonical(event: &HashedEvent, position: i64, prev_hash: &[u8]) -> String {
-    crate::canonical::to_string(&json!({
+    canonical::to_string(&json!({
         "action": event.action,
         "actor_id": event.actor_id,
         "actor_kind": event.actor_kind,

@@ -12,6 +12,7 @@
 
 pub mod chain;
 pub mod repo;
+pub mod service;
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -131,55 +132,6 @@ pub async fn verify(
     chain_name: &str,
 ) -> anyhow::Result<Verification> {
     repo::verify_chain(conn, chain_name).await
-}
-
-/// `GET /cooperatives/{id}/audit/verify`: the cooperative's admins and platform admins.
-pub async fn verify_cooperative(
-    state: &crate::state::AppState,
-    who: &crate::auth::Principal,
-    id: CooperativeId,
-) -> Result<Verification, crate::error::AppError> {
-    let mut conn = crate::db::conn(&state.pool).await?;
-    crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        id,
-        &[crate::auth::Role::CoopAdmin],
-    )
-    .await?;
-    Ok(verify(&mut conn, &chain_of(Some(id))).await?)
-}
-
-/// `GET /cooperatives/{id}/audit`: a page of the cooperative's events, newest first; events
-/// of quotes still sealed are withheld until their RFQ's deadline ([`repo::list_events`]).
-pub async fn list_cooperative(
-    state: &crate::state::AppState,
-    who: &crate::auth::Principal,
-    id: CooperativeId,
-    entity: Option<&str>,
-    entity_id: Option<&str>,
-    after: Option<(DateTime<Utc>, uuid::Uuid)>,
-    limit: i64,
-) -> Result<Vec<repo::EventOut>, crate::error::AppError> {
-    let mut conn = crate::db::conn(&state.pool).await?;
-    crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        id,
-        &[crate::auth::Role::CoopAdmin],
-    )
-    .await?;
-    let events = repo::list_events(
-        &mut conn,
-        &chain_of(Some(id)),
-        entity,
-        entity_id,
-        after,
-        limit,
-        state.clock.now(),
-    )
-    .await?;
-    Ok(events)
 }
 
 /// The chain of a cooperative (or the platform's).

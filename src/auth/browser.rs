@@ -15,15 +15,16 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
+use super::jwt::JwtKeys;
 use super::models::{Session, User};
 use super::principal::Principal;
 use super::service::{self, ClientMeta};
 use super::{repo, tokens, Locale};
 use crate::audit::{self, Actor, Event};
+use crate::context::Ctx;
 use crate::db;
 use crate::error::AppError;
 use crate::schema::{sessions, users};
-use crate::state::AppState;
 
 /// A browser session ends after this long without a request.
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(60);
@@ -50,19 +51,19 @@ pub enum Refusal {
 /// Signs in with email and password through the API's login use case and returns the new
 /// cookie token with the signed-in principal.
 pub async fn sign_in(
-    state: &AppState,
+    ctx: &Ctx,
+    jwt: &JwtKeys,
     email: &str,
     password: String,
     meta: ClientMeta,
 ) -> Result<(String, Principal), AppError> {
-    let pair = service::login(state, email, password, meta).await?;
-    let now = state.clock.now();
-    let claims = state
-        .jwt
+    let pair = service::login(ctx, jwt, email, password, meta).await?;
+    let now = ctx.clock.now();
+    let claims = jwt
         .verify(&pair.access_token, now)
         .map_err(|e| anyhow::anyhow!("a token just issued does not verify: {}", e.code()))?;
     let token = tokens::generate()?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let bound = diesel::update(
         sessions::table
             .find(claims.sid)
@@ -92,12 +93,9 @@ pub async fn sign_in(
 }
 
 /// The principal of a browser session token, or why there is none.
-pub async fn authenticate(
-    state: &AppState,
-    token: &str,
-) -> Result<Result<Principal, Refusal>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    authenticate_on(&mut conn, token, state.clock.now()).await
+pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Result<Principal, Refusal>, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    authenticate_on(&mut conn, token, ctx.clock.now()).await
 }
 
 /// The rules of one request (see the module documentation), pure.
@@ -181,9 +179,9 @@ async fn authenticate_on(
 }
 
 /// Signs out: revokes the token's session (unknown or ended ones: nothing to do).
-pub async fn sign_out(state: &AppState, token: &str) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn sign_out(ctx: &Ctx, token: &str) -> Result<(), AppError> {
+    let now = ctx.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         let found: Option<(Session, User)> = sessions::table
             .inner_join(users::table)
@@ -216,12 +214,12 @@ pub async fn sign_out(state: &AppState, token: &str) -> Result<(), AppError> {
 }
 
 /// Stores the caller's language (the portal's switch); every role may set its own.
-pub async fn set_locale(state: &AppState, who: &Principal, locale: Locale) -> Result<(), AppError> {
+pub async fn set_locale(ctx: &Ctx, who: &Principal, locale: Locale) -> Result<(), AppError> {
     if who.locale == locale {
         return Ok(());
     }
-    let now = state.clock.now();
-    let mut conn = db::conn(&state.pool).await?;
+    let now = ctx.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         diesel::update(users::table.find(who.user_id))
             .set((users::locale.eq(locale.as_str()), users::updated_at.eq(now)))

@@ -5,6 +5,8 @@
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
+use crate::audit::Actor;
+use crate::auth::service;
 use crate::auth::{Locale, Role};
 use crate::error::AppError;
 use crate::ids::{CooperativeId, MemberId, SessionId, SupplierId, UserId};
@@ -41,8 +43,8 @@ impl Principal {
     }
 
     /// The audit actor for this caller.
-    pub fn actor(&self) -> crate::audit::Actor {
-        crate::audit::Actor::User(self.user_id)
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user_id)
     }
 
     /// 403 unless the caller has one of `roles`.
@@ -88,7 +90,7 @@ impl FromRequest for Principal {
         let token = bearer_token(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
-            crate::auth::service::authenticate(&state, &token?).await
+            service::authenticate(&state, &state.jwt, &token?).await
         })
     }
 }

@@ -1,10 +1,11 @@
 //! "Forgot password": an emailed one-time link sets a new password.
 //!
-//! - [`request_detached`] answers at once and does the work after the answer, so the
-//!   response is the same, in content and in time, whether or not the address has an
-//!   account. For an active account it stores the SHA-256 of a new 256-bit token valid
-//!   [`RESET_TTL`] and queues the email (the worker drops the link from the stored payload
-//!   once sent). At most [`MAX_RESETS_PER_HOUR`] links per account and hour are sent.
+//! - [`request`] runs after the answer (the handler spawns [`request_logged`] and answers
+//!   at once), so the response is the same, in content and in time, whether or not the
+//!   address has an account. For an active account it stores the SHA-256 of a new 256-bit
+//!   token valid [`RESET_TTL`] and queues the email (the worker drops the link from the
+//!   stored payload once sent). At most [`MAX_RESETS_PER_HOUR`] links per account and hour
+//!   are sent.
 //! - [`reset`] checks the token (unknown, used, expired and disabled accounts are all the
 //!   same 422 `invalid_reset_token`), applies the password policy, and in one transaction
 //!   stores the password, spends this and every other open link of the account, revokes
@@ -22,12 +23,13 @@ use super::models::User;
 use super::service::ClientMeta;
 use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
+use crate::context::Ctx;
 use crate::cooperatives::repo::timezone_of;
-use crate::error::AppError;
+use crate::error::{self, AppError};
+use crate::ids::UserId;
 use crate::notifications::templates::{PasswordChanged, PasswordReset, ZonedTime};
 use crate::notifications::{self, Email};
 use crate::schema::password_resets;
-use crate::state::AppState;
 use crate::{db, validation};
 
 /// How long a reset link works.
@@ -54,25 +56,23 @@ pub struct ResetPassword {
     pub new_password: String,
 }
 
-/// Starts [`request`] on the current worker and returns at once; failures are logged.
-pub fn request_detached(state: actix_web::web::Data<AppState>, email: String, meta: ClientMeta) {
-    let detached = state.detached.clone();
-    detached.spawn(async move {
-        if let Err(e) = request(&state, &email, &meta).await {
-            tracing::error!(error = %crate::error::chain(&e), "password reset request failed");
-        }
-    });
+/// [`request`] as work started after the answer (the handler spawns it): owns its inputs
+/// and logs a failure, since nobody is waiting for the result.
+pub async fn request_logged(ctx: Ctx, email: String, meta: ClientMeta) {
+    if let Err(e) = request(&ctx, &email, &meta).await {
+        tracing::error!(error = %error::chain(&e), "password reset request failed");
+    }
 }
 
 /// Sends a reset link to `email` if it is an active account's (see the module docs).
 /// Returns whether a link was queued.
-pub async fn request(state: &AppState, email: &str, meta: &ClientMeta) -> Result<bool, AppError> {
+pub async fn request(ctx: &Ctx, email: &str, meta: &ClientMeta) -> Result<bool, AppError> {
     let Ok(email) = validation::email("email", email) else {
         return Ok(false);
     };
-    let now = state.clock.now();
-    let mut conn = db::conn(&state.pool).await?;
-    let public_url = state.settings.public_url.clone();
+    let now = ctx.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
+    let public_url = ctx.settings.public_url.clone();
     conn.transaction(async |conn| -> Result<bool, AppError> {
         let Some(user) = repo::find_user_by_email(conn, &email).await? else {
             return Ok(false);
@@ -150,9 +150,9 @@ fn invalid_token() -> AppError {
 }
 
 /// The active account a reset token is for, if the token is open (unused, not expired).
-pub async fn account_of(state: &AppState, token: &str) -> Result<Option<User>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    open_account(&mut conn, token, state.clock.now(), false).await
+pub async fn account_of(ctx: &Ctx, token: &str) -> Result<Option<User>, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    open_account(&mut conn, token, ctx.clock.now(), false).await
 }
 
 async fn open_account(
@@ -168,7 +168,7 @@ async fn open_account(
             password_resets::expires_at,
             password_resets::used_at,
         ));
-    let row: Option<(crate::ids::UserId, DateTime<Utc>, Option<DateTime<Utc>>)> = if lock {
+    let row: Option<(UserId, DateTime<Utc>, Option<DateTime<Utc>>)> = if lock {
         q.for_update().first(conn).await.optional()?
     } else {
         q.first(conn).await.optional()?
@@ -182,14 +182,14 @@ async fn open_account(
 }
 
 /// Sets a new password with a reset token (see the module docs).
-pub async fn reset(state: &AppState, token: &str, new_password: String) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let user = account_of(state, token).await?.ok_or_else(invalid_token)?;
+pub async fn reset(ctx: &Ctx, token: &str, new_password: String) -> Result<(), AppError> {
+    let now = ctx.clock.now();
+    let user = account_of(ctx, token).await?.ok_or_else(invalid_token)?;
     password::check_policy("new_password", &new_password, Some(&user.email))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let hash = password::hash_blocking(new_password).await?;
     let digest = tokens::digest(token.trim());
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         // Re-checked under the row lock: two concurrent resets cannot both succeed.
         match open_account(conn, token, now, true).await? {

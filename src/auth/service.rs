@@ -7,18 +7,19 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::jwt::JwtKeys;
 use super::models::{Locale, NewLoginFailure, NewUser, RefreshToken, Role, Session, User};
 use super::principal::Principal;
 use super::throttle::{self, retry_after_secs};
 use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
+use crate::context::Ctx;
 use crate::cooperatives::repo::timezone_of;
 use crate::db;
 use crate::error::{AppError, FieldError};
 use crate::ids::{SessionId, UserId};
 use crate::notifications::templates::{PasswordChanged, ZonedTime};
 use crate::notifications::{self, Email};
-use crate::state::AppState;
 use crate::validation;
 use crate::validation::Collect;
 
@@ -105,7 +106,7 @@ async fn check_throttle(
 
 /// Creates a session with its first refresh token and an access token.
 async fn start_session(
-    state: &AppState,
+    jwt: &JwtKeys,
     conn: &mut AsyncPgConnection,
     user: &User,
     meta: &ClientMeta,
@@ -126,7 +127,7 @@ async fn start_session(
     };
     repo::insert_session(conn, &session).await?;
     let refresh_token = issue_refresh_token(conn, &session, now).await?;
-    let (access_token, expires_in) = state.jwt.issue(user.id, user.role, session.id, now)?;
+    let (access_token, expires_in) = jwt.issue(user.id, user.role, session.id, now)?;
     Ok((
         TokenPair {
             access_token,
@@ -162,12 +163,13 @@ async fn issue_refresh_token(
 /// same 401 after the same amount of hashing work; a throttled attempt (module
 /// [`throttle`](super::throttle)) answers 429 without the password being looked at.
 pub async fn login(
-    state: &AppState,
+    ctx: &Ctx,
+    jwt: &JwtKeys,
     email: &str,
     password: String,
     meta: ClientMeta,
 ) -> Result<TokenPair, AppError> {
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     // A malformed email cannot belong to an account: it is treated as unknown (not a 422,
     // so the answer does not depend on what exists), and only its hash is ever stored —
     // people type passwords into the email field.
@@ -188,7 +190,7 @@ pub async fn login(
     let source = throttle::source_key(meta.ip.as_deref());
 
     // One transaction per attempt, serialised per account key (see `lock_account_key`).
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let outcome = conn
         .transaction(async |conn| -> Result<Result<TokenPair, AppError>, AppError> {
             lock_account_key(conn, &key).await?;
@@ -203,7 +205,7 @@ pub async fn login(
             match user {
                 Some(user) if verified && !user.disabled => {
                     repo::record_login_success(conn, &key, &source, now).await?;
-                    let (pair, session_id) = start_session(state, conn, &user, &meta, now).await?;
+                    let (pair, session_id) = start_session(jwt, conn, &user, &meta, now).await?;
                     audit::record(
                         conn,
                         now,
@@ -254,10 +256,10 @@ enum Rotation {
 /// `POST /auth/refresh`: rotates the refresh token. A token that was already rotated is
 /// evidence of theft: its whole session is revoked (and stays revoked: the revocation
 /// commits even though the request fails).
-pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair, AppError> {
-    let now = state.clock.now();
+pub async fn refresh(ctx: &Ctx, jwt: &JwtKeys, refresh_token: &str) -> Result<TokenPair, AppError> {
+    let now = ctx.clock.now();
     let hash = tokens::digest(refresh_token);
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let outcome = conn
         .transaction(async |conn| -> Result<Rotation, AppError> {
             let Some((token, session)) = repo::refresh_token_for_update(conn, &hash).await? else {
@@ -292,7 +294,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair,
                     .in_cooperative(user.cooperative_id),
             )
             .await?;
-            let (access_token, expires_in) = state.jwt.issue(user.id, user.role, session.id, now)?;
+            let (access_token, expires_in) = jwt.issue(user.id, user.role, session.id, now)?;
             Ok(Rotation::Rotated(TokenPair {
                 access_token,
                 refresh_token,
@@ -316,10 +318,10 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair,
 
 /// `POST /auth/logout`: revokes the refresh token's session, so its access tokens stop
 /// working at once. Unknown tokens are accepted silently (logout is idempotent).
-pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
-    let now = state.clock.now();
+pub async fn logout(ctx: &Ctx, refresh_token: &str) -> Result<(), AppError> {
+    let now = ctx.clock.now();
     let hash = tokens::digest(refresh_token);
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         if let Some((_, session)) = repo::refresh_token_for_update(conn, &hash).await? {
             if repo::revoke_session(conn, session.id, now, "logout").await? {
@@ -347,13 +349,12 @@ pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), AppErro
 }
 
 /// Verifies an access token and its session; the per-request check behind [`Principal`].
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, AppError> {
-    let now = state.clock.now();
-    let claims = state
-        .jwt
+pub async fn authenticate(ctx: &Ctx, jwt: &JwtKeys, token: &str) -> Result<Principal, AppError> {
+    let now = ctx.clock.now();
+    let claims = jwt
         .verify(token, now)
         .map_err(|e| AppError::unauthenticated(e.code(), "The access token is not valid."))?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let Some((session, user)) = repo::session_with_user(&mut conn, claims.sid, claims.sub).await?
     else {
         return Err(AppError::unauthenticated(
@@ -396,13 +397,13 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
 /// login of the caller's source for throttling), stores the new one, and revokes every
 /// other session.
 pub async fn change_password(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     current: String,
     new: String,
     meta: &ClientMeta,
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let mut errors: Vec<FieldError> = Vec::new();
     if let Err(e) = password::check_policy("new_password", &new, Some(&who.email)) {
         errors.push(e);
@@ -417,7 +418,7 @@ pub async fn change_password(
     // login), but not the account-wide budget: the caller holds a session of the account,
     // and strangers' failures must not stop its owner from changing the password.
     let source = throttle::source_key(meta.ip.as_deref());
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let (user, verified) = conn
         .transaction(async |conn| -> Result<(User, bool), AppError> {
             lock_account_key(conn, &who.email).await?;
@@ -456,7 +457,7 @@ pub async fn change_password(
         return Err(AppError::Validation(errors));
     }
     let hash = password::hash_blocking(new).await?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         repo::set_password(conn, user.id, &hash, now).await?;
         let revoked = repo::revoke_user_sessions(

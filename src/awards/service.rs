@@ -16,17 +16,23 @@ use crate::auth::{Principal, Role};
 use crate::bounds;
 use crate::comparison::landed::{self, OfferTerms};
 use crate::comparison::optimise::{self, Limits};
-use crate::comparison::service::{money, Computed};
+use crate::comparison::service::{self as comparison, money, Computed, ComputedLine};
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::error::{AppError, FieldError};
 use crate::ids::{
-    AwardId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId, SupplierId,
+    AwardId, MaterialId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId, RoundId,
+    SupplierId,
 };
 use crate::materials::units;
 use crate::purchase_orders::allocation::largest_remainder;
 use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder};
+use crate::purchase_orders::repo as po_repo;
+use crate::quotes::models::Quote;
+use crate::quotes::repo::{self as quote_repo, Reader};
 use crate::rfqs::models::RfqStatus;
+use crate::rfqs::repo as rfq_repo;
 use crate::schema::{award_allocations, awards, demand_lines};
-use crate::state::AppState;
 use crate::{db, reference, validation};
 
 /// One allocation in a request.
@@ -99,7 +105,7 @@ pub struct Chosen {
     pub landed: Decimal,
 }
 
-fn line_figures(cl: &crate::comparison::service::ComputedLine) -> AppError {
+fn line_figures(cl: &ComputedLine) -> AppError {
     bounds::overflow(format_args!("the RFQ line {}", cl.line.id))
 }
 
@@ -296,8 +302,8 @@ pub fn validate(
 /// Demand per (material, member) of a round, in base units.
 async fn demand_shares(
     conn: &mut AsyncPgConnection,
-    round: crate::ids::RoundId,
-) -> QueryResult<Vec<(crate::ids::MaterialId, MemberId, Option<Decimal>)>> {
+    round: RoundId,
+) -> QueryResult<Vec<(MaterialId, MemberId, Option<Decimal>)>> {
     demand_lines::table
         .filter(demand_lines::round_id.eq(round))
         .group_by((demand_lines::material_id, demand_lines::member_id))
@@ -313,12 +319,12 @@ async fn demand_shares(
 
 /// `POST /rfqs/{id}/award`.
 pub async fn award(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     rfq_id: RfqId,
     input: AwardIn,
 ) -> Result<AwardOut, AppError> {
-    let computed = crate::comparison::service::compute(state, who, rfq_id).await?;
+    let computed = comparison::compute(ctx, who, rfq_id).await?;
     who.in_cooperative(computed.rfq.cooperative_id, &[Role::CoopAdmin])?;
     let rationale = match input.rationale.as_deref() {
         Some(r) if !r.trim().is_empty() => Some(
@@ -327,15 +333,15 @@ pub async fn award(
         _ => None,
     };
     let (chosen, total, optimum) = validate(&computed, &input)?;
-    let mut conn = db::conn(&state.pool).await?;
-    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, computed.rfq.cooperative_id)
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = coop_repo::find_cooperative(&mut conn, computed.rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let out = conn
         .transaction(async |conn| -> Result<AwardOut, AppError> {
-            let rfq = crate::rfqs::repo::lock_rfq(conn, rfq_id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let rfq = rfq_repo::lock_rfq(conn, rfq_id).await?.ok_or(AppError::NotFound)?;
+            let now = ctx.clock.now();
             match rfq.status_at(now) {
                 RfqStatus::Closed => {}
                 RfqStatus::Awarded => {
@@ -396,8 +402,8 @@ pub async fn award(
                 let k = order.iter().position(|q| *q == c.quote).unwrap_or(0);
                 by_quote.entry((k, c.quote)).or_default().push(c);
             }
-            let quotes: HashMap<QuoteId, crate::quotes::models::Quote> =
-                crate::quotes::repo::list_for_rfq(conn, rfq_id, crate::quotes::repo::Reader::Buyer { cooperative: Some(rfq.cooperative_id), now })
+            let quotes: HashMap<QuoteId, Quote> =
+                quote_repo::list_for_rfq(conn, rfq_id, Reader::Buyer { cooperative: Some(rfq.cooperative_id), now })
                     .await?
                     .into_iter()
                     .map(|q| (q.id, q.into_inner()))
@@ -423,7 +429,7 @@ pub async fn award(
             for ((_, quote_id), allocs) in &by_quote {
                 let q = quotes.get(quote_id).ok_or(AppError::NotFound)?;
                 let minor = reference::currency_minor_unit(&q.currency).unwrap_or(2);
-                let seq = crate::purchase_orders::repo::next_number(conn, rfq.cooperative_id, year).await?;
+                let seq = po_repo::next_number(conn, rfq.cooperative_id, year).await?;
                 let po_id = PurchaseOrderId::new();
                 let number = format!("PO-{year}-{seq:04}");
                 let fx = <[&Chosen]>::first(allocs).map_or(Decimal::ONE, |c| c.terms.fx);
@@ -500,7 +506,7 @@ pub async fn award(
                     issued_at: now,
                     acknowledged_at: None,
                 };
-                crate::purchase_orders::repo::insert(conn, &po, &lines, &member_rows).await?;
+                po_repo::insert(conn, &po, &lines, &member_rows).await?;
                 audit::record(
                     conn,
                     now,
@@ -521,7 +527,7 @@ pub async fn award(
                 });
                 issued.push(notify::IssuedPo { po, lines, allocations: member_rows });
             }
-            crate::rfqs::repo::set_status(conn, rfq_id, "awarded", now, None).await?;
+            rfq_repo::set_status(conn, rfq_id, "awarded", now, None).await?;
             let award = notify::Award {
                 coop: &coop,
                 rfq: &rfq,

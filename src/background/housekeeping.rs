@@ -8,10 +8,10 @@ use std::time::Duration;
 use chrono::Duration as Span;
 
 use super::{periods, Job, Schedule, Step};
-use crate::api::idempotency;
 use crate::auth::repo as auth_repo;
 use crate::clock::Clock;
 use crate::db::DbPool;
+use crate::idempotency::repo as idempotency_repo;
 
 /// How often housekeeping runs.
 pub const EVERY: Duration = Duration::from_secs(3600);
@@ -35,7 +35,7 @@ impl Housekeeping {
     async fn prune(&self) -> anyhow::Result<usize> {
         let mut conn = self.pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let now = self.clock.now();
-        let keys = idempotency::prune(&mut conn, now).await?;
+        let keys = idempotency_repo::prune(&mut conn, now).await?;
         let failures = auth_repo::prune_login_failures(&mut conn, now).await?;
         let runs = periods::prune(&mut conn, now - RUNS_KEPT).await?;
         tracing::debug!(keys, failures, runs, "housekeeping");

@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::{Job, Schedule, Step};
 use crate::audit::{self, Actor};
 use crate::clock::Clock;
-use crate::config::Settings;
-use crate::db::DbPool;
+use crate::context::Ctx;
+use crate::db::{DbConn, DbPool};
 use crate::fx;
 use crate::notifications;
 use crate::rounds::reminders;
@@ -23,10 +23,10 @@ pub const REMINDERS_IDLE: Duration = Duration::from_secs(30);
 /// `COPROCURE_FX_TIMEOUT_MS` each, and one transaction).
 pub const FX_LEASE: Duration = Duration::from_secs(600);
 
-async fn conn(pool: &DbPool) -> anyhow::Result<crate::db::DbConn> {
+async fn conn(pool: &DbPool) -> anyhow::Result<DbConn> {
     pool.get()
         .await
-        .map(crate::db::DbConn::from)
+        .map(DbConn::from)
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -135,25 +135,13 @@ impl Job for Reminders {
 /// ([`fx::service::refresh`]); returns the rates stored. A feed that fails is recorded
 /// (`fx.refresh_failed`) and not retried before the next period, as before.
 pub struct FxRefresh {
-    pool: DbPool,
-    settings: Arc<Settings>,
-    clock: Arc<dyn Clock>,
+    ctx: Ctx,
     every: Duration,
 }
 
 impl FxRefresh {
-    pub fn new(
-        pool: DbPool,
-        settings: Arc<Settings>,
-        clock: Arc<dyn Clock>,
-        every: Duration,
-    ) -> Self {
-        Self {
-            pool,
-            settings,
-            clock,
-            every,
-        }
+    pub fn new(ctx: Ctx, every: Duration) -> Self {
+        Self { ctx, every }
     }
 }
 
@@ -171,14 +159,7 @@ impl Job for FxRefresh {
 
     fn run_once(&self) -> Step<'_> {
         Box::pin(async move {
-            let r = fx::service::refresh(
-                &self.pool,
-                &self.settings,
-                self.clock.now(),
-                Actor::System,
-                false,
-            )
-            .await?;
+            let r = fx::service::refresh(&self.ctx, Actor::System, false).await?;
             if r.error.is_none() {
                 tracing::info!(stored = r.stored, refused = r.refused.len(), date = ?r.date, "FX rates refreshed");
             }

@@ -18,7 +18,6 @@
 //! `serve` runs the loops beside the HTTP server and `coprocure worker` runs them alone.
 //! Tests start no loop: they call [`Runner::run_until_idle`].
 
-pub mod detached;
 pub mod housekeeping;
 pub mod jobs;
 pub mod periods;
@@ -33,9 +32,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::context::Ctx;
 use crate::db::{DbConn, DbPool};
 use crate::notifications::mailer::Mailer;
+use crate::{notifications, webhooks};
 
 /// The future of one step: how many items it handled.
 pub type Step<'a> = Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send + 'a>>;
@@ -119,26 +119,18 @@ impl Runner {
         }
     }
 
-    /// The jobs every instance runs, as the settings configure them: the FX refresh (when
-    /// `COPROCURE_FX_REFRESH_HOURS` is not 0), housekeeping, round reminders, the email and
-    /// webhook outboxes, and the audit sealer.
-    pub fn from_settings(
-        pool: DbPool,
-        settings: &Settings,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
+    /// The jobs every instance runs, as the context's settings configure them: the FX
+    /// refresh (when `COPROCURE_FX_REFRESH_HOURS` is not 0), housekeeping, round reminders,
+    /// the email and webhook outboxes, and the audit sealer.
+    pub fn from_settings(ctx: &Ctx) -> anyhow::Result<Self> {
+        let (pool, settings, clock) = (ctx.pool.clone(), &ctx.settings, ctx.clock.clone());
         let mailer = Mailer::from_settings(settings.smtp_url.as_deref(), &settings.data_dir)?;
         if let Mailer::Files(dir) = &mailer {
             tracing::info!(dir = %dir.display(), "no COPROCURE_SMTP_URL: emails are written as .eml files");
         }
         let mut runner = Self::new(pool.clone(), clock.clone());
         if let Some(every) = settings.fx_refresh {
-            runner.add(jobs::FxRefresh::new(
-                pool.clone(),
-                Arc::new(settings.clone()),
-                clock.clone(),
-                every,
-            ));
+            runner.add(jobs::FxRefresh::new(ctx.clone(), every));
         }
         runner.add(housekeeping::Housekeeping::new(pool.clone(), clock.clone()));
         runner.add(jobs::Reminders::new(
@@ -146,15 +138,13 @@ impl Runner {
             clock.clone(),
             settings.public_url.clone(),
         ));
-        runner.add(jobs::EmailOutbox(
-            crate::notifications::worker::Worker::new(
-                pool.clone(),
-                mailer,
-                clock.clone(),
-                &settings.mail_from,
-            )?,
-        ));
-        runner.add(jobs::WebhookOutbox(crate::webhooks::worker::Worker::new(
+        runner.add(jobs::EmailOutbox(notifications::worker::Worker::new(
+            pool.clone(),
+            mailer,
+            clock.clone(),
+            &settings.mail_from,
+        )?));
+        runner.add(jobs::WebhookOutbox(webhooks::worker::Worker::new(
             pool.clone(),
             clock.clone(),
             settings.allow_loopback_webhooks,
@@ -342,8 +332,8 @@ pub struct Background {
 
 impl Background {
     /// Starts the loops of the jobs the settings configure ([`Runner::from_settings`]).
-    pub fn spawn(pool: DbPool, settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        Ok(Runner::from_settings(pool, settings, clock)?.spawn())
+    pub fn spawn(ctx: &Ctx) -> anyhow::Result<Self> {
+        Ok(Runner::from_settings(ctx)?.spawn())
     }
 
     /// Asks the loops to stop after their current step and waits up to 30 s.

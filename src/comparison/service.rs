@@ -18,12 +18,18 @@ use super::landed::{self, OfferTerms};
 use super::optimise::{self, Limits};
 use crate::auth::{Principal, Role};
 use crate::bounds;
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::error::AppError;
+use crate::fx::service::rfq_rates;
 use crate::ids::{MaterialId, QuoteId, RfqId, RfqLineId, SupplierId};
-use crate::quotes::repo::Reader;
-use crate::rfqs::models::Rfq;
-use crate::state::AppState;
-use crate::suppliers::service::Origin;
+use crate::quotes::models::{timestamp, QuoteLine};
+use crate::quotes::repo::{self as quote_repo, Reader};
+use crate::rfqs::models::{Rfq, RfqLine, Weights};
+use crate::rfqs::repo as rfq_repo;
+use crate::rfqs::service::rfq_in_scope;
+use crate::suppliers::repo::{self as supplier_repo, Supplier};
+use crate::suppliers::service::{origin as supplier_origin, Origin};
 use crate::{db, reference};
 
 /// One offer of a line.
@@ -135,7 +141,7 @@ pub struct Comparison {
     /// The deadline's date in the cooperative's time zone: rates in force on it are used.
     pub fx_date: NaiveDate,
     pub rates: Vec<RateUsed>,
-    pub weights: crate::rfqs::models::Weights,
+    pub weights: Weights,
     pub lines: Vec<LineOut>,
     /// Σ of the lines' suggested totals.
     #[schema(value_type = String)]
@@ -161,7 +167,7 @@ pub struct Computed {
 
 /// One line's computation.
 pub struct ComputedLine {
-    pub line: crate::rfqs::models::RfqLine,
+    pub line: RfqLine,
     pub offers: Vec<ComputedOffer>,
 }
 
@@ -177,18 +183,18 @@ pub struct ComputedOffer {
 }
 
 /// Loads and computes the comparison of an RFQ the caller may see.
-pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Computed, AppError> {
+pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
-    let rfq = crate::rfqs::service::rfq_in_scope(&mut conn, who, id).await?;
-    let now = state.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    let now = ctx.clock.now();
     if rfq.sealed_at(now) {
         return Err(AppError::conflict(
             "sealed",
             "Quotes are sealed until the RFQ's deadline; there is nothing to compare yet.",
         ));
     }
-    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, rfq.cooperative_id)
+    let coop = coop_repo::find_cooperative(&mut conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let fx_date = coop.local_date(rfq.deadline);
@@ -198,20 +204,19 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
         cooperative: Some(rfq.cooperative_id),
         now,
     };
-    let quotes: Vec<_> = crate::quotes::repo::list_for_rfq(&mut conn, rfq.id, reader)
+    let quotes: Vec<_> = quote_repo::list_for_rfq(&mut conn, rfq.id, reader)
         .await?
         .into_iter()
         .filter(|q| q.status == "submitted")
         .collect();
-    let (qlines, breaks) = crate::quotes::repo::content_of(&mut conn, &quotes).await?;
-    let lines = crate::rfqs::repo::lines_of(&mut conn, &[rfq.id]).await?;
-    let adders: HashMap<String, Decimal> = crate::rfqs::repo::adders_of(&mut conn, &[rfq.id])
+    let (qlines, breaks) = quote_repo::content_of(&mut conn, &quotes).await?;
+    let lines = rfq_repo::lines_of(&mut conn, &[rfq.id]).await?;
+    let adders: HashMap<String, Decimal> = rfq_repo::adders_of(&mut conn, &[rfq.id])
         .await?
         .into_iter()
         .map(|(_, t, a)| (t, a))
         .collect();
-    let locked =
-        crate::fx::service::rfq_rates(&mut conn, &rfq, &coop.base_currency, fx_date, now).await?;
+    let locked = rfq_rates(&mut conn, &rfq, &coop.base_currency, fx_date, now).await?;
     let mut rates = BTreeMap::new();
     for q in &quotes {
         if q.currency == coop.base_currency {
@@ -234,15 +239,15 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
         }
     }
     let supplier_ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
-    let suppliers: HashMap<SupplierId, crate::suppliers::repo::Supplier> =
-        crate::suppliers::repo::find_many(&mut conn, &supplier_ids)
+    let suppliers: HashMap<SupplierId, Supplier> =
+        supplier_repo::find_many(&mut conn, &supplier_ids)
             .await?
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
     drop(conn);
 
-    let by_offer: HashMap<(QuoteId, RfqLineId), &crate::quotes::models::QuoteLine> = qlines
+    let by_offer: HashMap<(QuoteId, RfqLineId), &QuoteLine> = qlines
         .iter()
         .map(|l| ((l.quote_id, l.rfq_line_id), l))
         .collect();
@@ -268,7 +273,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
             let Some(supplier) = suppliers.get(&q.supplier_id) else {
                 continue;
             };
-            let origin = crate::suppliers::service::origin(&supplier.country, &coop.country);
+            let origin = supplier_origin(&supplier.country, &coop.country);
             let (fx, _) = rates[&q.currency];
             let terms = OfferTerms {
                 unit_price: ql.unit_price,
@@ -329,7 +334,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
                     flags,
                     score: None,
                     rank: None,
-                    submitted_at: crate::quotes::models::timestamp(q.submitted_at),
+                    submitted_at: timestamp(q.submitted_at),
                 },
                 terms,
                 l,
@@ -435,7 +440,7 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
                 })
             })
             .collect(),
-        weights: crate::rfqs::models::Weights {
+        weights: Weights {
             price: wp.normalize(),
             lead_time: wl.normalize(),
         },
@@ -453,12 +458,8 @@ pub async fn compute(state: &AppState, who: &Principal, id: RfqId) -> Result<Com
 }
 
 /// `GET /rfqs/{id}/comparison`.
-pub async fn comparison(
-    state: &AppState,
-    who: &Principal,
-    id: RfqId,
-) -> Result<Comparison, AppError> {
-    Ok(compute(state, who, id).await?.out)
+pub async fn comparison(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Comparison, AppError> {
+    Ok(compute(ctx, who, id).await?.out)
 }
 
 /// Header of the CSV offers table.

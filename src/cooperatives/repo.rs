@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{Cooperative, Member, MemberUpdateForm};
+use crate::db::like_pattern;
 use crate::i18n::format::HOME_ZONE;
 use crate::ids::{CooperativeId, MemberId};
 use crate::schema::{cooperatives, members};
@@ -65,7 +66,7 @@ pub async fn list_cooperatives(
         query = query.filter(cooperatives::id.eq(id));
     }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        query = query.filter(cooperatives::name.ilike(crate::db::like_pattern(q)));
+        query = query.filter(cooperatives::name.ilike(like_pattern(q)));
     }
     if let Some((at, id)) = after {
         query = query.filter(
@@ -118,7 +119,7 @@ pub async fn list_members(
         query = query.filter(members::id.eq(id));
     }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        let p = crate::db::like_pattern(q);
+        let p = like_pattern(q);
         query = query.filter(
             members::name
                 .ilike(p.clone())

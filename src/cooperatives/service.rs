@@ -9,9 +9,10 @@ use super::models::{Cooperative, CooperativeOut, Member, MemberOut, MemberUpdate
 use super::repo;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId};
-use crate::state::AppState;
+use crate::users::repo as user_repo;
 use crate::validation::Collect;
 use crate::{db, reference, validation};
 
@@ -68,7 +69,7 @@ pub fn business_number(field: &str, country: &str, raw: &str) -> Result<String, 
 
 /// Creates a cooperative (platform admins).
 pub async fn create_cooperative(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     input: NewCooperative,
 ) -> Result<CooperativeOut, AppError> {
@@ -87,7 +88,7 @@ pub async fn create_cooperative(
     else {
         return Err(AppError::Validation(errors));
     };
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let coop = Cooperative {
         id: CooperativeId::new(),
         name,
@@ -98,7 +99,7 @@ pub async fn create_cooperative(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = conn
         .transaction(async |conn| -> Result<Cooperative, AppError> {
             let coop = repo::insert_cooperative(conn, &coop)
@@ -119,12 +120,12 @@ pub async fn create_cooperative(
 
 /// The cooperative, if the caller may see it (its own staff and members, platform admins).
 pub async fn get_cooperative(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: CooperativeId,
 ) -> Result<CooperativeOut, AppError> {
     who.in_cooperative(id, &[Role::CoopAdmin, Role::Member])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     Ok(repo::find_cooperative(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound)?
@@ -146,7 +147,7 @@ pub async fn cooperative_in_scope(
 
 /// Cooperatives visible to the caller.
 pub async fn list_cooperatives(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     q: Option<&str>,
     after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>,
@@ -158,7 +159,7 @@ pub async fn list_cooperatives(
     } else {
         who.cooperative_id
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rows = repo::list_cooperatives(&mut conn, only, q, after, limit).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
@@ -187,12 +188,12 @@ fn membership(field: &str, raw: &str) -> Result<String, FieldError> {
 
 /// Adds a member company (the cooperative's admins).
 pub async fn create_member(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     input: NewMember,
 ) -> Result<MemberOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let mut errors = Vec::new();
     let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
@@ -205,7 +206,7 @@ pub async fn create_member(
     else {
         return Err(AppError::Validation(errors));
     };
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let member = Member {
         id: MemberId::new(),
         cooperative_id: coop.id,
@@ -263,26 +264,22 @@ async fn member_in_scope(
 }
 
 /// `GET /members/{id}`.
-pub async fn get_member(
-    state: &AppState,
-    who: &Principal,
-    id: MemberId,
-) -> Result<MemberOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get_member(ctx: &Ctx, who: &Principal, id: MemberId) -> Result<MemberOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let (m, coop) = member_in_scope(&mut conn, who, id).await?;
     Ok(MemberOut::new(m, &coop.country))
 }
 
 /// Members of a cooperative (a member user sees only its own).
 pub async fn list_members(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     q: Option<&str>,
     after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<MemberOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop =
         cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin, Role::Member]).await?;
     let only = if who.role == Role::Member {
@@ -310,17 +307,17 @@ pub struct MemberPatch {
 
 /// Updates a member (the cooperative's admins).
 pub async fn update_member(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: MemberId,
     patch: MemberPatch,
 ) -> Result<MemberOut, AppError> {
     // A role that may never change members is 403 before anything is looked up.
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let (member, coop) = member_in_scope(&mut conn, who, id).await?;
     let mut errors = Vec::new();
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let form = MemberUpdateForm {
         name: patch
             .name
@@ -349,7 +346,7 @@ pub async fn update_member(
             });
             if patch.disabled == Some(true) && !member.disabled {
                 let (users, sessions) =
-                    crate::users::repo::disable_member_users(conn, member.id, now).await?;
+                    user_repo::disable_member_users(conn, member.id, now).await?;
                 data["users_disabled"] = json!(users);
                 data["sessions_revoked"] = json!(sessions);
             }

@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
+use crate::config::write_private_file;
+
 /// Options for [`LocalPostgres::start`].
 #[derive(Debug, Clone)]
 pub struct LocalOptions {
@@ -346,7 +348,7 @@ fn init_cluster(runner: &Runner, data_dir: &Path, pw_path: &Path) -> anyhow::Res
 
     let mut raw = [0u8; 24];
     getrandom::fill(&mut raw).map_err(|e| anyhow!("no OS randomness: {e}"))?;
-    crate::config::write_private_file(pw_path, hex::encode(raw).as_bytes())?;
+    write_private_file(pw_path, hex::encode(raw).as_bytes())?;
     runner.chown(pw_path)?;
 
     let out = runner

@@ -16,6 +16,7 @@ use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::AsyncPgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::config::redact_url;
 use crate::error::AppError;
 
 /// The shared connection pool.
@@ -114,7 +115,7 @@ pub async fn run_migrations(url: &str) -> anyhow::Result<Vec<String>> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-            .with_context(|| format!("cannot connect to {}", crate::config::redact_url(&url)))?;
+            .with_context(|| format!("cannot connect to {}", redact_url(&url)))?;
         diesel::connection::SimpleConnection::batch_execute(
             &mut conn,
             &format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"),

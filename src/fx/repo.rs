@@ -13,7 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
 use crate::ids::{CooperativeId, UserId};
-use crate::schema::fx_rates;
+use crate::schema::{cooperatives, fx_rates};
 
 /// A rate row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -179,8 +179,8 @@ pub async fn rate_on(
 
 /// Base currencies in use (the cooperatives').
 pub async fn bases(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
-    crate::schema::cooperatives::table
-        .select(crate::schema::cooperatives::base_currency)
+    cooperatives::table
+        .select(cooperatives::base_currency)
         .distinct()
         .load(conn)
         .await

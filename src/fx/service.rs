@@ -25,11 +25,13 @@ use super::repo::{self, FxRate, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::auth::{Principal, Role};
 use crate::config::{FxProvider, Settings};
-use crate::error::{AppError, FieldError};
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
+use crate::error::{self, AppError, FieldError};
 use crate::ids::CooperativeId;
-use crate::state::AppState;
+use crate::rfqs::models::Rfq;
 use crate::validation::Collect;
-use crate::{db, reference};
+use crate::{bounds, db, reference, validation};
 
 /// Largest accepted move against the previous stored rate, unless forced.
 pub const MAX_CHANGE: Decimal = Decimal::from_parts(20, 0, 0, false, 2);
@@ -160,7 +162,7 @@ async fn scope_for(
     };
     Ok(match (who.role, who.cooperative_id, asked) {
         (Role::PlatformAdmin, _, None) => Ok(Scope::Shared),
-        (Role::PlatformAdmin, _, Some(id)) => crate::cooperatives::repo::find_cooperative(conn, id)
+        (Role::PlatformAdmin, _, Some(id)) => coop_repo::find_cooperative(conn, id)
             .await?
             .map(|c| Scope::Cooperative(c.id))
             .ok_or_else(unknown),
@@ -173,12 +175,12 @@ async fn scope_for(
 
 /// `POST /fx-rates` (platform admins, coop admins): replaces its scope's rate of that day.
 pub async fn create_manual(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     input: NewFxRate,
 ) -> Result<FxRateOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let mut errors = Vec::new();
     let scope = scope_for(&mut conn, who, input.cooperative_id)
         .await?
@@ -192,10 +194,10 @@ pub async fn create_manual(
             "must differ from base",
         ));
     }
-    if let Err(e) = crate::bounds::rate("rate", input.rate) {
+    if let Err(e) = bounds::rate("rate", input.rate) {
         errors.push(e);
     }
-    if let Err(e) = crate::validation::date("date", input.date) {
+    if let Err(e) = validation::date("date", input.date) {
         errors.push(e);
     }
     let (Some(base), Some(currency), Some(scope), true) =
@@ -203,7 +205,7 @@ pub async fn create_manual(
     else {
         return Err(AppError::Validation(errors));
     };
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let row = FxRate {
         id: uuid::Uuid::now_v7(),
         date: input.date,
@@ -246,7 +248,7 @@ pub async fn create_manual(
 /// ones, suppliers the shared ones, a platform admin the shared ones or those in force for
 /// the cooperative it names. Nobody sees another cooperative's rates.
 pub async fn in_force(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     base: Option<&str>,
     date: Option<NaiveDate>,
@@ -254,9 +256,9 @@ pub async fn in_force(
 ) -> Result<RatesInForce, AppError> {
     let base = reference::currency("base", base.unwrap_or("KRW"))
         .map_err(|e| AppError::Validation(vec![e]))?;
-    let date = date.unwrap_or_else(|| state.clock.now().date_naive());
-    crate::validation::date("date", date).map_err(|e| AppError::Validation(vec![e]))?;
-    let mut conn = db::conn(&state.pool).await?;
+    let date = date.unwrap_or_else(|| ctx.clock.now().date_naive());
+    validation::date("date", date).map_err(|e| AppError::Validation(vec![e]))?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let scope = scope_for(&mut conn, who, cooperative_id)
         .await?
         .map_err(|e| AppError::Validation(vec![e]))?;
@@ -275,7 +277,7 @@ pub async fn in_force(
 /// `fx_date` for currencies not fixed yet.
 pub async fn rfq_rates(
     conn: &mut AsyncPgConnection,
-    rfq: &crate::rfqs::models::Rfq,
+    rfq: &Rfq,
     base: &str,
     fx_date: NaiveDate,
     now: DateTime<Utc>,
@@ -322,13 +324,13 @@ pub async fn rfq_rates(
 /// Fixes an RFQ's rates if its deadline has passed (called by the buyer-side quote reads).
 pub async fn fix_rfq_rates(
     conn: &mut AsyncPgConnection,
-    rfq: &crate::rfqs::models::Rfq,
+    rfq: &Rfq,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if rfq.sealed_at(now) {
         return Ok(());
     }
-    let coop = crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
+    let coop = coop_repo::find_cooperative(conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let fx_date = coop.local_date(rfq.deadline);
@@ -361,7 +363,7 @@ pub async fn fetch(
             .get(url)
             .send()
             .await
-            .map_err(|e| format!("request failed: {}", crate::error::chain(&e)))?;
+            .map_err(|e| format!("request failed: {}", error::chain(&e)))?;
         let status = response.status();
         if !status.is_success() {
             return Err(format!("the feed answered HTTP {}", status.as_u16()));
@@ -369,7 +371,7 @@ pub async fn fetch(
         response
             .text()
             .await
-            .map_err(|e| format!("reading the feed failed: {}", crate::error::chain(&e)))
+            .map_err(|e| format!("reading the feed failed: {}", error::chain(&e)))
     };
     match settings.fx_provider {
         FxProvider::Ecb => {
@@ -410,14 +412,10 @@ pub async fn fetch(
 
 /// Fetches the feed and stores its rates (see the module doc). `actor` is the platform
 /// admin of `POST /fx-rates/refresh` or the system for the daily task.
-pub async fn refresh(
-    pool: &crate::db::DbPool,
-    settings: &Settings,
-    now: DateTime<Utc>,
-    actor: Actor,
-    force: bool,
-) -> Result<RefreshReport, AppError> {
-    let mut conn = db::conn(pool).await?;
+pub async fn refresh(ctx: &Ctx, actor: Actor, force: bool) -> Result<RefreshReport, AppError> {
+    let settings = &ctx.settings;
+    let now = ctx.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
     let mut bases = repo::bases(&mut conn).await?;
     if bases.is_empty() {
         bases.push("KRW".to_owned());
@@ -476,7 +474,7 @@ pub async fn refresh(
                     if reference::currency_minor_unit(&r.currency).is_none() {
                         continue; // not a currency anyone quotes in (e.g. a retired code)
                     }
-                    if crate::bounds::rate("rate", r.rate).is_err() {
+                    if bounds::rate("rate", r.rate).is_err() {
                         // Outside what the comparison can compute with (crate::bounds).
                         report.out_of_range.push(format!("{}/{} {}", r.currency, feed.base, r.rate));
                         continue;
@@ -540,17 +538,10 @@ pub async fn refresh(
 
 /// `POST /fx-rates/refresh` (platform admins).
 pub async fn refresh_now(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     force: bool,
 ) -> Result<RefreshReport, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    refresh(
-        &state.pool,
-        &state.settings,
-        state.clock.now(),
-        who.actor(),
-        force,
-    )
-    .await
+    refresh(ctx, who.actor(), force).await
 }

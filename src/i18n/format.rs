@@ -18,10 +18,11 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::auth::Locale;
+use crate::reference::currency_minor_unit;
 
 /// The ISO 4217 minor unit of `currency` (2 when unknown).
 pub fn minor_unit(currency: &str) -> u32 {
-    crate::reference::currency_minor_unit(currency).unwrap_or(2)
+    currency_minor_unit(currency).unwrap_or(2)
 }
 
 /// Groups the integer part in threes with commas; keeps the fraction as given

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::like_pattern;
 use crate::ids::{CooperativeId, MaterialId};
 use crate::schema::materials;
 
@@ -90,7 +91,7 @@ pub async fn list(
         .select(Material::as_select())
         .into_boxed();
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        let p = crate::db::like_pattern(q);
+        let p = like_pattern(q);
         query = query.filter(
             materials::code
                 .ilike(p.clone())

@@ -10,9 +10,10 @@ use super::repo::{self, Material, MaterialUpdateForm};
 use super::units;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
+use crate::cooperatives::service::cooperative_in_scope;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MaterialId};
-use crate::state::AppState;
 use crate::validation::Collect;
 use crate::{db, validation};
 
@@ -153,19 +154,13 @@ fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<St
 
 /// Adds a material to a cooperative's catalog (its admins).
 pub async fn create(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     input: NewMaterial,
 ) -> Result<MaterialOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let mut errors = Vec::new();
     let code = code("code", &input.code).collect_into(&mut errors);
     let name = validation::text("name", &input.name, 200).collect_into(&mut errors);
@@ -192,7 +187,7 @@ pub async fn create(
     else {
         return Err(AppError::Validation(errors));
     };
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let m = Material {
         id: MaterialId::new(),
         cooperative_id: coop.id,
@@ -243,12 +238,8 @@ async fn material_in_scope(
 }
 
 /// `GET /materials/{id}` (the cooperative's admins and members).
-pub async fn get(
-    state: &AppState,
-    who: &Principal,
-    id: MaterialId,
-) -> Result<MaterialOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get(ctx: &Ctx, who: &Principal, id: MaterialId) -> Result<MaterialOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     Ok(
         material_in_scope(&mut conn, who, id, &[Role::CoopAdmin, Role::Member])
             .await?
@@ -258,21 +249,16 @@ pub async fn get(
 
 /// `GET /cooperatives/{id}/materials`.
 pub async fn list(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     q: Option<&str>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<MaterialOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin, Role::Member],
-    )
-    .await?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop =
+        cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin, Role::Member]).await?;
     Ok(repo::list(&mut conn, coop.id, q, after, limit)
         .await?
         .into_iter()
@@ -282,15 +268,15 @@ pub async fn list(
 
 /// `PATCH /materials/{id}` (the cooperative's admins).
 pub async fn update(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: MaterialId,
     patch: MaterialPatch,
 ) -> Result<MaterialOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let m = material_in_scope(&mut conn, who, id, &[Role::CoopAdmin]).await?;
     let mut errors = Vec::new();
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let form = MaterialUpdateForm {
         name: patch
             .name

@@ -9,6 +9,7 @@
 pub mod backoff;
 pub mod mailer;
 pub mod repo;
+pub mod service;
 pub mod templates;
 pub mod worker;
 
@@ -142,41 +143,4 @@ pub async fn list(
     limit: i64,
 ) -> diesel::QueryResult<Vec<repo::OutboxEmail>> {
     repo::list(conn, status.map(OutboxStatus::as_str), after, limit).await
-}
-
-/// Puts a dead (or waiting) email back in the queue for an immediate attempt with a fresh
-/// 48-hour retry window. A sent email is a 409 `already_sent`.
-pub async fn retry(
-    conn: &mut AsyncPgConnection,
-    now: DateTime<Utc>,
-    actor: crate::audit::Actor,
-    id: uuid::Uuid,
-) -> Result<repo::OutboxEmail, crate::error::AppError> {
-    use diesel_async::AsyncConnection;
-    conn.transaction(async |conn| {
-        let row = repo::find_for_update(conn, id)
-            .await?
-            .ok_or(crate::error::AppError::NotFound)?;
-        if row.status == "sent" {
-            return Err(crate::error::AppError::conflict(
-                "already_sent",
-                "This email was already delivered.",
-            ));
-        }
-        let row = repo::requeue(conn, id, now).await?;
-        crate::audit::record(
-            conn,
-            now,
-            crate::audit::Event::platform(
-                actor,
-                "outbox.retried",
-                "outbox_email",
-                id,
-                serde_json::json!({"template": row.template, "attempts": row.attempts}),
-            ),
-        )
-        .await?;
-        Ok(row)
-    })
-    .await
 }

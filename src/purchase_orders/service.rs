@@ -10,10 +10,14 @@ use super::models::{AllocationOut, PoLineOut, PurchaseOrder, PurchaseOrderOut};
 use super::repo::{self, PoScope};
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::db;
 use crate::error::AppError;
 use crate::ids::{MemberId, PurchaseOrderId};
-use crate::state::AppState;
+use crate::materials::repo as material_repo;
+use crate::rfqs::repo as rfq_repo;
+use crate::suppliers::repo as supplier_repo;
 
 /// Whose allocations a caller sees: the cooperative's side all, a member user only its own
 /// member's, a supplier none (who buys what, and at which share, is the cooperative's).
@@ -74,7 +78,7 @@ pub async fn render(
     let mut names: HashMap<uuid::Uuid, (String, String)> = HashMap::new();
     for l in &lines {
         if let std::collections::hash_map::Entry::Vacant(e) = names.entry(l.material_id.0) {
-            if let Some(m) = crate::materials::repo::find(conn, l.material_id).await? {
+            if let Some(m) = material_repo::find(conn, l.material_id).await? {
                 e.insert((m.code, m.name));
             }
         }
@@ -82,14 +86,14 @@ pub async fn render(
     let mut members: HashMap<MemberId, String> = HashMap::new();
     for a in &allocations {
         if let std::collections::hash_map::Entry::Vacant(e) = members.entry(a.member_id) {
-            let m = crate::cooperatives::repo::find_member(conn, a.member_id).await?;
+            let m = coop_repo::find_member(conn, a.member_id).await?;
             e.insert(m.map(|m| m.name).unwrap_or_default());
         }
     }
     let mut out = Vec::with_capacity(pos.len());
     // One lookup per distinct supplier, cooperative and RFQ, however long the page.
     let supplier_ids: Vec<_> = pos.iter().map(|p| p.supplier_id).collect();
-    let suppliers: HashMap<_, String> = crate::suppliers::repo::find_many(conn, &supplier_ids)
+    let suppliers: HashMap<_, String> = supplier_repo::find_many(conn, &supplier_ids)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))
@@ -100,13 +104,13 @@ pub async fn render(
         if let std::collections::hash_map::Entry::Vacant(e) =
             base_currencies.entry(po.cooperative_id)
         {
-            let coop = crate::cooperatives::repo::find_cooperative(conn, po.cooperative_id)
+            let coop = coop_repo::find_cooperative(conn, po.cooperative_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             e.insert(coop.base_currency);
         }
         if let std::collections::hash_map::Entry::Vacant(e) = places.entry(po.rfq_id) {
-            let rfq = crate::rfqs::repo::find_rfq(conn, po.rfq_id)
+            let rfq = rfq_repo::find_rfq(conn, po.rfq_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             e.insert(rfq.delivery_place);
@@ -180,7 +184,7 @@ pub async fn render(
 /// `GET /purchase-orders`: a coop admin's cooperative's, a supplier's own, those allocating
 /// to a member, or all (platform admins).
 pub async fn list(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
@@ -191,18 +195,18 @@ pub async fn list(
         Role::Supplier => PoScope::Supplier(who.supplier_id.ok_or(AppError::Forbidden)?),
         Role::Member => PoScope::Member(who.member_id.ok_or(AppError::Forbidden)?),
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let pos = repo::list(&mut conn, scope, after, limit).await?;
     render(&mut conn, pos, allocation_view(who)?).await
 }
 
 /// `GET /purchase-orders/{id}`.
 pub async fn get(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: PurchaseOrderId,
 ) -> Result<PurchaseOrderOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let po = po_in_scope(&mut conn, who, id).await?;
     render(&mut conn, vec![po], allocation_view(who)?)
         .await?
@@ -212,14 +216,14 @@ pub async fn get(
 
 /// `POST /purchase-orders/{id}/acknowledge` (its supplier): issued → acknowledged.
 pub async fn acknowledge(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: PurchaseOrderId,
 ) -> Result<PurchaseOrderOut, AppError> {
     who.require(&[Role::Supplier])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let po = po_in_scope(&mut conn, who, id).await?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let updated = conn
         .transaction(async |conn| -> Result<PurchaseOrder, AppError> {
             let Some(updated) = repo::acknowledge(conn, id, now).await? else {

@@ -33,6 +33,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::canonical;
 use crate::ids::{RfqId, RfqLineId, SupplierId};
 
 /// A price break of the content.
@@ -131,7 +132,7 @@ pub fn seal(
         "submitted_at": super::models::timestamp(submitted_at),
         "quote": content.to_json(),
     });
-    let canonical = crate::canonical::to_string(&doc);
+    let canonical = canonical::to_string(&doc);
     let digest = digest_of(&canonical);
     (canonical, digest)
 }

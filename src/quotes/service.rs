@@ -23,14 +23,20 @@ use super::models::{
 };
 use super::receipt::{self, BreakContent, Content, LineContent};
 use super::repo::{self, Reader, Unsealed};
-use crate::audit::{self, Event};
+use crate::audit::{self, Actor, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::error::{AppError, FieldError};
-use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId};
-use crate::rfqs::models::{Rfq, RfqStatus};
-use crate::state::AppState;
+use crate::fx::service::fix_rfq_rates;
+use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId, UserId};
+use crate::materials::units;
+use crate::rfqs::models::{Rfq, RfqLine, RfqStatus};
+use crate::rfqs::repo as rfq_repo;
+use crate::rfqs::service::rfq_in_scope;
+use crate::suppliers::repo as supplier_repo;
 use crate::validation::Collect;
-use crate::{db, validation};
+use crate::{bounds, db, validation};
 
 /// A price break in a request.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -138,10 +144,8 @@ fn amount(
     errors: &mut Vec<FieldError>,
 ) -> Option<Decimal> {
     let (scale, bound) = match figure {
-        Figure::Price => (MAX_SCALE, crate::bounds::price(field, v)),
-        Figure::Quantity { precision } => {
-            (precision.min(MAX_SCALE), crate::bounds::quantity(field, v))
-        }
+        Figure::Price => (MAX_SCALE, bounds::price(field, v)),
+        Figure::Quantity { precision } => (precision.min(MAX_SCALE), bounds::quantity(field, v)),
     };
     if positive && v <= Decimal::ZERO {
         errors.push(FieldError::new(
@@ -181,7 +185,7 @@ fn optional_text(
 fn validate(
     input: &QuoteIn,
     rfq: &Rfq,
-    rfq_lines: &[crate::rfqs::models::RfqLine],
+    rfq_lines: &[RfqLine],
     deadline_date: NaiveDate,
 ) -> Result<Content, AppError> {
     let mut errors = Vec::new();
@@ -234,7 +238,7 @@ fn validate(
             precision: rfq_lines
                 .iter()
                 .find(|r| r.id == l.rfq_line_id)
-                .and_then(|r| crate::materials::units::unit(&r.unit))
+                .and_then(|r| units::unit(&r.unit))
                 .map_or(MAX_SCALE, |u| u.precision),
         };
         if !rfq_lines.iter().any(|r| r.id == l.rfq_line_id) {
@@ -379,7 +383,7 @@ fn rows(
     content: &Content,
     canonical: String,
     nonce: &str,
-    submitted_by: crate::ids::UserId,
+    submitted_by: UserId,
 ) -> (Vec<QuoteLine>, Vec<PriceBreak>, QuoteRevision) {
     let lines = content
         .lines
@@ -431,19 +435,19 @@ async fn quotable_rfq(
     conn: &mut AsyncPgConnection,
     supplier: SupplierId,
     id: RfqId,
-) -> Result<(Rfq, Vec<crate::rfqs::models::RfqLine>, NaiveDate), AppError> {
-    let rfq = crate::rfqs::repo::find_rfq(conn, id)
+) -> Result<(Rfq, Vec<RfqLine>, NaiveDate), AppError> {
+    let rfq = rfq_repo::find_rfq(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if rfq.published_at.is_none() || !crate::rfqs::repo::is_invited(conn, id, supplier).await? {
+    if rfq.published_at.is_none() || !rfq_repo::is_invited(conn, id, supplier).await? {
         return Err(AppError::NotFound);
     }
-    let lines = crate::rfqs::repo::lines_of(conn, &[id])
+    let lines = rfq_repo::lines_of(conn, &[id])
         .await?
         .into_iter()
         .map(|(l, ..)| l)
         .collect();
-    let coop = crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
+    let coop = coop_repo::find_cooperative(conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let date = coop.local_date(rfq.deadline);
@@ -453,13 +457,13 @@ async fn quotable_rfq(
 /// Inside a writing transaction: share-locks the RFQ and checks that it takes quotes now.
 async fn open_for_quotes(
     conn: &mut AsyncPgConnection,
-    state: &AppState,
+    ctx: &Ctx,
     id: RfqId,
 ) -> Result<(Rfq, DateTime<Utc>), AppError> {
-    let rfq = crate::rfqs::repo::share_rfq(conn, id)
+    let rfq = rfq_repo::share_rfq(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = state.clock.now().trunc_subsecs(6);
+    let now = ctx.clock.now().trunc_subsecs(6);
     match rfq.status_at(now) {
         RfqStatus::Published => Ok((rfq, now)),
         RfqStatus::Cancelled => Err(AppError::conflict(
@@ -484,8 +488,8 @@ fn same_deadline(rfq: &Rfq, validated_against: DateTime<Utc>) -> Result<(), AppE
 
 /// Just before commit: the whole write happened before the deadline. Inside an idempotent
 /// request the real commit is the request's, so the deadline is re-checked there too.
-fn still_open(state: &AppState, rfq: &Rfq) -> Result<(), AppError> {
-    if state.clock.now() >= rfq.deadline {
+fn still_open(ctx: &Ctx, rfq: &Rfq) -> Result<(), AppError> {
+    if ctx.clock.now() >= rfq.deadline {
         return Err(closed());
     }
     db::request::commit_before(db::request::CommitDeadline {
@@ -512,7 +516,7 @@ async fn record(
         conn,
         now,
         Event::platform(
-            crate::audit::Actor::System,
+            Actor::System,
             action,
             "quote",
             quote.id,
@@ -526,19 +530,19 @@ async fn record(
 
 /// `POST /rfqs/{id}/quotes` (an invited supplier, before the deadline).
 pub async fn submit(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     rfq_id: RfqId,
     input: QuoteIn,
 ) -> Result<QuoteOut, AppError> {
     let supplier = supplier_of(who)?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let (rfq, lines, date) = quotable_rfq(&mut conn, supplier, rfq_id).await?;
     let content = validate(&input, &rfq, &lines, date)?;
     let validated_against = rfq.deadline;
     let (quote, nonce) = conn
         .transaction(async |conn| -> Result<(Quote, String), AppError> {
-            let (rfq, now) = open_for_quotes(conn, state, rfq_id).await?;
+            let (rfq, now) = open_for_quotes(conn, ctx, rfq_id).await?;
             same_deadline(&rfq, validated_against)?;
             let nonce = receipt::new_nonce()?;
             let (canonical, digest) = receipt::seal(rfq.id, supplier, 1, now, &nonce, &content);
@@ -576,7 +580,7 @@ pub async fn submit(
                     other => other.into(),
                 })?;
             record(conn, "quote.submitted", &quote, now).await?;
-            still_open(state, &rfq)?;
+            still_open(ctx, &rfq)?;
             Ok((quote, nonce))
         })
         .await?;
@@ -586,13 +590,13 @@ pub async fn submit(
 
 /// `PUT /quotes/{id}`: a full replacement, revision + 1, every revision kept.
 pub async fn revise(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: QuoteId,
     input: QuoteIn,
 ) -> Result<QuoteOut, AppError> {
     let supplier = supplier_of(who)?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let current = repo::find(&mut conn, id, Reader::Supplier(supplier))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -601,7 +605,7 @@ pub async fn revise(
     let validated_against = rfq.deadline;
     let (quote, nonce) = conn
         .transaction(async |conn| -> Result<(Quote, String), AppError> {
-            let (rfq, now) = open_for_quotes(conn, state, rfq.id).await?;
+            let (rfq, now) = open_for_quotes(conn, ctx, rfq.id).await?;
             same_deadline(&rfq, validated_against)?;
             let old = repo::lock_own(conn, id, supplier)
                 .await?
@@ -632,7 +636,7 @@ pub async fn revise(
             let (l, b, r) = rows(&quote, &content, canonical, &nonce, who.user_id);
             repo::replace(conn, &quote, &l, &b, &r).await?;
             record(conn, "quote.revised", &quote, now).await?;
-            still_open(state, &rfq)?;
+            still_open(ctx, &rfq)?;
             Ok((quote, nonce))
         })
         .await?;
@@ -641,18 +645,14 @@ pub async fn revise(
 }
 
 /// `POST /quotes/{id}/withdraw`, before the deadline.
-pub async fn withdraw(
-    state: &AppState,
-    who: &Principal,
-    id: QuoteId,
-) -> Result<QuoteOut, AppError> {
+pub async fn withdraw(ctx: &Ctx, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
     let supplier = supplier_of(who)?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let current = repo::find(&mut conn, id, Reader::Supplier(supplier))
         .await?
         .ok_or(AppError::NotFound)?;
     conn.transaction(async |conn| -> Result<(), AppError> {
-        let (rfq, now) = open_for_quotes(conn, state, current.rfq_id).await?;
+        let (rfq, now) = open_for_quotes(conn, ctx, current.rfq_id).await?;
         let old = repo::lock_own(conn, id, supplier)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -664,7 +664,7 @@ pub async fn withdraw(
         }
         let q = repo::withdraw(conn, id, now).await?;
         record(conn, "quote.withdrawn", &q, now).await?;
-        still_open(state, &rfq)
+        still_open(ctx, &rfq)
     })
     .await?;
     let q = repo::find(&mut conn, id, Reader::Supplier(supplier))
@@ -703,8 +703,8 @@ async fn readable(
     let r = reader(who, now)?;
     if let Some(q) = repo::find(conn, id, r).await? {
         if let Reader::Buyer { .. } = r {
-            if let Some(rfq) = crate::rfqs::repo::find_rfq(conn, q.rfq_id).await? {
-                crate::fx::service::fix_rfq_rates(conn, &rfq, now).await?;
+            if let Some(rfq) = rfq_repo::find_rfq(conn, q.rfq_id).await? {
+                fix_rfq_rates(conn, &rfq, now).await?;
             }
         }
         return Ok(q);
@@ -719,9 +719,9 @@ async fn readable(
 }
 
 /// `GET /quotes/{id}`.
-pub async fn get(state: &AppState, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let q = readable(&mut conn, who, id, state.clock.now()).await?;
+pub async fn get(ctx: &Ctx, who: &Principal, id: QuoteId) -> Result<QuoteOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let q = readable(&mut conn, who, id, ctx.clock.now()).await?;
     render(&mut conn, vec![q])
         .await?
         .pop()
@@ -730,12 +730,12 @@ pub async fn get(state: &AppState, who: &Principal, id: QuoteId) -> Result<Quote
 
 /// `GET /quotes/{id}/revisions`.
 pub async fn revisions(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: QuoteId,
 ) -> Result<Vec<RevisionOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let q = readable(&mut conn, who, id, state.clock.now()).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let q = readable(&mut conn, who, id, ctx.clock.now()).await?;
     Ok(repo::revisions_of(&mut conn, &q)
         .await?
         .into_iter()
@@ -752,21 +752,21 @@ pub async fn revisions(
 
 /// `GET /rfqs/{id}/quotes` (the buyer side): only the count before the deadline.
 pub async fn list_for_rfq(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     rfq_id: RfqId,
 ) -> Result<QuoteList, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
-    let rfq = crate::rfqs::service::rfq_in_scope(&mut conn, who, rfq_id).await?;
-    let now = state.clock.now();
-    let submitted_count = crate::rfqs::repo::submitted_counts(&mut conn, &[rfq.id])
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, rfq_id).await?;
+    let now = ctx.clock.now();
+    let submitted_count = rfq_repo::submitted_counts(&mut conn, &[rfq.id])
         .await?
         .first()
         .map_or(0, |(_, n)| *n);
     let quotes = repo::list_for_rfq(&mut conn, rfq.id, reader(who, now)?).await?;
     let sealed = rfq.sealed_at(now);
-    crate::fx::service::fix_rfq_rates(&mut conn, &rfq, now).await?;
+    fix_rfq_rates(&mut conn, &rfq, now).await?;
     Ok(QuoteList {
         sealed,
         submitted_count,
@@ -775,7 +775,7 @@ pub async fn list_for_rfq(
 }
 
 async fn supplier_name(conn: &mut AsyncPgConnection, id: SupplierId) -> Result<String, AppError> {
-    Ok(crate::suppliers::repo::find(conn, id)
+    Ok(supplier_repo::find(conn, id)
         .await?
         .map(|s| s.name)
         .unwrap_or_default())
@@ -837,7 +837,7 @@ async fn render(
     let (lines, breaks) = repo::content_of(conn, &quotes).await?;
     let mut nonces = repo::nonces_of(conn, &quotes).await?;
     let ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
-    let names: HashMap<SupplierId, String> = crate::suppliers::repo::find_many(conn, &ids)
+    let names: HashMap<SupplierId, String> = supplier_repo::find_many(conn, &ids)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))

@@ -16,14 +16,18 @@ use super::repo::{self, RfqScope};
 use super::INCOTERMS;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
 use crate::cooperatives::models::Cooperative;
+use crate::cooperatives::repo as coop_repo;
 use crate::decimal::Exact;
 use crate::error::{AppError, FieldError};
-use crate::ids::{MaterialId, RfqId, RfqLineId, RoundId, SupplierId};
+use crate::ids::{CooperativeId, MaterialId, RfqId, RfqLineId, RoundId, SupplierId};
+use crate::quotes::repo as quote_repo;
 use crate::rounds::models::RoundStatus;
-use crate::state::AppState;
+use crate::rounds::repo as round_repo;
+use crate::suppliers::repo as supplier_repo;
 use crate::validation::Collect;
-use crate::{db, reference, validation};
+use crate::{bounds, db, reference, validation};
 
 /// Weights in a request.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -97,7 +101,7 @@ fn decimal_ok(field: &str, v: Decimal, max: Decimal, errors: &mut Vec<FieldError
         ));
         return false;
     }
-    if let Err(e) = crate::bounds::at_most(field, v.abs(), max) {
+    if let Err(e) = bounds::at_most(field, v.abs(), max) {
         errors.push(e);
         return false;
     }
@@ -129,7 +133,7 @@ pub async fn rfq_in_scope(
 }
 
 async fn cooperative(conn: &mut AsyncPgConnection, rfq: &Rfq) -> Result<Cooperative, AppError> {
-    crate::cooperatives::repo::find_cooperative(conn, rfq.cooperative_id)
+    coop_repo::find_cooperative(conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -172,7 +176,7 @@ async fn render(
         }
         counts.extend(repo::submitted_counts(conn, &ids).await?);
     } else if let Some(s) = who.supplier_id {
-        for q in crate::quotes::repo::own_quotes(conn, s, &ids).await? {
+        for q in quote_repo::own_quotes(conn, s, &ids).await? {
             own.insert(
                 q.rfq_id,
                 OwnQuote {
@@ -184,7 +188,7 @@ async fn render(
             );
         }
     }
-    let mut coops: HashMap<crate::ids::CooperativeId, Cooperative> = HashMap::new();
+    let mut coops: HashMap<CooperativeId, Cooperative> = HashMap::new();
     let mut out = Vec::with_capacity(rfqs.len());
     for r in rfqs {
         if !coops.contains_key(&r.cooperative_id) {
@@ -251,7 +255,7 @@ async fn validate_suppliers(
         ));
         return Ok((ids, vec![]));
     }
-    let known = crate::suppliers::repo::find_many(conn, &ids).await?;
+    let known = supplier_repo::find_many(conn, &ids).await?;
     if let Some(bad) = ids.iter().find(|id| !known.iter().any(|k| k.id == **id)) {
         errors.push(FieldError::new(
             "supplier_ids",
@@ -303,21 +307,21 @@ fn incoterm(field: &str, raw: &str) -> Result<String, FieldError> {
 
 /// `POST /rounds/{id}/rfqs` (the cooperative's admins; the round must be closed).
 pub async fn create_rfq(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     input: NewRfq,
 ) -> Result<RfqOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
-    let round = crate::rounds::repo::find_round(&mut conn, round_id)
+    let mut conn = db::conn(&ctx.pool).await?;
+    let round = round_repo::find_round(&mut conn, round_id)
         .await?
         .ok_or(AppError::NotFound)?;
     who.in_cooperative(round.cooperative_id, &[Role::CoopAdmin])?;
-    let coop = crate::cooperatives::repo::find_cooperative(&mut conn, round.cooperative_id)
+    let coop = coop_repo::find_cooperative(&mut conn, round.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let status = round.status_at(now);
     if status != RoundStatus::Closed {
         return Err(AppError::conflict(
@@ -388,10 +392,10 @@ pub async fn create_rfq(
     // A line's quantity is the round's aggregate for its material: each demand line is
     // bounded, their sum need not be (crate::bounds). Sums above the bound are found in
     // SQL and never loaded.
-    let above = repo::demand_above(&mut conn, round.id, crate::bounds::MAX_QUANTITY).await?;
+    let above = repo::demand_above(&mut conn, round.id, bounds::MAX_QUANTITY).await?;
     let demand = repo::demand_by_material(&mut conn, round.id, &above).await?;
     let has_demand = |m: &MaterialId| above.contains(m) || demand.iter().any(|(d, ..)| d == m);
-    let round_materials = crate::rounds::repo::round_materials(&mut conn, round.id).await?;
+    let round_materials = round_repo::round_materials(&mut conn, round.id).await?;
     let chosen: Vec<MaterialId> = match input.material_ids {
         Some(ids) if ids.is_empty() => {
             errors.push(FieldError::new(
@@ -437,13 +441,13 @@ pub async fn create_rfq(
             ids
         }
     };
-    if chosen.len() > crate::bounds::MAX_RFQ_LINES {
+    if chosen.len() > bounds::MAX_RFQ_LINES {
         errors.push(FieldError::new(
             "material_ids",
             "too_many_lines",
             format!(
                 "an RFQ has at most {} lines ({} materials chosen); split them over several RFQs",
-                crate::bounds::MAX_RFQ_LINES,
+                bounds::MAX_RFQ_LINES,
                 chosen.len()
             ),
         ));
@@ -457,7 +461,7 @@ pub async fn create_rfq(
             "quantity_too_large",
             format!(
                 "the round's demand for {code} ({m}) sums to more than {} {unit}, the largest quantity of an RFQ line; split the demand over several rounds",
-                crate::bounds::MAX_QUANTITY
+                bounds::MAX_QUANTITY
             ),
         ));
     }
@@ -494,7 +498,7 @@ pub async fn create_rfq(
                 errors.push(FieldError::new(field, "negative", "must not be negative"))
             }
             Ok(t) => {
-                if decimal_ok(&field, amount, crate::bounds::MAX_PRICE, &mut errors) {
+                if decimal_ok(&field, amount, bounds::MAX_PRICE, &mut errors) {
                     adders.push((t, amount.normalize()));
                 }
             }
@@ -578,16 +582,16 @@ pub async fn create_rfq(
 }
 
 /// `GET /rfqs/{id}`.
-pub async fn get_rfq(state: &AppState, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get_rfq(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
 /// `GET /rfqs`: a cooperative's (its admins), all (platform admins), or those a supplier is
 /// invited to (published or later).
 pub async fn list_rfqs(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round: Option<RoundId>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
@@ -599,24 +603,24 @@ pub async fn list_rfqs(
         Role::Supplier => RfqScope::Supplier(who.supplier_id.ok_or(AppError::Forbidden)?),
         _ => RfqScope::Cooperative(who.cooperative_id.ok_or(AppError::Forbidden)?),
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfqs = repo::list(&mut conn, scope, round, after, limit).await?;
-    render(&mut conn, who, rfqs, state.clock.now()).await
+    render(&mut conn, who, rfqs, ctx.clock.now()).await
 }
 
 /// `POST /rfqs/{id}/publish`: a draft with a future deadline and at least one supplier
 /// becomes published; invitations (email, webhooks) are queued in the same transaction.
-pub async fn publish(state: &AppState, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
+pub async fn publish(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<RfqOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
     let coop = cooperative(&mut conn, &rfq).await?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let rfq = conn
         .transaction(async |conn| -> Result<Rfq, AppError> {
             let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             match r.status_at(now) {
                 RfqStatus::Draft => {}
                 other => {
@@ -653,13 +657,13 @@ pub async fn publish(state: &AppState, who: &Principal, id: RfqId) -> Result<Rfq
             Ok(updated)
         })
         .await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
 /// `POST /rfqs/{id}/cancel`: from draft, published or closed; quotes are kept (and stay
 /// sealed if the deadline has not passed). Invited suppliers of a published RFQ are told.
 pub async fn cancel(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: RfqId,
     input: CancelRfq,
@@ -667,15 +671,15 @@ pub async fn cancel(
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let reason = validation::text("reason", &input.reason, 1000)
         .map_err(|e| AppError::Validation(vec![e]))?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
     let coop = cooperative(&mut conn, &rfq).await?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let rfq = conn
         .transaction(async |conn| -> Result<Rfq, AppError> {
             let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let was = r.status_at(now);
             if matches!(was, RfqStatus::Awarded | RfqStatus::Cancelled) {
                 return Err(AppError::conflict(
@@ -701,19 +705,19 @@ pub async fn cancel(
             Ok(updated)
         })
         .await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
 /// `PATCH /rfqs/{id}`: a draft's title, place, suppliers or deadline; a published RFQ's
 /// deadline, extended only (later than now and than the current one), before it passes.
 pub async fn update(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: RfqId,
     patch: RfqPatch,
 ) -> Result<RfqOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(rfq.cooperative_id, &[Role::CoopAdmin])?;
     let coop = cooperative(&mut conn, &rfq).await?;
@@ -736,11 +740,11 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let rfq = conn
         .transaction(async |conn| -> Result<Rfq, AppError> {
             let r = repo::lock_rfq(conn, id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let status = r.status_at(now);
             let deadline = patch.deadline.unwrap_or(r.deadline);
             match status {
@@ -807,5 +811,5 @@ pub async fn update(
             Ok(updated)
         })
         .await?;
-    render_one(&mut conn, who, rfq, state.clock.now()).await
+    render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }

@@ -25,7 +25,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::models::RoundStatus;
-use crate::ids::{MaterialId, MemberId, RoundId};
+use crate::csv;
+use crate::db::DbPool;
+use crate::ids::{CooperativeId, MaterialId, MemberId, RoundId};
 use crate::schema::{demand_lines, members};
 
 /// One member's part of a material.
@@ -96,7 +98,7 @@ pub struct Prelude {
 pub async fn prelude(
     conn: &mut AsyncPgConnection,
     round_id: RoundId,
-    cooperative: crate::ids::CooperativeId,
+    cooperative: CooperativeId,
 ) -> QueryResult<Prelude> {
     let by_site: Vec<(MaterialId, String, Option<Decimal>)> = demand_lines::table
         .filter(demand_lines::round_id.eq(round_id))
@@ -212,7 +214,7 @@ pub async fn material(
 /// data ([`out_of_range`]) and loaded the prelude, so only a failure of the database
 /// itself can end the stream early (the client then sees a truncated body; it is logged).
 pub fn stream(
-    pool: crate::db::DbPool,
+    pool: DbPool,
     round_id: RoundId,
     status: RoundStatus,
     materials: Vec<(MaterialId, String, String, String)>,
@@ -272,8 +274,8 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
         .earliest_required_by
         .map(|d| d.to_string())
         .unwrap_or_default();
-    let (code, name) = (crate::csv::field(&m.code), crate::csv::field(&m.name));
-    let unit = crate::csv::field(&m.unit);
+    let (code, name) = (csv::field(&m.code), csv::field(&m.name));
+    let unit = csv::field(&m.unit);
     out.push_str(&format!(
         "material,{},{code},{name},{unit},,,,{},{},{},{earliest}\r\n",
         m.material_id, m.total_quantity, m.member_count, m.line_count
@@ -283,7 +285,7 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
             "member,{},{code},{name},{unit},{},{},,{},,,\r\n",
             m.material_id,
             e.member_id,
-            crate::csv::field(&e.member_name),
+            csv::field(&e.member_name),
             e.quantity
         ));
     }
@@ -291,7 +293,7 @@ pub fn csv_rows(m: &MaterialAggregate) -> String {
         out.push_str(&format!(
             "site,{},{code},{name},{unit},,,{},{},,,\r\n",
             m.material_id,
-            crate::csv::field(&s.delivery_site),
+            csv::field(&s.delivery_site),
             s.quantity
         ));
     }

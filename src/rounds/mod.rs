@@ -3,6 +3,7 @@
 //! `cancelled`).
 
 pub mod aggregate;
+pub mod cache;
 pub mod models;
 pub mod reminders;
 pub mod repo;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{DemandLine, Round};
-use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
+use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId, UserId};
 use crate::schema::{demand_lines, demand_rounds, materials, round_materials};
 
 pub async fn insert_round(
@@ -164,7 +164,7 @@ pub async fn set_status(
 pub async fn insert_line_if_open(
     conn: &mut AsyncPgConnection,
     l: &DemandLine,
-    actor: crate::ids::UserId,
+    actor: UserId,
     audit_data: &serde_json::Value,
 ) -> QueryResult<bool> {
     use diesel::sql_types::{Date, Jsonb, Numeric, Text, Timestamptz, Uuid};

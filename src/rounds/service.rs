@@ -11,12 +11,15 @@ use super::models::{DemandLine, DemandOut, Round, RoundOut, RoundStatus};
 use super::repo;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
+use crate::cooperatives::service::cooperative_in_scope;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
+use crate::materials::repo as material_repo;
 use crate::materials::units;
-use crate::state::AppState;
 use crate::validation::Collect;
-use crate::{db, validation};
+use crate::{bounds, db, validation};
 
 /// `POST /cooperatives/{id}/rounds` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -72,20 +75,14 @@ async fn round_out(
 
 /// Creates a draft round (the cooperative's admins).
 pub async fn create_round(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     input: NewRound,
 ) -> Result<RoundOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
-    let now = state.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
+    let now = ctx.clock.now();
     let mut errors = Vec::new();
     let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
     if let Err(e) = validation::timestamp("closes_at", input.closes_at) {
@@ -97,7 +94,7 @@ pub async fn create_round(
             "must be in the future",
         ));
     }
-    let catalog = crate::materials::repo::ids_of(&mut conn, coop.id).await?;
+    let catalog = material_repo::ids_of(&mut conn, coop.id).await?;
     let materials = match input.material_ids {
         Some(ids) if ids.is_empty() => {
             errors.push(FieldError::new(
@@ -165,37 +162,28 @@ pub async fn create_round(
 }
 
 /// `GET /rounds/{id}`.
-pub async fn get_round(
-    state: &AppState,
-    who: &Principal,
-    id: RoundId,
-) -> Result<RoundOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get_round(ctx: &Ctx, who: &Principal, id: RoundId) -> Result<RoundOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let r = round_in_scope(&mut conn, who, id).await?;
-    round_out(&mut conn, r, state.clock.now()).await
+    round_out(&mut conn, r, ctx.clock.now()).await
 }
 
 /// `GET /cooperatives/{id}/rounds` (members do not see drafts).
 pub async fn list_rounds(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<RoundOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin, Role::Member],
-    )
-    .await?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop =
+        cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin, Role::Member]).await?;
     let rounds =
         repo::list_rounds(&mut conn, coop.id, who.role != Role::Member, after, limit).await?;
     let ids: Vec<RoundId> = rounds.iter().map(|r| r.id).collect();
     let mats = repo::materials_of(&mut conn, &ids).await?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     Ok(rounds
         .into_iter()
         .map(|r| {
@@ -220,21 +208,21 @@ pub enum Transition {
 /// `POST /rounds/{id}/open|close|cancel` (the cooperative's admins). Takes the round's row
 /// lock, so an early close waits for submissions in flight and every later one sees it.
 pub async fn transition(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: RoundId,
     t: Transition,
 ) -> Result<RoundOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let r = round_in_scope(&mut conn, who, id).await?;
     who.in_cooperative(r.cooperative_id, &[Role::CoopAdmin])?;
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let round = conn
         .transaction(async |conn| -> Result<Round, AppError> {
             let r = repo::lock_round(conn, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let current = r.status_at(now);
             let (to, action) = match (t, current) {
                 (Transition::Open, RoundStatus::Draft) if r.closes_at > now => {
@@ -260,7 +248,7 @@ pub async fn transition(
             let updated = repo::set_status(conn, id, to, now).await?;
             let mut data = json!({"from": r.status, "to": to});
             if let Transition::Open = t {
-                let coop = crate::cooperatives::repo::find_cooperative(conn, r.cooperative_id)
+                let coop = coop_repo::find_cooperative(conn, r.cooperative_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
                 data["emails"] = json!(
@@ -278,7 +266,7 @@ pub async fn transition(
             Ok(updated)
         })
         .await?;
-    round_out(&mut conn, round, state.clock.now()).await
+    round_out(&mut conn, round, ctx.clock.now()).await
 }
 
 /// `POST /rounds/{id}/demand` body.
@@ -344,7 +332,7 @@ fn validate_quantities(
             "may have at most 6 decimal places",
         ));
         ok = false;
-    } else if let Err(e) = crate::bounds::quantity("quantity", quantity) {
+    } else if let Err(e) = bounds::quantity("quantity", quantity) {
         errors.push(e);
         ok = false;
     }
@@ -368,7 +356,7 @@ fn validate_quantities(
                         format!("{} takes at most {} decimal places", u.code, u.precision),
                     ));
                     None
-                } else if q > crate::bounds::MAX_QUANTITY {
+                } else if q > bounds::MAX_QUANTITY {
                     errors.push(FieldError::new(
                         "quantity",
                         "too_large",
@@ -376,7 +364,7 @@ fn validate_quantities(
                             "is {} {} in the material's unit; at most {} is accepted",
                             q,
                             b.code,
-                            crate::bounds::MAX_QUANTITY
+                            bounds::MAX_QUANTITY
                         ),
                     ));
                     None
@@ -391,7 +379,7 @@ fn validate_quantities(
                     format!(
                         "is too large in the material's unit {}; at most {} is accepted",
                         b.code,
-                        crate::bounds::MAX_QUANTITY
+                        bounds::MAX_QUANTITY
                     ),
                 ));
                 None
@@ -436,60 +424,6 @@ fn validate_quantities(
     }
 }
 
-/// Facts of a round that never change once it exists (cooperative, closing time, time
-/// zone, materials and their base units), cached per process so the hot path of demand
-/// entry needs no lookups. Status is *not* cached: it is checked in the insert itself.
-#[derive(Debug, Clone)]
-pub struct RoundFacts {
-    pub cooperative_id: CooperativeId,
-    pub closes_at: DateTime<Utc>,
-    pub close_date: NaiveDate,
-    pub materials: std::collections::HashMap<MaterialId, String>,
-}
-
-/// The per-process cache of [`RoundFacts`].
-#[derive(Debug, Default)]
-pub struct RoundCache {
-    map: std::sync::Mutex<std::collections::HashMap<RoundId, std::sync::Arc<RoundFacts>>>,
-}
-
-impl RoundCache {
-    async fn get(
-        &self,
-        conn: &mut AsyncPgConnection,
-        id: RoundId,
-    ) -> Result<Option<std::sync::Arc<RoundFacts>>, AppError> {
-        if let Some(f) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
-            return Ok(Some(f.clone()));
-        }
-        let Some(round) = repo::find_round(conn, id).await? else {
-            return Ok(None);
-        };
-        let Some(coop) =
-            crate::cooperatives::repo::find_cooperative(conn, round.cooperative_id).await?
-        else {
-            return Ok(None);
-        };
-        let materials = repo::round_materials(conn, id)
-            .await?
-            .into_iter()
-            .map(|(m, _, _, unit)| (m, unit))
-            .collect();
-        let facts = std::sync::Arc::new(RoundFacts {
-            cooperative_id: round.cooperative_id,
-            closes_at: round.closes_at,
-            close_date: coop.local_date(round.closes_at),
-            materials,
-        });
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            map.clear();
-        }
-        map.insert(id, facts.clone());
-        Ok(Some(facts))
-    }
-}
-
 /// `POST /rounds/{id}/demand`. Validates everything first (422); then one statement
 /// share-locks the round, checks that it is open and that neither the server clock nor the
 /// database clock has reached `closes_at`, inserts the line and its audit event, and
@@ -499,14 +433,14 @@ impl RoundCache {
 /// insert finds the round not open, the slow path works out the exact answer (404 for what
 /// the caller may not see, else 409 `round_not_open`).
 pub async fn submit_demand(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     input: NewDemand,
 ) -> Result<DemandOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Member])?;
-    let mut conn = db::conn(&state.pool).await?;
-    let facts = state
+    let mut conn = db::conn(&ctx.pool).await?;
+    let facts = ctx
         .rounds
         .get(&mut conn, round_id)
         .await?
@@ -532,7 +466,7 @@ pub async fn submit_demand(
                     "name the member the demand is for",
                 ));
             };
-            match crate::cooperatives::repo::find_member(&mut conn, m).await? {
+            match coop_repo::find_member(&mut conn, m).await? {
                 Some(member)
                     if member.cooperative_id == facts.cooperative_id && !member.disabled =>
                 {
@@ -572,7 +506,7 @@ pub async fn submit_demand(
     let Some(q) = q.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let now = state.clock.now().trunc_subsecs(6);
+    let now = ctx.clock.now().trunc_subsecs(6);
     let line = DemandLine {
         id: DemandLineId::new(),
         round_id,
@@ -601,7 +535,7 @@ pub async fn submit_demand(
     }
     // Not inserted: say exactly why.
     let round = round_in_scope(&mut conn, who, round_id).await?;
-    let status = match round.status_at(state.clock.now()) {
+    let status = match round.status_at(ctx.clock.now()) {
         // Still reads open by our clock: the database's clock had reached `closes_at`.
         RoundStatus::Open => RoundStatus::Closed,
         other => other,
@@ -626,14 +560,14 @@ async fn line_in_scope(
 
 /// `PATCH /demand/{id}` while the round is open.
 pub async fn update_demand(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: DemandLineId,
     patch: DemandPatch,
 ) -> Result<DemandOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let line = line_in_scope(&mut conn, who, id).await?;
-    let facts = state
+    let facts = ctx
         .rounds
         .get(&mut conn, line.round_id)
         .await?
@@ -662,7 +596,7 @@ pub async fn update_demand(
     let updated = conn
         .transaction(async |conn| -> Result<DemandLine, AppError> {
             let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let status = round.status_at(now);
             if status != RoundStatus::Open {
                 return Err(round_not_open(status));
@@ -681,7 +615,7 @@ pub async fn update_demand(
                               "after": {"quantity": updated.quantity, "unit": updated.unit, "required_by": updated.required_by, "delivery_site": updated.delivery_site}});
             audit::record(conn, now, Event::platform(who.actor(), "demand.updated", "demand_line", id, data).in_cooperative(Some(round.cooperative_id)))
                 .await?;
-            if round.status_at(state.clock.now()) != RoundStatus::Open {
+            if round.status_at(ctx.clock.now()) != RoundStatus::Open {
                 return Err(round_not_open(RoundStatus::Closed));
             }
             Ok(updated)
@@ -691,16 +625,12 @@ pub async fn update_demand(
 }
 
 /// `DELETE /demand/{id}` while the round is open.
-pub async fn delete_demand(
-    state: &AppState,
-    who: &Principal,
-    id: DemandLineId,
-) -> Result<(), AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn delete_demand(ctx: &Ctx, who: &Principal, id: DemandLineId) -> Result<(), AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let line = line_in_scope(&mut conn, who, id).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
-        let now = state.clock.now();
+        let now = ctx.clock.now();
         let status = round.status_at(now);
         if status != RoundStatus::Open {
             return Err(round_not_open(status));
@@ -715,16 +645,16 @@ pub async fn delete_demand(
 
 /// `GET /rounds/{id}/demand`: a member sees only its own lines.
 pub async fn list_demand(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<DemandOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
-    let facts = state
+    let facts = ctx
         .rounds
         .get(&mut conn, round.id)
         .await?
@@ -755,7 +685,7 @@ fn visible_member(who: &Principal) -> Result<Option<MemberId>, AppError> {
 /// `GET /rounds/{id}/aggregate`: checks visibility, then streams the aggregate (a member
 /// sees the totals and only its own entries).
 pub async fn aggregate(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     round_id: RoundId,
     format: super::aggregate::Format,
@@ -763,7 +693,7 @@ pub async fn aggregate(
     impl futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::Error>>,
     AppError,
 > {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
     let materials = repo::round_materials(&mut conn, round.id).await?;
@@ -775,7 +705,7 @@ pub async fn aggregate(
             .filter(|(id, ..)| beyond.contains(id))
             .map(|(_, code, ..)| code.as_str())
             .collect();
-        return Err(crate::bounds::overflow(format_args!(
+        return Err(bounds::overflow(format_args!(
             "the demand for {}",
             codes.join(", ")
         )));
@@ -783,9 +713,9 @@ pub async fn aggregate(
     let prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
     drop(conn);
     Ok(super::aggregate::stream(
-        state.pool.clone(),
+        ctx.pool.clone(),
         round.id,
-        round.status_at(state.clock.now()),
+        round.status_at(ctx.clock.now()),
         materials,
         prelude,
         only,

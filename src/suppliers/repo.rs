@@ -4,8 +4,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::auth::Locale;
+use crate::db::like_pattern;
 use crate::ids::{SupplierId, UserId};
-use crate::schema::suppliers;
+use crate::notifications::{self, Recipient};
+use crate::schema::{suppliers, users};
 
 /// A supplier row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -48,21 +51,15 @@ pub async fn find(conn: &mut AsyncPgConnection, id: SupplierId) -> QueryResult<O
 pub async fn recipients(
     conn: &mut AsyncPgConnection,
     id: SupplierId,
-) -> QueryResult<Option<(Supplier, Vec<crate::notifications::Recipient>)>> {
-    use crate::auth::Locale;
-    use crate::notifications::Recipient;
+) -> QueryResult<Option<(Supplier, Vec<Recipient>)>> {
     let Some(s) = find(conn, id).await? else {
         return Ok(None);
     };
-    let mut list: Vec<Recipient> = crate::schema::users::table
-        .filter(crate::schema::users::supplier_id.eq(id))
-        .filter(crate::schema::users::disabled.eq(false))
-        .order(crate::schema::users::created_at)
-        .select((
-            crate::schema::users::email,
-            crate::schema::users::name,
-            crate::schema::users::locale,
-        ))
+    let mut list: Vec<Recipient> = users::table
+        .filter(users::supplier_id.eq(id))
+        .filter(users::disabled.eq(false))
+        .order(users::created_at)
+        .select((users::email, users::name, users::locale))
         .load::<(String, String, String)>(conn)
         .await?
         .into_iter()
@@ -77,7 +74,7 @@ pub async fn recipients(
         name: s.name.clone(),
         locale: Locale::parse(&s.locale).unwrap_or(Locale::En),
     });
-    Ok(Some((s, crate::notifications::dedupe(list))))
+    Ok(Some((s, notifications::dedupe(list))))
 }
 
 /// Several suppliers at once.
@@ -105,7 +102,7 @@ pub async fn list(
         query = query.filter(suppliers::id.eq(id));
     }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        query = query.filter(suppliers::name.ilike(crate::db::like_pattern(q)));
+        query = query.filter(suppliers::name.ilike(like_pattern(q)));
     }
     if let Some((at, id)) = after {
         query = query.filter(

@@ -9,10 +9,12 @@ use utoipa::ToSchema;
 use super::repo::{self, Supplier};
 use crate::audit::{self, Event};
 use crate::auth::{Locale, Principal, Role};
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::SupplierId;
-use crate::state::AppState;
 use crate::validation::Collect;
+use crate::webhooks::address;
 use crate::{db, reference, validation};
 
 /// `POST /suppliers` body.
@@ -121,18 +123,16 @@ async fn caller_country(
     who: &Principal,
 ) -> Result<Option<String>, AppError> {
     match (who.role, who.cooperative_id) {
-        (Role::CoopAdmin | Role::Member, Some(c)) => {
-            Ok(crate::cooperatives::repo::find_cooperative(conn, c)
-                .await?
-                .map(|c| c.country))
-        }
+        (Role::CoopAdmin | Role::Member, Some(c)) => Ok(coop_repo::find_cooperative(conn, c)
+            .await?
+            .map(|c| c.country)),
         _ => Ok(None),
     }
 }
 
 /// Registers a supplier (platform admins, coop admins).
 pub async fn create(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     input: NewSupplier,
 ) -> Result<SupplierOut, AppError> {
@@ -148,11 +148,9 @@ pub async fn create(
         .as_deref()
         .filter(|w| !w.trim().is_empty())
     {
-        Some(w) => {
-            crate::webhooks::address::url("webhook_url", w, state.settings.allow_loopback_webhooks)
-                .collect_into(&mut errors)
-                .map(Some)
-        }
+        Some(w) => address::url("webhook_url", w, ctx.settings.allow_loopback_webhooks)
+            .collect_into(&mut errors)
+            .map(Some),
         None => Some(None),
     };
     let (business_number, tax_id) = match country.as_deref() {
@@ -219,7 +217,7 @@ pub async fn create(
     });
     let mut secret = vec![0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no OS randomness: {e}"))?;
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let supplier = Supplier {
         id: SupplierId::new(),
         name,
@@ -235,7 +233,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let country_of_caller = caller_country(&mut conn, who).await?;
     let supplier = conn
         .transaction(async |conn| -> Result<Supplier, AppError> {
@@ -274,16 +272,12 @@ pub async fn create(
 }
 
 /// `GET /suppliers/{id}`: any supplier for admins, only its own for a supplier user.
-pub async fn get(
-    state: &AppState,
-    who: &Principal,
-    id: SupplierId,
-) -> Result<SupplierOut, AppError> {
+pub async fn get(ctx: &Ctx, who: &Principal, id: SupplierId) -> Result<SupplierOut, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Supplier])?;
     if who.role == Role::Supplier && who.supplier_id != Some(id) {
         return Err(AppError::NotFound);
     }
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let s = repo::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let country = caller_country(&mut conn, who).await?;
     let (show, secret) = (shows_webhook(who, &s), shows_secret(who, &s));
@@ -292,7 +286,7 @@ pub async fn get(
 
 /// `GET /suppliers`: the directory for admins, only itself for a supplier user.
 pub async fn list(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     q: Option<&str>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
@@ -304,7 +298,7 @@ pub async fn list(
     } else {
         None
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let country = caller_country(&mut conn, who).await?;
     let rows = repo::list(&mut conn, only, q, after, limit).await?;
     Ok(rows

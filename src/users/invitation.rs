@@ -1,9 +1,10 @@
 //! Reading an invitation before accepting it (the portal's `/invite/{token}` page shows
 //! whom it is for).
 
+use crate::auth::repo as auth_repo;
 use crate::auth::{tokens, Role};
+use crate::context::Ctx;
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::{cooperatives, db, suppliers};
 
 /// Whom an open invitation is for.
@@ -17,9 +18,9 @@ pub struct Invited {
 }
 
 /// The invitation of `token` if it is open (unused, not expired, the user not disabled).
-pub async fn open(state: &AppState, token: &str) -> Result<Option<Invited>, AppError> {
-    let now = state.clock.now();
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn open(ctx: &Ctx, token: &str) -> Result<Option<Invited>, AppError> {
+    let now = ctx.clock.now();
+    let mut conn = db::conn(&ctx.pool).await?;
     let hash = tokens::digest(token.trim());
     let Some((user_id, expires, used)) =
         super::repo::invitation_for_update(&mut conn, &hash).await?
@@ -29,7 +30,7 @@ pub async fn open(state: &AppState, token: &str) -> Result<Option<Invited>, AppE
     if used.is_some() || expires <= now {
         return Ok(None);
     }
-    let Some(user) = crate::auth::repo::find_user(&mut conn, user_id)
+    let Some(user) = auth_repo::find_user(&mut conn, user_id)
         .await?
         .filter(|u| !u.disabled)
     else {

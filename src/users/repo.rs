@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::models::User;
+use crate::db::like_pattern;
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
 use crate::schema::{invitations, sessions, users};
 
@@ -29,7 +30,7 @@ pub async fn list(
         Owner::Supplier(s) => query.filter(users::supplier_id.eq(s)),
     };
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-        let p = crate::db::like_pattern(q);
+        let p = like_pattern(q);
         query = query.filter(users::name.ilike(p.clone()).or(users::email.ilike(p)));
     }
     if let Some((at, id)) = after {

@@ -7,15 +7,19 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::repo::{self, Owner};
-use crate::audit::{self, Event};
+use crate::audit::{self, Actor, Event};
 use crate::auth::models::{NewUser, User};
+use crate::auth::repo as auth_repo;
 use crate::auth::{password, tokens, Locale, Principal, Role};
+use crate::context::Ctx;
+use crate::cooperatives::repo as coop_repo;
 use crate::cooperatives::repo::timezone_of;
+use crate::cooperatives::service::cooperative_in_scope;
 use crate::error::{unique_violation, AppError, FieldError};
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
 use crate::notifications::templates::{Invitation, ZonedTime};
 use crate::notifications::{self, Email};
-use crate::state::AppState;
+use crate::suppliers::repo as supplier_repo;
 use crate::validation::Collect;
 use crate::{db, validation};
 
@@ -115,19 +119,13 @@ fn validate_common(
 
 /// Creates a coop admin or member user in a cooperative (its admins, platform admins).
 pub async fn create_coop_user(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     input: NewCoopUser,
 ) -> Result<UserOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let mut errors = Vec::new();
     let (email, name) = validate_common(
         &input.email,
@@ -147,16 +145,14 @@ pub async fn create_coop_user(
             "required",
             "is required for member users",
         )),
-        (Role::Member, Some(m)) => {
-            match crate::cooperatives::repo::find_member(&mut conn, m).await? {
-                Some(member) if member.cooperative_id == coop.id && !member.disabled => {}
-                _ => errors.push(FieldError::new(
-                    "member_id",
-                    "unknown_member",
-                    "is not an active member of this cooperative",
-                )),
-            }
-        }
+        (Role::Member, Some(m)) => match coop_repo::find_member(&mut conn, m).await? {
+            Some(member) if member.cooperative_id == coop.id && !member.disabled => {}
+            _ => errors.push(FieldError::new(
+                "member_id",
+                "unknown_member",
+                "is not an active member of this cooperative",
+            )),
+        },
         (_, _) => errors.push(FieldError::new(
             "role",
             "invalid_role",
@@ -177,13 +173,13 @@ pub async fn create_coop_user(
         password: input.password,
         organisation: coop.name,
     };
-    create(state, &mut conn, who, draft).await
+    create(ctx, &mut conn, who, draft).await
 }
 
 /// Creates a supplier user (platform admins and the supplier's own users; a cooperative
 /// must not be able to mint credentials for a platform-wide supplier).
 pub async fn create_supplier_user(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     supplier_id: SupplierId,
     input: NewSupplierUser,
@@ -192,8 +188,8 @@ pub async fn create_supplier_user(
     if who.role == Role::Supplier && who.supplier_id != Some(supplier_id) {
         return Err(AppError::NotFound);
     }
-    let mut conn = db::conn(&state.pool).await?;
-    let supplier = crate::suppliers::repo::find(&mut conn, supplier_id)
+    let mut conn = db::conn(&ctx.pool).await?;
+    let supplier = supplier_repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = Vec::new();
@@ -219,16 +215,16 @@ pub async fn create_supplier_user(
         password: input.password,
         organisation: supplier.name,
     };
-    create(state, &mut conn, who, draft).await
+    create(ctx, &mut conn, who, draft).await
 }
 
 async fn create(
-    state: &AppState,
+    ctx: &Ctx,
     conn: &mut AsyncPgConnection,
     who: &Principal,
     d: Draft,
 ) -> Result<UserOut, AppError> {
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let hash = match d.password.clone() {
         Some(p) => Some(password::hash_blocking(p).await?),
         None => None,
@@ -252,10 +248,10 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let public_url = state.settings.public_url.clone();
+    let public_url = ctx.settings.public_url.clone();
     let user = conn
         .transaction(async |conn| -> Result<User, AppError> {
-            let user = crate::auth::repo::insert_user(conn, &new)
+            let user = auth_repo::insert_user(conn, &new)
                 .await
                 .map_err(|e| unique_violation(e, &[("users_email_key", "email")]))?;
             if let Some(token) = &invitation {
@@ -306,11 +302,11 @@ fn invalid_invitation() -> AppError {
 }
 
 /// Sets the password of an invited user; the link works once, for 7 days.
-pub async fn accept_invite(state: &AppState, input: AcceptInvite) -> Result<(), AppError> {
-    let now = state.clock.now();
+pub async fn accept_invite(ctx: &Ctx, input: AcceptInvite) -> Result<(), AppError> {
+    let now = ctx.clock.now();
     let hash = tokens::digest(input.token.trim());
     let user = {
-        let mut conn = db::conn(&state.pool).await?;
+        let mut conn = db::conn(&ctx.pool).await?;
         let Some((user_id, expires, used)) = repo::invitation_for_update(&mut conn, &hash).await?
         else {
             return Err(invalid_invitation());
@@ -318,7 +314,7 @@ pub async fn accept_invite(state: &AppState, input: AcceptInvite) -> Result<(), 
         if used.is_some() || expires <= now {
             return Err(invalid_invitation());
         }
-        crate::auth::repo::find_user(&mut conn, user_id)
+        auth_repo::find_user(&mut conn, user_id)
             .await?
             .ok_or_else(invalid_invitation)?
     };
@@ -328,24 +324,24 @@ pub async fn accept_invite(state: &AppState, input: AcceptInvite) -> Result<(), 
     password::check_policy("password", &input.password, Some(&user.email))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let password_hash = password::hash_blocking(input.password).await?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
         // Re-checked under the row lock: two concurrent accepts cannot both succeed.
         match repo::invitation_for_update(conn, &hash).await? {
             Some((_, expires, None)) if expires > now => {}
             _ => return Err(invalid_invitation()),
         }
-        match crate::auth::repo::find_user(conn, user.id).await? {
+        match auth_repo::find_user(conn, user.id).await? {
             Some(u) if !u.disabled => {}
             _ => return Err(invalid_invitation()),
         }
         repo::use_invitation(conn, &hash, now).await?;
-        crate::auth::repo::set_password(conn, user.id, &password_hash, now).await?;
+        auth_repo::set_password(conn, user.id, &password_hash, now).await?;
         audit::record(
             conn,
             now,
             Event::platform(
-                crate::audit::Actor::User(user.id),
+                Actor::User(user.id),
                 "user.invitation_accepted",
                 "user",
                 user.id,
@@ -367,7 +363,7 @@ async fn user_in_scope(
     id: UserId,
 ) -> Result<User, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin, Role::Supplier])?;
-    let user = crate::auth::repo::find_user(conn, id)
+    let user = auth_repo::find_user(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let visible = match who.role {
@@ -386,28 +382,22 @@ async fn user_in_scope(
 }
 
 /// `GET /users/{id}`.
-pub async fn get_user(state: &AppState, who: &Principal, id: UserId) -> Result<UserOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+pub async fn get_user(ctx: &Ctx, who: &Principal, id: UserId) -> Result<UserOut, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     Ok(user_in_scope(&mut conn, who, id).await?.into())
 }
 
 /// Users of a cooperative (its admins, platform admins).
 pub async fn list_coop_users(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     coop_id: CooperativeId,
     q: Option<&str>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> Result<Vec<UserOut>, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
-    let coop = crate::cooperatives::service::cooperative_in_scope(
-        &mut conn,
-        who,
-        coop_id,
-        &[Role::CoopAdmin],
-    )
-    .await?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     Ok(
         repo::list(&mut conn, Owner::Cooperative(coop.id), q, after, limit)
             .await?
@@ -419,7 +409,7 @@ pub async fn list_coop_users(
 
 /// Users of a supplier (platform admins, the supplier's users).
 pub async fn list_supplier_users(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     supplier_id: SupplierId,
     q: Option<&str>,
@@ -430,8 +420,8 @@ pub async fn list_supplier_users(
     if who.role == Role::Supplier && who.supplier_id != Some(supplier_id) {
         return Err(AppError::NotFound);
     }
-    let mut conn = db::conn(&state.pool).await?;
-    crate::suppliers::repo::find(&mut conn, supplier_id)
+    let mut conn = db::conn(&ctx.pool).await?;
+    supplier_repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(
@@ -455,12 +445,12 @@ pub struct UserPatch {
 
 /// Updates or disables a user.
 pub async fn update_user(
-    state: &AppState,
+    ctx: &Ctx,
     who: &Principal,
     id: UserId,
     patch: UserPatch,
 ) -> Result<UserOut, AppError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = db::conn(&ctx.pool).await?;
     let user = user_in_scope(&mut conn, who, id).await?;
     if patch.disabled == Some(true) && user.id == who.user_id {
         return Err(AppError::conflict(
@@ -474,7 +464,7 @@ pub async fn update_user(
         }
         None => None,
     };
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let updated = conn
         .transaction(async |conn| -> Result<User, AppError> {
             let updated = repo::update(

@@ -11,6 +11,7 @@ use diesel_async::AsyncConnection;
 use super::repo::{self, Due};
 use crate::clock::Clock;
 use crate::db::DbPool;
+use crate::error;
 use crate::notifications::backoff::{self, AfterFailure};
 
 /// Rows claimed per pass.
@@ -161,7 +162,7 @@ impl Worker {
                     _ => Err(Failure::Permanent(format!("HTTP {status}"), Some(status))),
                 }
             }
-            Err(e) => Err(Failure::Transient(crate::error::chain(&e), None)),
+            Err(e) => Err(Failure::Transient(error::chain(&e), None)),
         }
     }
 }

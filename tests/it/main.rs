@@ -1,5 +1,6 @@
 //! The one integration-test binary: every test talks HTTP to the real application backed
-//! by a real PostgreSQL database of its own (see `helpers`).
+//! by a real PostgreSQL database of its own (see `helpers`), except `layering`, which reads
+//! the sources.
 
 mod browser;
 mod helpers;
@@ -18,6 +19,7 @@ mod fx;
 mod health;
 mod idempotency;
 mod jobs;
+mod layering;
 mod local_postgres;
 mod nul;
 mod organisations;

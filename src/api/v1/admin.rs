@@ -5,8 +5,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::pagination::{Page, PageQuery};
+use crate::audit::repo::EventOut;
 use crate::audit::{self, Actor, Verification};
 use crate::auth::{Principal, Role};
+use crate::db;
 use crate::error::{AppError, Problem};
 use crate::ids::CooperativeId;
 use crate::notifications::{self, repo::OutboxEmail, OutboxStatus};
@@ -42,7 +44,7 @@ pub async fn list_outbox(
         cursor: query.cursor,
     };
     let (limit, after) = (page.limit()?, page.after()?);
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     let items = notifications::list(&mut conn, query.status, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
 }
@@ -61,14 +63,8 @@ pub async fn retry_outbox(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let mut conn = crate::db::conn(&state.pool).await?;
-    let row = notifications::retry(
-        &mut conn,
-        state.clock.now(),
-        Actor::User(who.user_id),
-        id.into_inner(),
-    )
-    .await?;
+    let row =
+        notifications::service::retry(&state, Actor::User(who.user_id), id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(row))
 }
 
@@ -101,7 +97,7 @@ pub async fn list_webhooks(
         cursor: query.cursor,
     };
     let (limit, after) = (page.limit()?, page.after()?);
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     let items = webhooks::list(&mut conn, query.status, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
 }
@@ -121,7 +117,7 @@ pub async fn retry_webhook(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     let row = webhooks::retry(
         &mut conn,
         state.clock.now(),
@@ -143,7 +139,7 @@ pub async fn verify_platform_audit(
     who: Principal,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let mut conn = crate::db::conn(&state.pool).await?;
+    let mut conn = db::conn(&state.pool).await?;
     Ok(HttpResponse::Ok().json(audit::verify(&mut conn, audit::PLATFORM_CHAIN).await?))
 }
 
@@ -160,7 +156,8 @@ pub async fn verify_cooperative_audit(
     who: Principal,
     id: web::Path<CooperativeId>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(audit::verify_cooperative(&state, &who, id.into_inner()).await?))
+    Ok(HttpResponse::Ok()
+        .json(audit::service::verify_cooperative(&state, &who, id.into_inner()).await?))
 }
 
 /// `GET /cooperatives/{id}/audit` filter.
@@ -183,7 +180,7 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/cooperatives/{id}/audit", tag = "operations",
     params(("id" = uuid::Uuid, Path, description = "Cooperative"), AuditQuery),
     security(("bearer" = [])), responses(
-    (status = 200, body = inline(Page<crate::audit::repo::EventOut>)),
+    (status = 200, body = inline(Page<EventOut>)),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -199,7 +196,7 @@ pub async fn list_cooperative_audit(
         cursor: query.cursor,
     };
     let (limit, after) = (page.limit()?, page.after()?);
-    let items = audit::list_cooperative(
+    let items = audit::service::list_cooperative(
         &state,
         &who,
         id.into_inner(),

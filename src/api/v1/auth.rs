@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::AuthRateLimit;
+use crate::auth::reset::{self, ForgotPassword, ResetPassword};
 use crate::auth::service::{self, ClientMeta, TokenPair};
 use crate::auth::{Locale, Principal, Role};
 use crate::error::{AppError, Problem};
@@ -66,7 +67,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let pair = service::login(&state, &body.email, body.password, meta).await?;
+    let pair = service::login(&state, &state.jwt, &body.email, body.password, meta).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
@@ -80,7 +81,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::refresh(&state, &body.refresh_token).await?))
+    Ok(HttpResponse::Ok().json(service::refresh(&state, &state.jwt, &body.refresh_token).await?))
 }
 
 /// Ends the refresh token's session; its access tokens are refused from then on.
@@ -142,7 +143,7 @@ pub async fn me(who: Principal) -> HttpResponse {
 /// The answer is the same, and comes as fast, whether or not it does: the work happens
 /// after it.
 #[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth",
-    request_body = crate::auth::reset::ForgotPassword, responses(
+    request_body = ForgotPassword, responses(
     (status = 202, description = "Accepted (also for an unknown address). The email's link `/reset-password/{token}` works once, for 30 minutes; at most 3 links per account and hour"),
     (status = 429, description = "`rate_limited` (per IP)", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -150,15 +151,19 @@ pub async fn forgot_password(
     _limit: AuthRateLimit,
     state: web::Data<AppState>,
     meta: ClientMeta,
-    body: web::Json<crate::auth::reset::ForgotPassword>,
+    body: web::Json<ForgotPassword>,
 ) -> HttpResponse {
-    crate::auth::reset::request_detached(state, body.into_inner().email, meta);
+    state.detached.spawn(reset::request_logged(
+        state.ctx.clone(),
+        body.into_inner().email,
+        meta,
+    ));
     HttpResponse::Accepted().finish()
 }
 
 /// Sets a new password with the token of a reset link; every session of the account ends.
 #[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth",
-    request_body = crate::auth::reset::ResetPassword, responses(
+    request_body = ResetPassword, responses(
     (status = 204, description = "Changed; every session of the account is revoked"),
     (status = 422, description = "`invalid_reset_token` (unknown, used or expired), or `new_password` too short/long/common", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "`rate_limited` (per IP)", body = Problem, content_type = "application/problem+json"),
@@ -166,9 +171,9 @@ pub async fn forgot_password(
 pub async fn reset_password(
     _limit: AuthRateLimit,
     state: web::Data<AppState>,
-    body: web::Json<crate::auth::reset::ResetPassword>,
+    body: web::Json<ResetPassword>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    crate::auth::reset::reset(&state, &body.token, body.new_password).await?;
+    reset::reset(&state, &body.token, body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::created;
 use crate::api::extract::Authed;
+use crate::api::{self, created};
 use crate::auth::Principal;
 use crate::comparison::service::{self as comparison, Comparison};
 use crate::error::{AppError, Problem};
@@ -111,7 +111,7 @@ pub async fn get_comparison(
     query: web::Query<ComparisonQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let wants_csv = crate::api::wants_csv(query.format.as_deref(), &req)?;
+    let wants_csv = api::wants_csv(query.format.as_deref(), &req)?;
     let id = id.into_inner();
     let c = comparison::comparison(&state, &who, id).await?;
     if wants_csv {

@@ -4,6 +4,7 @@ use crate::api::extract::Authed;
 use actix_web::{web, HttpResponse};
 
 use crate::api::created;
+use crate::api::extract::AuthRateLimit;
 use crate::api::pagination::{ListQuery, Page};
 use crate::auth::Principal;
 use crate::cooperatives::models::{CooperativeOut, MemberOut};
@@ -174,7 +175,7 @@ pub async fn update_user(
     (status = 422, description = "`invalid_invitation` (unknown, used or expired) or a password rule", body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn accept_invite(
-    _limit: crate::api::extract::AuthRateLimit,
+    _limit: AuthRateLimit,
     state: web::Data<AppState>,
     body: web::Json<AcceptInvite>,
 ) -> Result<HttpResponse, AppError> {

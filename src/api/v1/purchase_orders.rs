@@ -5,9 +5,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::created;
 use crate::api::extract::Authed;
 use crate::api::pagination::{Page, PageQuery};
+use crate::api::{self, created};
 use crate::auth::Principal;
 use crate::awards::service::{self as awards, AwardIn, AwardOut};
 use crate::error::{AppError, Problem};
@@ -62,7 +62,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let wants_csv = crate::api::wants_csv(query.format.as_deref(), &req)?;
+    let wants_csv = api::wants_csv(query.format.as_deref(), &req)?;
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
@@ -107,7 +107,7 @@ pub async fn get(
     query: web::Query<PoQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let wants_csv = crate::api::wants_csv(query.format.as_deref(), &req)?;
+    let wants_csv = api::wants_csv(query.format.as_deref(), &req)?;
     let po = pos::get(&state, &who, id.into_inner()).await?;
     if wants_csv {
         Ok(HttpResponse::Ok()

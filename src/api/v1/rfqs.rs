@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::created;
 use crate::api::extract::Authed;
-use crate::api::pagination::Page;
+use crate::api::pagination::{Page, PageQuery};
 use crate::auth::Principal;
 use crate::error::{AppError, Problem};
 use crate::ids::{QuoteId, RfqId, RoundId};
@@ -52,7 +52,7 @@ pub async fn list_rfqs(
     who: Principal,
     query: web::Query<RfqListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = crate::api::pagination::PageQuery {
+    let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor.clone(),
     };

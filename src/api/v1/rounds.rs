@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::created;
 use crate::api::pagination::{Page, PageQuery};
+use crate::api::{self, created};
 use crate::auth::Principal;
 use crate::error::{AppError, Problem};
 use crate::ids::{CooperativeId, DemandLineId, RoundId};
@@ -167,7 +167,7 @@ pub async fn aggregate(
     query: web::Query<AggregateQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let wants_csv = crate::api::wants_csv(query.format.as_deref(), &req)?;
+    let wants_csv = api::wants_csv(query.format.as_deref(), &req)?;
     let format = if wants_csv {
         aggregate::Format::Csv
     } else {

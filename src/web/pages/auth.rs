@@ -119,7 +119,7 @@ pub async fn login(
         .and_then(safe_next)
         .unwrap_or("/")
         .to_owned();
-    match browser::sign_in(&state, &form.email, form.password, meta).await {
+    match browser::sign_in(&state, &state.jwt, &form.email, form.password, meta).await {
         Ok((token, _)) => start(&state, &p, token, &next).await,
         Err(AppError::Unauthenticated { .. }) => page_login(
             &p,
@@ -239,7 +239,11 @@ pub async fn forgot(
     meta: ClientMeta,
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    password_reset::request_detached(state, form.into_inner().email, meta);
+    state.detached.spawn(password_reset::request_logged(
+        state.ctx.clone(),
+        form.into_inner().email,
+        meta,
+    ));
     page(&NoticePage {
         page: &p,
         heading: p.t.forgot_title,
@@ -437,7 +441,8 @@ pub async fn invite(
         }
         Err(e) => return Err(e),
     }
-    let (session_token, _) = browser::sign_in(&state, &inv.email, form.new_password, meta).await?;
+    let (session_token, _) =
+        browser::sign_in(&state, &state.jwt, &inv.email, form.new_password, meta).await?;
     start(&state, &p, session_token, "/").await
 }
 

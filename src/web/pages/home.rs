@@ -6,10 +6,14 @@ use askama::Template;
 use super::{zone_of, Fmt};
 use crate::auth::Role;
 use crate::cooperatives::models::CooperativeOut;
+use crate::cooperatives::service::list_cooperatives;
 use crate::error::AppError;
 use crate::purchase_orders::models::PurchaseOrderOut;
+use crate::purchase_orders::service as po_service;
 use crate::rfqs::models::{RfqOut, RfqStatus};
+use crate::rfqs::service::list_rfqs;
 use crate::rounds::models::{RoundOut, RoundStatus};
+use crate::rounds::service::list_rounds;
 use crate::state::AppState;
 use crate::web::render::page;
 use crate::web::session::Page;
@@ -34,23 +38,21 @@ pub async fn home(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, A
     let (mut cooperatives, mut rounds, mut rfqs, mut pos) = (vec![], vec![], vec![], vec![]);
     match who.role {
         Role::PlatformAdmin => {
-            cooperatives =
-                crate::cooperatives::service::list_cooperatives(&state, &who, None, None, 50)
-                    .await?;
+            cooperatives = list_cooperatives(&state, &who, None, None, 50).await?;
         }
         Role::CoopAdmin | Role::Member => {
             let coop = who.cooperative_id.ok_or(AppError::Forbidden)?;
-            rounds = crate::rounds::service::list_rounds(&state, &who, coop, None, 20).await?;
+            rounds = list_rounds(&state, &who, coop, None, 20).await?;
             if who.role == Role::Member {
                 rounds.retain(|r| r.status == RoundStatus::Open);
             } else {
-                rfqs = crate::rfqs::service::list_rfqs(&state, &who, None, None, 20).await?;
+                rfqs = list_rfqs(&state, &who, None, None, 20).await?;
             }
-            pos = crate::purchase_orders::service::list(&state, &who, None, 10).await?;
+            pos = po_service::list(&state, &who, None, 10).await?;
         }
         Role::Supplier => {
-            rfqs = crate::rfqs::service::list_rfqs(&state, &who, None, None, 20).await?;
-            pos = crate::purchase_orders::service::list(&state, &who, None, 10).await?;
+            rfqs = list_rfqs(&state, &who, None, None, 20).await?;
+            pos = po_service::list(&state, &who, None, 10).await?;
         }
     }
     page(&HomePage {

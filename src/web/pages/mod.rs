@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::session::Page;
 use crate::auth::{Locale, Principal};
+use crate::cooperatives::service::get_cooperative;
 use crate::error::{AppError, FieldError};
 use crate::i18n::{format, Msgs};
 use crate::state::AppState;
@@ -91,9 +92,7 @@ impl Fmt {
 pub async fn zone_of(state: &AppState, who: &Principal) -> Result<chrono_tz::Tz, AppError> {
     match who.cooperative_id {
         Some(coop) => Ok(format::zone(
-            &crate::cooperatives::service::get_cooperative(state, who, coop)
-                .await?
-                .timezone,
+            &get_cooperative(state, who, coop).await?.timezone,
         )),
         None => Ok(chrono_tz::Asia::Seoul),
     }

@@ -9,6 +9,7 @@ use crate::auth::Role;
 use crate::error::AppError;
 use crate::ids::{PoLineId, PurchaseOrderId};
 use crate::purchase_orders::models::{PoLineOut, PurchaseOrderOut};
+use crate::purchase_orders::service as po_service;
 use crate::state::AppState;
 use crate::web::render::{page, see_other};
 use crate::web::session::Page;
@@ -24,7 +25,7 @@ struct ListPage<'a> {
 /// `GET /purchase-orders`.
 pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let pos = crate::purchase_orders::service::list(&state, &who, None, 100).await?;
+    let pos = po_service::list(&state, &who, None, 100).await?;
     let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&ListPage { page: &p, f, pos })
 }
@@ -77,7 +78,7 @@ pub async fn detail(
     q: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let po = crate::purchase_orders::service::get(&state, &who, *id).await?;
+    let po = po_service::get(&state, &who, *id).await?;
     let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&DetailPage {
         page: &p,
@@ -95,7 +96,7 @@ pub async fn acknowledge(
     id: web::Path<PurchaseOrderId>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let po = crate::purchase_orders::service::acknowledge(&state, &who, *id).await?;
+    let po = po_service::acknowledge(&state, &who, *id).await?;
     Ok(see_other(&format!(
         "/purchase-orders/{}?acknowledged=1",
         po.id

@@ -9,7 +9,9 @@ use crate::auth::Role;
 use crate::error::AppError;
 use crate::ids::RfqId;
 use crate::quotes::models::QuoteOut;
+use crate::quotes::service as quote_service;
 use crate::rfqs::models::{RfqOut, RfqStatus};
+use crate::rfqs::service::{get_rfq, list_rfqs};
 use crate::state::AppState;
 use crate::web::render::page;
 use crate::web::session::Page;
@@ -26,7 +28,7 @@ struct ListPage<'a> {
 /// `GET /rfqs`.
 pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let rfqs = crate::rfqs::service::list_rfqs(&state, &who, None, None, 100).await?;
+    let rfqs = list_rfqs(&state, &who, None, None, 100).await?;
     let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&ListPage {
         page: &p,
@@ -56,11 +58,11 @@ pub async fn detail(
     id: web::Path<RfqId>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let rfq = crate::rfqs::service::get_rfq(&state, &who, *id).await?;
+    let rfq = get_rfq(&state, &who, *id).await?;
     let buyer = who.role != Role::Supplier;
     // The API's buyer-side quote list: empty until the deadline, whoever asks.
     let quotes = if buyer {
-        crate::quotes::service::list_for_rfq(&state, &who, rfq.id)
+        quote_service::list_for_rfq(&state, &who, rfq.id)
             .await?
             .items
     } else {

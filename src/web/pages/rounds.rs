@@ -7,11 +7,13 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::{zone_of, Fmt};
+use crate::api::pagination::MAX_LIMIT;
 use crate::auth::{Locale, Role};
 use crate::error::AppError;
 use crate::ids::{MaterialId, RoundId};
-use crate::materials::service::MaterialOut;
+use crate::materials::service::{self as material_service, MaterialOut};
 use crate::rounds::models::{DemandOut, RoundOut, RoundStatus};
+use crate::rounds::service::{get_round, list_demand};
 use crate::state::AppState;
 use crate::web::render::page;
 use crate::web::session::Page;
@@ -35,14 +37,14 @@ pub async fn detail(
     id: web::Path<RoundId>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let round = crate::rounds::service::get_round(&state, &who, *id).await?;
-    let catalog = crate::materials::service::list(
+    let round = get_round(&state, &who, *id).await?;
+    let catalog = material_service::list(
         &state,
         &who,
         round.cooperative_id,
         None,
         None,
-        i64::from(crate::api::pagination::MAX_LIMIT),
+        i64::from(MAX_LIMIT),
     )
     .await?;
     let ko = p.locale == Locale::Ko;
@@ -58,20 +60,14 @@ pub async fn detail(
         .into_iter()
         .filter(|m| round.material_ids.contains(&m.id))
         .collect();
-    let lines = crate::rounds::service::list_demand(
-        &state,
-        &who,
-        round.id,
-        None,
-        i64::from(crate::api::pagination::MAX_LIMIT),
-    )
-    .await?
-    .into_iter()
-    .map(|l| {
-        let name = names.get(&l.material_id).cloned().unwrap_or_default();
-        (l, name)
-    })
-    .collect();
+    let lines = list_demand(&state, &who, round.id, None, i64::from(MAX_LIMIT))
+        .await?
+        .into_iter()
+        .map(|l| {
+            let name = names.get(&l.material_id).cloned().unwrap_or_default();
+            (l, name)
+        })
+        .collect();
     let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&RoundPage {
         page: &p,

@@ -23,6 +23,7 @@ use coprocure::auth::{Locale, Role};
 use coprocure::background::{Background, Runner};
 use coprocure::clock::{Clock, OffsetClock};
 use coprocure::config::Settings;
+use coprocure::context::Ctx;
 use coprocure::db::local::{LocalOptions, LocalPostgres};
 use coprocure::startup::Application;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -353,7 +354,7 @@ pub struct TestApp {
     /// This instance's background jobs.
     pub jobs: Runner,
     /// Work this instance's requests started after answering.
-    detached: Arc<coprocure::background::detached::Detached>,
+    detached: Arc<coprocure::state::Detached>,
     vars: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
     background: Option<Background>,
@@ -426,8 +427,9 @@ impl TestApp {
             settings.db_acquire_timeout,
         )
         .unwrap();
-        let jobs = Runner::from_settings(pool.clone(), &settings, clock.clone()).expect("jobs");
-        let app = Application::build(settings, pool, clock.clone()).expect("build app");
+        let ctx = Ctx::new(pool, settings, clock.clone());
+        let jobs = Runner::from_settings(&ctx).expect("jobs");
+        let app = Application::build(ctx).expect("build app");
         let detached = app.detached();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
