@@ -1,31 +1,15 @@
 //! The message catalogue: [`Msgs`] and its Korean ([`KO`]) and English ([`EN`]) texts.
 //! To add a message: add its name to the `catalogue!` list, then its text to both
-//! statics (the build fails until both have it).
+//! statics (the build fails until both have it). Pages of one area keep their words in an
+//! area catalogue of their own (see [`super`]).
 
 use crate::auth::Locale;
 use crate::rfqs::models::RfqStatus;
 use crate::rounds::models::RoundStatus;
 
-macro_rules! catalogue {
-    ($($(#[doc = $doc:literal])* $field:ident),* $(,)?) => {
-        /// Every text of the product in one language.
-        #[derive(Debug)]
-        pub struct Msgs {
-            /// The language of these texts.
-            pub locale: Locale,
-            $($(#[doc = $doc])* pub $field: &'static str,)*
-        }
-
-        impl Msgs {
-            /// Every plain message (for completeness checks).
-            pub fn all(&self) -> Vec<&'static str> {
-                vec![$(self.$field),*]
-            }
-        }
-    };
-}
-
 catalogue!(
+    /// Every text of the product's frame and common pages in one language.
+    Msgs {
     /// BCP 47 tag of the language (`<html lang>`).
     lang,
     /// The language's own name.
@@ -91,6 +75,15 @@ catalogue!(
     nav_rfqs,
     nav_purchase_orders,
     nav_api_docs,
+    nav_rounds,
+    nav_members,
+    nav_materials,
+    nav_suppliers,
+    nav_fx_rates,
+    nav_audit,
+    nav_cooperatives,
+    nav_outbox,
+    nav_company,
     home_title,
     more_pages_soon,
     cooperatives,
@@ -203,6 +196,7 @@ catalogue!(
     error_csrf_title,
     error_csrf_body,
     error_rate_limited_title,
+    }
 );
 
 /// Korean.
@@ -265,6 +259,15 @@ pub static KO: Msgs = Msgs {
     nav_rfqs: "견적요청",
     nav_purchase_orders: "발주서",
     nav_api_docs: "API 문서",
+    nav_rounds: "수요조사",
+    nav_members: "조합원사",
+    nav_materials: "품목",
+    nav_suppliers: "공급사",
+    nav_fx_rates: "환율",
+    nav_audit: "감사 기록",
+    nav_cooperatives: "조합",
+    nav_outbox: "발송함",
+    nav_company: "회사 정보",
     home_title: "홈",
     more_pages_soon: "관리 화면은 차례로 추가됩니다. 그 전까지는 API 문서에서 모든 기능을 쓸 수 있습니다.",
     cooperatives: "협동조합",
@@ -433,6 +436,15 @@ pub static EN: Msgs = Msgs {
     nav_rfqs: "RFQs",
     nav_purchase_orders: "Purchase orders",
     nav_api_docs: "API docs",
+    nav_rounds: "Demand rounds",
+    nav_members: "Members",
+    nav_materials: "Materials",
+    nav_suppliers: "Suppliers",
+    nav_fx_rates: "FX rates",
+    nav_audit: "Audit trail",
+    nav_cooperatives: "Cooperatives",
+    nav_outbox: "Outbox",
+    nav_company: "Company",
     home_title: "Home",
     more_pages_soon: "The management pages arrive step by step; until then the API docs cover every function.",
     cooperatives: "Cooperatives",

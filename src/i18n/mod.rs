@@ -7,6 +7,41 @@
 //!   forgotten either. Templates receive `t: &'static Msgs` and write `{{ t.sign_in }}`.
 //! - [`format`] formats numbers, money, dates and countdowns per locale.
 //! - [`negotiate`] picks ko or en from an `Accept-Language` header.
+//!
+//! Area catalogues: the frame, sign-in and common words are in [`Msgs`]; the pages of one
+//! area (rounds, RFQs, the comparison, a member's demand, a supplier's quotes…) keep their
+//! own words in `i18n/<area>.rs` — `catalogue!(AreaMsgs { … })`, `pub static KO`, `pub static
+//! EN` and `pub fn msgs(locale) -> &'static AreaMsgs` — and their templates get it as `m`
+//! beside the page's `t`. Areas grow without touching each other's lists.
+//!
+//! Area catalogues: the frame, sign-in and common words are in [`Msgs`]; the pages of one
+//! area (rounds, RFQs, the comparison, a member's demand, a supplier's quotes…) keep their
+//! own words in `i18n/<area>.rs`: `catalogue!(AreaMsgs { … })`, `pub static KO`, `pub static
+//! EN` and `pub fn msgs(locale) -> &'static AreaMsgs`; its templates get it as `m` beside the
+//! page's `t`. So areas grow without touching each other's lists.
+
+/// Declares a catalogue: a struct of `&'static str` messages plus its `locale`, and
+/// `all()` listing them: `catalogue!(/** doc */ Name { /** doc */ field, … });`, followed by
+/// `pub static KO: Name` and `pub static EN: Name` filling every field (a missing one does
+/// not compile).
+macro_rules! catalogue {
+    ($(#[doc = $sdoc:literal])* $name:ident { $($(#[doc = $doc:literal])* $field:ident),* $(,)? }) => {
+        $(#[doc = $sdoc])*
+        #[derive(Debug)]
+        pub struct $name {
+            /// The language of these texts.
+            pub locale: $crate::auth::Locale,
+            $($(#[doc = $doc])* pub $field: &'static str,)*
+        }
+
+        impl $name {
+            /// Every plain message (for completeness checks).
+            pub fn all(&self) -> Vec<&'static str> {
+                vec![$(self.$field),*]
+            }
+        }
+    };
+}
 
 pub mod format;
 pub mod lint;

@@ -29,103 +29,67 @@ use crate::error::AppError;
 use crate::state::AppState;
 use session::Page;
 
-/// Registers the portal's routes.
+/// Registers the portal's routes: each area of `pages` registers its own.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{auth, home, purchase_orders, rfqs, rounds};
-    cfg.service(web::resource("/static/{name}").route(web::get().to(assets::serve)))
-        .service(
-            web::resource("/")
-                .route(web::get().to(home::home))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/login")
-                .route(web::get().to(auth::login_form))
-                .route(web::post().to(auth::login))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/logout")
-                .route(web::post().to(auth::logout))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/language")
-                .route(web::post().to(auth::language))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/forgot-password")
-                .route(web::get().to(auth::forgot_form))
-                .route(web::post().to(auth::forgot))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/reset-password/{token}")
-                .route(web::get().to(auth::reset_form))
-                .route(web::post().to(auth::reset))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/invite/{token}")
-                .route(web::get().to(auth::invite_form))
-                .route(web::post().to(auth::invite))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/account/password")
-                .route(web::get().to(auth::password_form))
-                .route(web::post().to(auth::password))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/rfqs")
-                .route(web::get().to(rfqs::list))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/rfqs/{id}")
-                .route(web::get().to(rfqs::detail))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/rounds/{id}")
-                .route(web::get().to(rounds::detail))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/purchase-orders")
-                .route(web::get().to(purchase_orders::list))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/purchase-orders/{id}")
-                .route(web::get().to(purchase_orders::detail))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        )
-        .service(
-            web::resource("/purchase-orders/{id}/acknowledge")
-                .route(web::post().to(purchase_orders::acknowledge))
-                .default_service(web::to(method_not_allowed))
-                .wrap(from_fn(portal)),
-        );
+    cfg.service(web::resource("/static/{name}").route(web::get().to(assets::serve)));
+    pages::auth::routes(cfg);
+    pages::home::routes(cfg);
+    pages::rfqs::routes(cfg);
+    pages::rounds::routes(cfg);
+    pages::purchase_orders::routes(cfg);
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, AppError> {
-    Err(AppError::MethodNotAllowed { allow: "GET, POST" })
+/// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405
+/// with `Allow` naming the ones declared: `cfg.service(Routes::at("/x").get(a).post(b))`.
+pub struct Routes {
+    resource: actix_web::Resource,
+    allow: Vec<&'static str>,
+}
+
+impl Routes {
+    /// The routes at `path` (an actix path pattern, `/rfqs/{id}`).
+    pub fn at(path: &str) -> Self {
+        Self {
+            resource: web::resource(path),
+            allow: Vec::new(),
+        }
+    }
+
+    /// `GET` (and `HEAD`) by `handler`.
+    pub fn get<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.resource = self.resource.route(web::get().to(handler));
+        self.allow.push("GET");
+        self
+    }
+
+    /// `POST` by `handler`.
+    pub fn post<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.resource = self.resource.route(web::post().to(handler));
+        self.allow.push("POST");
+        self
+    }
+}
+
+impl actix_web::dev::HttpServiceFactory for Routes {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        let allow: &'static str = Box::leak(self.allow.join(", ").into_boxed_str());
+        self.resource
+            .default_service(web::to(move || async move {
+                Err::<HttpResponse, _>(AppError::MethodNotAllowed { allow })
+            }))
+            .wrap(from_fn(portal))
+            .register(config)
+    }
 }
 
 fn is_form(req: &ServiceRequest) -> bool {

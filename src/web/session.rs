@@ -193,18 +193,41 @@ impl Page {
         let Some(user) = &self.user else {
             return vec![];
         };
-        let mut items = vec![("/", t.nav_home)];
-        match user.role {
-            Role::PlatformAdmin => {}
-            Role::CoopAdmin | Role::Supplier => {
-                items.push(("/rfqs", t.nav_rfqs));
-                items.push(("/purchase-orders", t.nav_purchase_orders));
-            }
-            Role::Member => items.push(("/purchase-orders", t.nav_purchase_orders)),
-        }
-        if matches!(user.role, Role::PlatformAdmin | Role::CoopAdmin) {
-            items.push(("/api/docs/", t.nav_api_docs));
-        }
+        // Every role's pages (issues 14–16); the first entry whose path prefixes the current
+        // one is marked current.
+        let items: Vec<(&'static str, &'static str)> = match user.role {
+            Role::PlatformAdmin => vec![
+                ("/", t.nav_home),
+                ("/admin/cooperatives", t.nav_cooperatives),
+                ("/suppliers", t.nav_suppliers),
+                ("/fx-rates", t.nav_fx_rates),
+                ("/admin/outbox", t.nav_outbox),
+                ("/admin/audit", t.nav_audit),
+                ("/api/docs/", t.nav_api_docs),
+            ],
+            Role::CoopAdmin => vec![
+                ("/", t.nav_home),
+                ("/rounds", t.nav_rounds),
+                ("/rfqs", t.nav_rfqs),
+                ("/purchase-orders", t.nav_purchase_orders),
+                ("/members", t.nav_members),
+                ("/materials", t.nav_materials),
+                ("/suppliers", t.nav_suppliers),
+                ("/fx-rates", t.nav_fx_rates),
+                ("/audit", t.nav_audit),
+            ],
+            Role::Member => vec![
+                ("/", t.nav_home),
+                ("/rounds", t.nav_rounds),
+                ("/purchase-orders", t.nav_purchase_orders),
+            ],
+            Role::Supplier => vec![
+                ("/", t.nav_home),
+                ("/rfqs", t.nav_rfqs),
+                ("/purchase-orders", t.nav_purchase_orders),
+                ("/company", t.nav_company),
+            ],
+        };
         let here = self.path.split('?').next().unwrap_or("/");
         items
             .into_iter()

@@ -15,6 +15,26 @@ use crate::state::AppState;
 use crate::users;
 use crate::web::render::{page, page_with, see_other};
 use crate::web::session::{self, safe_next, Page};
+use crate::web::Routes;
+
+/// The sign-in, account and invitation pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Routes::at("/login").get(login_form).post(login))
+        .service(Routes::at("/logout").post(logout))
+        .service(Routes::at("/language").post(language))
+        .service(Routes::at("/forgot-password").get(forgot_form).post(forgot))
+        .service(
+            Routes::at("/reset-password/{token}")
+                .get(reset_form)
+                .post(reset),
+        )
+        .service(Routes::at("/invite/{token}").get(invite_form).post(invite))
+        .service(
+            Routes::at("/account/password")
+                .get(password_form)
+                .post(password),
+        );
+}
 
 #[derive(Template)]
 #[template(path = "web/login.html")]

@@ -17,6 +17,12 @@ use crate::rounds::service::list_rounds;
 use crate::state::AppState;
 use crate::web::render::page;
 use crate::web::session::Page;
+use crate::web::Routes;
+
+/// The home page of every role.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Routes::at("/").get(home));
+}
 
 #[derive(Template)]
 #[template(path = "web/home.html")]

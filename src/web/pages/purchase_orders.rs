@@ -13,6 +13,14 @@ use crate::purchase_orders::service as po_service;
 use crate::state::AppState;
 use crate::web::render::{page, see_other};
 use crate::web::session::Page;
+use crate::web::Routes;
+
+/// The purchase-order pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Routes::at("/purchase-orders").get(list))
+        .service(Routes::at("/purchase-orders/{id}").get(detail))
+        .service(Routes::at("/purchase-orders/{id}/acknowledge").post(acknowledge));
+}
 
 #[derive(Template)]
 #[template(path = "web/purchase_orders.html")]

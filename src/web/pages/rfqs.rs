@@ -15,6 +15,13 @@ use crate::rfqs::service::{get_rfq, list_rfqs};
 use crate::state::AppState;
 use crate::web::render::page;
 use crate::web::session::Page;
+use crate::web::Routes;
+
+/// The RFQ pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Routes::at("/rfqs").get(list))
+        .service(Routes::at("/rfqs/{id}").get(detail));
+}
 
 #[derive(Template)]
 #[template(path = "web/rfqs.html")]

@@ -17,6 +17,12 @@ use crate::rounds::service::{get_round, list_demand};
 use crate::state::AppState;
 use crate::web::render::page;
 use crate::web::session::Page;
+use crate::web::Routes;
+
+/// The demand-round pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Routes::at("/rounds/{id}").get(detail));
+}
 
 #[derive(Template)]
 #[template(path = "web/round.html")]
