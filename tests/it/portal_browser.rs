@@ -5,42 +5,15 @@
 
 use std::time::Duration;
 
-use fantoccini::Client;
 use serde_json::json;
 
 use crate::browser::{
-    assert_accessible, click_and_wait, fill, path, screenshot, scrolls_sideways, text, wait_css,
-    with_browser, Viewport,
+    assert_accessible, check_pages, click_and_wait, fill, lang, path, screenshot, scrolls_sideways,
+    sign_in, sign_out, switch_language, text, wait_css, with_browser, Viewport,
 };
 use crate::helpers::smtp::SmtpSink;
 use crate::helpers::world::World;
 use crate::helpers::{token, TestApp, PASSWORD};
-
-async fn sign_in(c: &Client, app: &TestApp, email: &str, password: &str) {
-    c.goto(&app.url("/login")).await.unwrap();
-    fill(c, "#email", email).await;
-    fill(c, "#password", password).await;
-    click_and_wait(c, "#sign-in").await;
-    assert_ne!(path(c).await, "/login", "signed in as {email}");
-}
-
-async fn sign_out(c: &Client) {
-    click_and_wait(c, "#sign-out").await;
-    assert_eq!(path(c).await, "/login?signed_out=1");
-}
-
-async fn switch_language(c: &Client) {
-    click_and_wait(c, "#switch-language").await;
-}
-
-async fn lang(c: &Client) -> String {
-    c.execute("return document.documentElement.lang;", vec![])
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn sign_in_switch_language_and_sign_out_in_chromium() {
@@ -166,27 +139,6 @@ async fn an_invitation_from_the_real_email_on_a_phone() {
     .await;
     // The password works for the API too.
     app.login("kim@member-a.kr", "aluminium-billet-77").await;
-}
-
-/// Pages of each viewer, checked with axe in the viewer's language, then in the other.
-async fn check_pages(c: &Client, app: &TestApp, who: &str, pages: &[String], checked: &mut usize) {
-    c.goto(&app.url(&pages[0])).await.unwrap();
-    wait_css(c, "main").await;
-    let first = lang(c).await;
-    let second = if first == "ko" { "en" } else { "ko" };
-    for round in 0..2 {
-        for p in pages {
-            c.goto(&app.url(p)).await.unwrap();
-            wait_css(c, "main").await;
-            let expected = if round == 0 { first.as_str() } else { second };
-            assert_eq!(lang(c).await, expected, "{who} {p}");
-            assert_accessible(c, &format!("{who} {p} ({expected})")).await;
-            *checked += 1;
-        }
-        if round == 0 {
-            switch_language(c).await;
-        }
-    }
 }
 
 #[tokio::test]

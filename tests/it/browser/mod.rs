@@ -17,6 +17,7 @@
 //! Without `chromedriver` on `PATH` a browser test prints how to install it and passes —
 //! unless the environment variable `CI` is set, where it fails: CI never skips them.
 
+use crate::helpers::TestApp;
 use std::future::Future;
 use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
@@ -319,4 +320,58 @@ pub async fn scrolls_sideways(client: &Client) -> bool {
         .expect("measure")
         .as_bool()
         .unwrap_or(true)
+}
+
+/// Signs in through the sign-in form; asserts it left the sign-in page.
+pub async fn sign_in(c: &Client, app: &TestApp, email: &str, password: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#email", email).await;
+    fill(c, "#password", password).await;
+    click_and_wait(c, "#sign-in").await;
+    assert_ne!(path(c).await, "/login", "signed in as {email}");
+}
+
+pub async fn sign_out(c: &Client) {
+    click_and_wait(c, "#sign-out").await;
+    assert_eq!(path(c).await, "/login?signed_out=1");
+}
+
+pub async fn switch_language(c: &Client) {
+    click_and_wait(c, "#switch-language").await;
+}
+
+pub async fn lang(c: &Client) -> String {
+    c.execute("return document.documentElement.lang;", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Pages of each viewer, checked with axe in the viewer's language, then in the other.
+pub async fn check_pages(
+    c: &Client,
+    app: &TestApp,
+    who: &str,
+    pages: &[String],
+    checked: &mut usize,
+) {
+    c.goto(&app.url(&pages[0])).await.unwrap();
+    wait_css(c, "main").await;
+    let first = lang(c).await;
+    let second = if first == "ko" { "en" } else { "ko" };
+    for round in 0..2 {
+        for p in pages {
+            c.goto(&app.url(p)).await.unwrap();
+            wait_css(c, "main").await;
+            let expected = if round == 0 { first.as_str() } else { second };
+            assert_eq!(lang(c).await, expected, "{who} {p}");
+            assert_accessible(c, &format!("{who} {p} ({expected})")).await;
+            *checked += 1;
+        }
+        if round == 0 {
+            switch_language(c).await;
+        }
+    }
 }

@@ -11,6 +11,7 @@
 pub mod http_sink;
 pub mod language;
 pub mod smtp;
+pub mod visitor;
 pub mod world;
 
 use std::collections::HashMap;
