@@ -14,6 +14,7 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod forms;
 pub mod headers;
 pub mod pages;
 pub mod render;
