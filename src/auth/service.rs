@@ -16,7 +16,7 @@ use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
 use crate::cooperatives::repo::timezone_of;
 use crate::db;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{SessionId, UserId};
 use crate::notifications::templates::{PasswordChanged, ZonedTime};
 use crate::notifications::{self, Email};
@@ -51,12 +51,15 @@ pub struct TokenPair {
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::unauthenticated("invalid_credentials", "The email or password is incorrect.")
+    AppError::unauthenticated(
+        ErrorCode::InvalidCredentials,
+        "The email or password is incorrect.",
+    )
 }
 
 fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     AppError::RateLimited {
-        code: "too_many_failed_logins",
+        code: ErrorCode::TooManyFailedLogins,
         retry_after_secs: retry_after_secs(until, now),
     }
 }
@@ -306,11 +309,11 @@ pub async fn refresh(ctx: &Ctx, jwt: &JwtKeys, refresh_token: &str) -> Result<To
     match outcome {
         Rotation::Rotated(pair) => Ok(pair),
         Rotation::Reused => Err(AppError::unauthenticated(
-            "refresh_token_reused",
+            ErrorCode::RefreshTokenReused,
             "This refresh token was already used; the session has been revoked. Log in again.",
         )),
         Rotation::Invalid => Err(AppError::unauthenticated(
-            "invalid_refresh_token",
+            ErrorCode::InvalidRefreshToken,
             "The refresh token is unknown, expired or revoked. Log in again.",
         )),
     }
@@ -358,25 +361,25 @@ pub async fn authenticate(ctx: &Ctx, jwt: &JwtKeys, token: &str) -> Result<Princ
     let Some((session, user)) = repo::session_with_user(&mut conn, claims.sid, claims.sub).await?
     else {
         return Err(AppError::unauthenticated(
-            "session_revoked",
+            ErrorCode::SessionRevoked,
             "The session no longer exists.",
         ));
     };
     if session.revoked_at.is_some() {
         return Err(AppError::unauthenticated(
-            "session_revoked",
+            ErrorCode::SessionRevoked,
             "The session has been revoked. Log in again.",
         ));
     }
     if session.expires_at <= now {
         return Err(AppError::unauthenticated(
-            "session_expired",
+            ErrorCode::SessionExpired,
             "The session has expired. Log in again.",
         ));
     }
     if user.disabled {
         return Err(AppError::unauthenticated(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "This account is disabled.",
         ));
     }
@@ -410,7 +413,7 @@ pub async fn change_password(
     } else if new == current {
         errors.push(FieldError::new(
             "new_password",
-            "unchanged",
+            ErrorCode::Unchanged,
             "must differ from the current password",
         ));
     }
@@ -448,7 +451,7 @@ pub async fn change_password(
             0,
             FieldError::new(
                 "current_password",
-                "incorrect",
+                ErrorCode::Incorrect,
                 "is not your current password",
             ),
         );
@@ -533,7 +536,7 @@ pub async fn create_user(
     if input.role != Role::PlatformAdmin {
         return Err(AppError::invalid(
             "role",
-            "unsupported_role",
+            ErrorCode::UnsupportedRole,
             "only platform_admin users are created here; others belong to an organisation",
         ));
     }
@@ -553,19 +556,20 @@ pub async fn create_user(
         updated_at: now,
     };
     conn.transaction(async |conn| -> Result<User, AppError> {
-        let user = match repo::insert_user(conn, &new).await {
-            Ok(u) => u,
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
-                return Err(AppError::conflict(
-                    "email_taken",
-                    "A user with this email already exists.",
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        // The command line reports a taken email as a conflict, not as a form field.
+        let user = repo::insert_user(conn, &new)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Validation(errors)
+                    if errors.iter().any(|e| e.code == ErrorCode::Taken) =>
+                {
+                    AppError::conflict(
+                        ErrorCode::EmailTaken,
+                        "A user with this email already exists.",
+                    )
+                }
+                other => other,
+            })?;
         let data = json!({"email": user.email, "role": user.role, "locale": user.locale});
         audit::record(
             conn,

@@ -20,7 +20,7 @@ use crate::auth::{Principal, Role};
 use crate::bounds;
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::fx::service::rfq_rates;
 use crate::ids::{MaterialId, QuoteId, RfqId, RfqLineId, SupplierId};
 use crate::quotes::models::{timestamp, QuoteLine};
@@ -190,7 +190,7 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
     let now = ctx.clock.now();
     if rfq.sealed_at(now) {
         return Err(AppError::conflict(
-            "sealed",
+            ErrorCode::Sealed,
             "Quotes are sealed until the RFQ's deadline; there is nothing to compare yet.",
         ));
     }
@@ -229,7 +229,7 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
             }
             None => {
                 return Err(AppError::conflict(
-                    "fx_rate_missing",
+                    ErrorCode::FxRateMissing,
                     format!(
                         "No {} rate in {} on or before {fx_date}; enter one with POST /api/v1/fx-rates or refresh the feed.",
                         q.currency, coop.base_currency

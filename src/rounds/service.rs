@@ -14,7 +14,7 @@ use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
 use crate::cooperatives::service::cooperative_in_scope;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
 use crate::materials::repo as material_repo;
 use crate::materials::units;
@@ -34,7 +34,7 @@ pub struct NewRound {
 
 fn round_not_open(status: RoundStatus) -> AppError {
     AppError::conflict(
-        "round_not_open",
+        ErrorCode::RoundNotOpen,
         format!(
             "The round is {}; demand can be changed only while it is open.",
             status.as_str()
@@ -90,7 +90,7 @@ pub async fn create_round(
     } else if input.closes_at <= now {
         errors.push(FieldError::new(
             "closes_at",
-            "in_the_past",
+            ErrorCode::InThePast,
             "must be in the future",
         ));
     }
@@ -99,7 +99,7 @@ pub async fn create_round(
         Some(ids) if ids.is_empty() => {
             errors.push(FieldError::new(
                 "material_ids",
-                "empty",
+                ErrorCode::Empty,
                 "must name at least one material",
             ));
             vec![]
@@ -110,7 +110,7 @@ pub async fn create_round(
             if let Some(bad) = ids.iter().find(|m| !catalog.contains(m)) {
                 errors.push(FieldError::new(
                     "material_ids",
-                    "unknown_material",
+                    ErrorCode::UnknownMaterial,
                     format!("{bad} is not in this cooperative's catalog"),
                 ));
             }
@@ -119,7 +119,7 @@ pub async fn create_round(
         None if catalog.is_empty() => {
             errors.push(FieldError::new(
                 "material_ids",
-                "empty_catalog",
+                ErrorCode::EmptyCatalog,
                 "the cooperative has no materials yet",
             ));
             vec![]
@@ -230,7 +230,7 @@ pub async fn transition(
                 }
                 (Transition::Open, RoundStatus::Draft) => {
                     return Err(AppError::conflict(
-                        "closes_at_passed",
+                        ErrorCode::ClosesAtPassed,
                         "The closing time has passed; create a new round.",
                     ))
                 }
@@ -240,7 +240,7 @@ pub async fn transition(
                 }
                 (_, status) => {
                     return Err(AppError::conflict(
-                        "invalid_transition",
+                        ErrorCode::InvalidTransition,
                         format!("The round is {}.", status.as_str()),
                     ));
                 }
@@ -321,14 +321,14 @@ fn validate_quantities(
     if quantity <= Decimal::ZERO {
         errors.push(FieldError::new(
             "quantity",
-            "not_positive",
+            ErrorCode::NotPositive,
             "must be greater than 0",
         ));
         ok = false;
     } else if quantity.normalize().scale() > 6 {
         errors.push(FieldError::new(
             "quantity",
-            "too_precise",
+            ErrorCode::TooPrecise,
             "may have at most 6 decimal places",
         ));
         ok = false;
@@ -342,7 +342,7 @@ fn validate_quantities(
         (None, _) => {
             errors.push(FieldError::new(
                 "unit",
-                "unknown_unit",
+                ErrorCode::UnknownUnit,
                 "is not a supported unit (see GET /api/v1/units)",
             ));
             None
@@ -352,14 +352,14 @@ fn validate_quantities(
                 if quantity.normalize().scale() > u.precision {
                     errors.push(FieldError::new(
                         "quantity",
-                        "too_precise",
+                        ErrorCode::TooPrecise,
                         format!("{} takes at most {} decimal places", u.code, u.precision),
                     ));
                     None
                 } else if q > bounds::MAX_QUANTITY {
                     errors.push(FieldError::new(
                         "quantity",
-                        "too_large",
+                        ErrorCode::TooLarge,
                         format!(
                             "is {} {} in the material's unit; at most {} is accepted",
                             q,
@@ -375,7 +375,7 @@ fn validate_quantities(
             Err(units::UnitError::Overflow) => {
                 errors.push(FieldError::new(
                     "quantity",
-                    "too_large",
+                    ErrorCode::TooLarge,
                     format!(
                         "is too large in the material's unit {}; at most {} is accepted",
                         b.code,
@@ -387,7 +387,7 @@ fn validate_quantities(
             Err(units::UnitError::Incompatible { .. }) => {
                 errors.push(FieldError::new(
                     "unit",
-                    "incompatible_unit",
+                    ErrorCode::IncompatibleUnit,
                     format!(
                         "{} cannot be converted to the material's unit {}",
                         u.code, b.code
@@ -396,7 +396,11 @@ fn validate_quantities(
                 None
             }
             Err(e) => {
-                errors.push(FieldError::new("unit", "inexact_conversion", e.to_string()));
+                errors.push(FieldError::new(
+                    "unit",
+                    ErrorCode::InexactConversion,
+                    e.to_string(),
+                ));
                 None
             }
         },
@@ -407,7 +411,7 @@ fn validate_quantities(
     } else if required_by <= close_date {
         errors.push(FieldError::new(
             "required_by",
-            "too_early",
+            ErrorCode::TooEarly,
             format!("must be after the round's closing date {close_date}"),
         ));
     }
@@ -453,7 +457,7 @@ pub async fn submit_demand(
             _ => {
                 return Err(AppError::invalid(
                     "member_id",
-                    "not_your_member",
+                    ErrorCode::NotYourMember,
                     "members enter demand only for themselves",
                 ))
             }
@@ -462,7 +466,7 @@ pub async fn submit_demand(
             let Some(m) = input.member_id else {
                 return Err(AppError::invalid(
                     "member_id",
-                    "required",
+                    ErrorCode::Required,
                     "name the member the demand is for",
                 ));
             };
@@ -475,7 +479,7 @@ pub async fn submit_demand(
                 _ => {
                     return Err(AppError::invalid(
                         "member_id",
-                        "unknown_member",
+                        ErrorCode::UnknownMember,
                         "is not an active member of this cooperative",
                     ))
                 }
@@ -488,7 +492,7 @@ pub async fn submit_demand(
         None => {
             errors.push(FieldError::new(
                 "material_id",
-                "not_in_round",
+                ErrorCode::NotInRound,
                 "is not one of this round's materials",
             ));
             String::new()

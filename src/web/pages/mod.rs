@@ -108,7 +108,7 @@ impl FormErrors {
         Self(
             errors
                 .iter()
-                .map(|e| (e.field.clone(), t.field_error(&e.code)))
+                .map(|e| (e.field.clone(), t.field_error(e.code)))
                 .collect(),
         )
     }
