@@ -669,3 +669,191 @@ async fn the_award_form_makes_the_same_purchase_orders_as_the_api() {
     api_app.run_jobs_until_idle().await;
     form_app.run_jobs_until_idle().await;
 }
+
+/// Median of some durations, in milliseconds.
+fn median_ms(mut v: Vec<std::time::Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// PERF (run by hand, prints figures, asserts no timing): the comparison page of an RFQ of
+/// 20 lines × 50 offers against the JSON comparison of the same RFQ, measured in the same
+/// run (median of 7 each, interleaved, after a warm-up), then a screenshot of the page in
+/// `docs/comparison.png`.
+/// `cargo test --test it comparison_page_at_20_lines_by_50_offers -- --ignored --nocapture`
+#[tokio::test]
+#[ignore]
+async fn comparison_page_at_20_lines_by_50_offers() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app).await;
+    let a = &w.a;
+    let mats = format!("/api/v1/cooperatives/{}/materials", a.coop);
+    let mut materials = vec![];
+    for i in 0..20 {
+        let m = created(
+            &app,
+            &mats,
+            &a.admin,
+            json!({"code": format!("M-{i:02}"), "name": format!("Material {i:02}"),
+            "name_ko": format!("자재 {i:02}"), "kind": "raw", "hs_code": "7403.11", "unit": "TNE"}),
+        )
+        .await;
+        materials.push(m["id"].as_str().unwrap().to_owned());
+    }
+    let round = created(&app, &format!("/api/v1/cooperatives/{}/rounds", a.coop), &a.admin,
+        json!({"title": "Round big", "closes_at": (app.clock.now() + chrono::Duration::days(1)).to_rfc3339()})).await;
+    let round = round["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/rounds/{round}/open"),
+        Some(&a.admin),
+        &json!({}),
+    )
+    .await;
+    for (i, m) in materials.iter().enumerate() {
+        created(&app, &format!("/api/v1/rounds/{round}/demand"), &a.member_token,
+            json!({"material_id": m, "quantity": (50 + 10 * i).to_string(), "unit": "TNE", "required_by": "2027-06-30", "delivery_site": "Ansan"})).await;
+    }
+    app.post(
+        &format!("/api/v1/rounds/{round}/close"),
+        Some(&a.admin),
+        &json!({}),
+    )
+    .await;
+    let mut suppliers = vec![];
+    for i in 0..50 {
+        let s = created(&app, "/api/v1/suppliers", &w.platform, json!({"name": format!("Supplier {i:02} Metals"), "country": "VN",
+            "tax_id": format!("03012345{i:02}"), "default_currency": "USD", "contact_email": format!("s{i}@metals.vn")})).await;
+        let id = s["id"].as_str().unwrap().to_owned();
+        created(&app, &format!("/api/v1/suppliers/{id}/users"), &w.platform,
+            json!({"email": format!("rep{i}@metals.vn"), "name": format!("Rep {i}"), "password": PASSWORD})).await;
+        suppliers.push(id);
+    }
+    let deadline = (app.clock.now() + chrono::Duration::days(2))
+        .date_naive()
+        .and_hms_opt(3, 0, 0)
+        .unwrap()
+        .and_utc();
+    let rfq = created(
+        &app,
+        &format!("/api/v1/rounds/{round}/rfqs"),
+        &a.admin,
+        json!({
+        "title": "Big comparison", "deadline": deadline.to_rfc3339(), "supplier_ids": suppliers,
+        "delivery_place": "Ansan plant", "currencies": ["KRW", "USD"],
+        "logistics_adders": {"CIF": "8000", "FOB": "20000"}}),
+    )
+    .await;
+    let id = rfq["id"].as_str().unwrap().to_owned();
+    let lines: Vec<(String, i64)> = rfq["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                plain(&l["id"]),
+                Decimal::from_str(l["quantity"].as_str().unwrap())
+                    .unwrap()
+                    .try_into()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines.len(), 20);
+    app.post(
+        &format!("/api/v1/rfqs/{id}/publish"),
+        Some(&a.admin),
+        &json!({}),
+    )
+    .await;
+    for i in 0..50_i64 {
+        let tok = token(&app, &format!("rep{i}@metals.vn")).await;
+        let (currency, incoterm) =
+            [("KRW", "DAP"), ("USD", "CIF"), ("USD", "FOB")][(i % 3) as usize];
+        let base = if currency == "KRW" {
+            3_000_000 + 7_919 * i
+        } else {
+            2_000 + 13 * i
+        };
+        let ql: Vec<Value> = lines.iter().enumerate().map(|(k, (l, qty))| {
+            let p = base + (k as i64) * if currency == "KRW" { 10_000 } else { 7 };
+            json!({"rfq_line_id": l, "unit_price": p.to_string(),
+                "price_breaks": [{"min_quantity": (qty / 2).to_string(), "unit_price": (p * 97 / 100).to_string()},
+                                 {"min_quantity": qty.to_string(), "unit_price": (p * 94 / 100).to_string()}],
+                "min_quantity": if i % 17 == 5 { (qty + 1).to_string() } else { (i % 5).to_string() },
+                "max_quantity": if i % 4 == 0 { json!((qty / 2 + i).to_string()) } else { json!(null) },
+                "freight_per_unit": if currency == "KRW" { "15000" } else { "12" }, "insurance_per_unit": "0"})
+        }).collect();
+        created(&app, &format!("/api/v1/rfqs/{id}/quotes"), &tok, json!({
+            "currency": currency, "incoterm": incoterm, "named_place": "Busan", "valid_until": "2027-12-31",
+            "lead_time_days": 10 + (i % 30), "lines": ql})).await;
+    }
+    app.run_jobs_until_idle().await;
+    app.clock.advance(chrono::Duration::days(3));
+    let admin = token(&app, "admin-a@coop.kr").await;
+    created(&app, "/api/v1/fx-rates", &admin,
+        json!({"date": deadline.date_naive() - chrono::Duration::days(1), "base": "KRW", "currency": "USD", "rate": "1400"})).await;
+    let v = Visitor::new(&app);
+    v.sign_in("admin-a@coop.kr", PASSWORD).await;
+    let json_path = format!("/api/v1/rfqs/{id}/comparison");
+    let page = format!("/rfqs/{id}/comparison");
+    // Warm-up (the first read also fixes the rates).
+    let j = app.get(&json_path, Some(&admin)).await;
+    assert_eq!(j.status, 200, "{}", j.text);
+    let offers: usize = j.json["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["offers"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(offers, 20 * 50);
+    assert_eq!(v.get(&page).await.status, 200);
+    let (mut tj, mut tp) = (vec![], vec![]);
+    let (mut json_bytes, mut page_bytes) = (0, 0);
+    for _ in 0..7 {
+        let t = std::time::Instant::now();
+        let r = app.get(&json_path, Some(&admin)).await;
+        tj.push(t.elapsed());
+        json_bytes = r.text.len();
+        let t = std::time::Instant::now();
+        let r = v.get(&page).await;
+        tp.push(t.elapsed());
+        assert_eq!(r.status, 200);
+        page_bytes = r.text.len();
+    }
+    let (mj, mp) = (median_ms(tj), median_ms(tp));
+    println!(
+        "PERF comparison 20 lines x 50 offers ({} build): JSON {mj:.1} ms ({} KB), page {mp:.1} ms ({} KB), page/JSON = {:.2}",
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        json_bytes / 1024,
+        page_bytes / 1024,
+        mp / mj
+    );
+    let app_ref = &app;
+    crate::browser::with_browser(
+        "comparison-big",
+        crate::browser::Viewport::Desktop,
+        |c| async move {
+            crate::browser::sign_in(&c, app_ref, "admin-a@coop.kr", PASSWORD).await;
+            c.goto(&app_ref.url(&page)).await.unwrap();
+            crate::browser::wait_css(&c, ".cmp-line").await;
+            let top = crate::browser::screenshot(&c, "comparison-big-top").await;
+            c.execute(
+                "document.querySelector('.cmp-line').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+            let line = crate::browser::screenshot(&c, "comparison-big-line").await;
+            let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/comparison.png");
+            std::fs::copy(&line, &docs).unwrap();
+            println!(
+                "screenshots: {} {} -> {}",
+                top.display(),
+                line.display(),
+                docs.display()
+            );
+        },
+    )
+    .await;
+    app.run_jobs_until_idle().await;
+}

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod awards;
 mod bounds;
+mod buyer_flow_award;
 mod cli;
 mod comparison;
 mod comparison_pages;

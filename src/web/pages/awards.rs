@@ -274,6 +274,10 @@ impl FormPage<'_> {
         self.calc.errors.get(name)
     }
 
+    fn has_usable(&self, l: &LineOut) -> bool {
+        l.offers.iter().any(|o| o.usable)
+    }
+
     fn line_error(&self, l: &LineOut) -> Option<&'static str> {
         self.calc.errors.get(&format!("line:{}", l.rfq_line_id))
     }
