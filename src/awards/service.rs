@@ -285,7 +285,7 @@ pub fn validate(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    if total - optimum > Decimal::ONE && rationale.is_none() {
+    if rationale_required(total, optimum) && rationale.is_none() {
         return Err(AppError::Validation(vec![FieldError::new(
             "rationale",
             ErrorCode::RationaleRequired,
@@ -297,6 +297,12 @@ pub fn validate(
         )]));
     }
     Ok((chosen, total, optimum))
+}
+
+/// Whether an award of landed cost `total` needs a rationale: it costs more than 1
+/// base-currency unit above `optimum`, the optimum for the same quantities.
+pub fn rationale_required(total: Decimal, optimum: Decimal) -> bool {
+    total - optimum > Decimal::ONE
 }
 
 /// Demand per (material, member) of a round, in base units.
@@ -557,4 +563,136 @@ pub async fn award(
         })
         .await?;
     Ok(out)
+}
+
+/// One line of a PO an award would issue.
+#[derive(Debug, Clone)]
+pub struct PreviewLine {
+    pub material_code: String,
+    pub material_name: String,
+    pub quantity: Decimal,
+    pub unit: String,
+    /// Landed cost of the allocation in the base currency, rounded to its minor unit.
+    pub landed_total_base: Decimal,
+}
+
+/// A PO an award would issue (one per winning quote).
+#[derive(Debug, Clone)]
+pub struct PreviewPo {
+    pub supplier_name: String,
+    pub currency: String,
+    pub incoterm: String,
+    pub lines: Vec<PreviewLine>,
+    pub landed_total_base: Decimal,
+    /// The supplier's users who get the PO by email.
+    pub emails: Vec<String>,
+}
+
+/// What an award would do, checked as the award checks it but without writing anything.
+#[derive(Debug, Clone)]
+pub struct AwardPreview {
+    pub base_currency: String,
+    pub total_base: Decimal,
+    pub optimum_base: Decimal,
+    pub rationale_required: bool,
+    pub purchase_orders: Vec<PreviewPo>,
+    /// The other suppliers that quoted (each gets a regret with its own rank and cost):
+    /// name and addresses.
+    pub regrets: Vec<(String, Vec<String>)>,
+}
+
+/// The award `input` would make, validated by the rules of [`award`] (rule 8) — except
+/// that a missing rationale is reported in `rationale_required` rather than refused — and
+/// nothing written: the POs and the suppliers' emails it would send.
+pub async fn preview(
+    ctx: &Ctx,
+    who: &Principal,
+    rfq_id: RfqId,
+    input: &AwardIn,
+) -> Result<AwardPreview, AppError> {
+    let computed = comparison::compute(ctx, who, rfq_id).await?;
+    who.in_cooperative(computed.rfq.cooperative_id, &[Role::CoopAdmin])?;
+    let lenient = AwardIn {
+        lines: input.lines.clone(),
+        rationale: Some("-".into()),
+        partial: input.partial,
+    };
+    let (chosen, total, optimum) = validate(&computed, &lenient)?;
+    let minor = computed.minor_unit;
+    let out = &computed.out;
+    let offer = |q: QuoteId| {
+        out.lines
+            .iter()
+            .flat_map(|l| &l.offers)
+            .find(|o| o.quote_id == q)
+    };
+    let mut pos: Vec<(QuoteId, PreviewPo)> = Vec::new();
+    for c in &chosen {
+        let Some(line) = out.lines.iter().find(|l| l.rfq_line_id == c.line) else {
+            continue;
+        };
+        let Some(o) = offer(c.quote) else { continue };
+        let k = match pos.iter().position(|(q, _)| *q == c.quote) {
+            Some(k) => k,
+            None => {
+                pos.push((
+                    c.quote,
+                    PreviewPo {
+                        supplier_name: o.supplier_name.clone(),
+                        currency: o.currency.clone(),
+                        incoterm: o.incoterm.clone(),
+                        lines: vec![],
+                        landed_total_base: Decimal::ZERO,
+                        emails: vec![],
+                    },
+                ));
+                pos.len() - 1
+            }
+        };
+        let po = &mut pos[k].1;
+        po.lines.push(PreviewLine {
+            material_code: line.material_code.clone(),
+            material_name: line.material_name.clone(),
+            quantity: c.quantity,
+            unit: line.unit.clone(),
+            landed_total_base: money(c.landed, minor),
+        });
+        po.landed_total_base =
+            bounds::add(po.landed_total_base, c.landed).map_err(|_| rfq_figures(&computed))?;
+    }
+    let winners: Vec<SupplierId> = chosen.iter().map(|c| c.supplier).collect();
+    let mut conn = db::conn(&ctx.pool).await?;
+    let addresses =
+        async |conn: &mut AsyncPgConnection, s: SupplierId| -> Result<Vec<String>, AppError> {
+            Ok(crate::suppliers::repo::recipients(conn, s)
+                .await?
+                .map(|(_, r)| r.into_iter().map(|r| r.email).collect())
+                .unwrap_or_default())
+        };
+    for (q, po) in &mut pos {
+        po.landed_total_base = money(po.landed_total_base, minor);
+        if let Some(o) = offer(*q) {
+            po.emails = addresses(&mut conn, o.supplier_id).await?;
+        }
+    }
+    let mut regrets: Vec<(String, Vec<String>)> = Vec::new();
+    let mut seen: Vec<SupplierId> = Vec::new();
+    for o in out.lines.iter().flat_map(|l| &l.offers) {
+        if winners.contains(&o.supplier_id) || seen.contains(&o.supplier_id) {
+            continue;
+        }
+        seen.push(o.supplier_id);
+        regrets.push((
+            o.supplier_name.clone(),
+            addresses(&mut conn, o.supplier_id).await?,
+        ));
+    }
+    Ok(AwardPreview {
+        base_currency: computed.base_currency.clone(),
+        total_base: money(total, minor),
+        optimum_base: money(optimum, minor),
+        rationale_required: rationale_required(total, optimum),
+        purchase_orders: pos.into_iter().map(|(_, p)| p).collect(),
+        regrets,
+    })
 }

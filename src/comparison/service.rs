@@ -101,8 +101,51 @@ pub struct SuggestionOut {
     #[schema(value_type = String)]
     pub covered_quantity: Decimal,
     pub covers_full_quantity: bool,
-    /// True when the search proved this the optimum; false when a limit stopped it.
+    /// True when the search proved this the optimum; false when a limit stopped it, and
+    /// false when there is no feasible suggestion.
     pub optimal: bool,
+    /// False when no usable offer can supply any of the line: there is nothing to suggest
+    /// (no allocations, total 0) and `reason` says why.
+    pub feasible: bool,
+    /// Why there is no feasible suggestion (null when `feasible`).
+    pub reason: Option<NoSuggestion>,
+}
+
+/// Why a line has no feasible suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoSuggestion {
+    /// No submitted quote offers the line.
+    NoOffers,
+    /// Every offer's minimum quantity is above the line quantity.
+    MinAboveQuantity,
+    /// Every offer's validity has ended.
+    Expired,
+    /// Every offer is unusable, for more than one reason (each offer's `flags` say which).
+    NoUsableOffer,
+    /// Usable offers exist but none can supply any quantity (their ranges leave nothing).
+    NothingCoverable,
+}
+
+impl NoSuggestion {
+    /// The reason for a line whose usable offers cover nothing, from its offers' flags
+    /// (`None` when something is covered).
+    pub fn of(flags: &[&[&'static str]], usable: usize, covered: Decimal) -> Option<Self> {
+        if covered > Decimal::ZERO {
+            return None;
+        }
+        Some(if flags.is_empty() {
+            Self::NoOffers
+        } else if usable > 0 {
+            Self::NothingCoverable
+        } else if flags.iter().all(|f| f.contains(&"min_above_quantity")) {
+            Self::MinAboveQuantity
+        } else if flags.iter().all(|f| f.contains(&"expired")) {
+            Self::Expired
+        } else {
+            Self::NoUsableOffer
+        })
+    }
 }
 
 /// A line of the comparison.
@@ -383,6 +426,8 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
             })
             .collect::<Result<Vec<_>, bounds::Overflow>>()
             .map_err(|_| line_figures())?;
+        let flags: Vec<&[&'static str]> = offers.iter().map(|o| o.0.flags.as_slice()).collect();
+        let reason = NoSuggestion::of(&flags, usable.len(), suggestion.covered);
         suggested_total = bounds::add(suggested_total, suggestion.total_cost)
             .map_err(|_| bounds::overflow(format_args!("the RFQ {}", rfq.title)))?;
         computed_lines.push(ComputedLine {
@@ -422,7 +467,9 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
                 total_base: money(suggestion.total_cost, minor_unit),
                 covered_quantity: suggestion.covered.normalize(),
                 covers_full_quantity: suggestion.covers_full_quantity,
-                optimal: suggestion.optimal,
+                optimal: suggestion.optimal && reason.is_none(),
+                feasible: reason.is_none(),
+                reason,
             },
         });
     }
@@ -514,4 +561,35 @@ pub fn csv(c: &Comparison) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NoSuggestion;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_line_without_a_feasible_suggestion_says_why() {
+        let (min, exp): (&[&str], &[&str]) = (&["min_above_quantity"], &["expired"]);
+        let both: &[&str] = &["min_above_quantity", "expired"];
+        let zero = Decimal::ZERO;
+        assert_eq!(NoSuggestion::of(&[], 0, zero), Some(NoSuggestion::NoOffers));
+        assert_eq!(
+            NoSuggestion::of(&[min, both], 0, zero),
+            Some(NoSuggestion::MinAboveQuantity)
+        );
+        assert_eq!(
+            NoSuggestion::of(&[exp, both], 0, zero),
+            Some(NoSuggestion::Expired)
+        );
+        assert_eq!(
+            NoSuggestion::of(&[min, exp], 0, zero),
+            Some(NoSuggestion::NoUsableOffer)
+        );
+        assert_eq!(
+            NoSuggestion::of(&[&[], min], 1, zero),
+            Some(NoSuggestion::NothingCoverable)
+        );
+        assert_eq!(NoSuggestion::of(&[&[], min], 1, Decimal::ONE), None);
+    }
 }

@@ -38,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::rfqs::routes(cfg);
     pages::rounds::routes(cfg);
     pages::purchase_orders::routes(cfg);
+    pages::comparison::routes(cfg);
+    pages::awards::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405
