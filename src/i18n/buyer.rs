@@ -359,7 +359,7 @@ impl BuyerMsgs {
     }
 
     /// "2 sent · 1 waiting · 0 failed".
-    pub fn delivery(&self, sent: usize, pending: usize, dead: usize) -> String {
+    pub fn delivery(&self, sent: &usize, pending: &usize, dead: &usize) -> String {
         match self.locale {
             Locale::Ko => format!("전송 {sent} · 대기 {pending} · 실패 {dead}"),
             Locale::En => format!("{sent} sent · {pending} waiting · {dead} failed"),
