@@ -9,6 +9,8 @@ mod audit;
 mod auth;
 mod awards;
 mod bounds;
+mod buyer_flow;
+mod buyer_rounds_pages;
 mod cli;
 mod comparison;
 mod demo;
