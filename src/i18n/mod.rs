@@ -44,6 +44,7 @@ macro_rules! catalogue {
 }
 
 pub mod comparison;
+pub mod buyer;
 pub mod format;
 pub mod lint;
 mod messages;

@@ -810,3 +810,84 @@ pub async fn update(
         .await?;
     render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
+
+/// How far the messages of one channel got: queued, sent (accepted), given up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub pending: usize,
+    pub sent: usize,
+    pub dead: usize,
+}
+
+impl Delivery {
+    fn count(&mut self, status: &str) {
+        match status {
+            "sent" => self.sent += 1,
+            "dead" => self.dead += 1,
+            _ => self.pending += 1,
+        }
+    }
+}
+
+/// An invited supplier as the buyer sees it: who will be (or was) told, and how the
+/// announcements of this RFQ were delivered. Nothing of any quote.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub supplier_id: SupplierId,
+    pub name: String,
+    pub country: String,
+    /// The supplier's country differs from the cooperative's.
+    pub overseas: bool,
+    /// The addresses the announcements go to (the supplier's active users and its contact
+    /// address, deduplicated).
+    pub recipients: Vec<String>,
+    /// Whether the supplier has a webhook (its URL is not shown to cooperatives).
+    pub webhook: bool,
+    /// The emails of this RFQ's announcements to this supplier.
+    pub emails: Delivery,
+    /// Its webhook deliveries.
+    pub webhooks: Delivery,
+}
+
+/// The invited suppliers of an RFQ with their announcement delivery status (the
+/// cooperative's admins and platform admins; 404 for anyone else, as `GET /rfqs/{id}`).
+pub async fn invitations(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Vec<Invitation>, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    let coop = cooperative(&mut conn, &rfq).await?;
+    let (emails, webhooks) = repo::announcement_deliveries(&mut conn, id).await?;
+    let mut out = Vec::new();
+    for (_, supplier_id) in repo::suppliers_of(&mut conn, &[id]).await? {
+        let Some((s, recipients)) = supplier_repo::recipients(&mut conn, supplier_id).await? else {
+            continue;
+        };
+        let addresses: Vec<String> = recipients.into_iter().map(|r| r.email).collect();
+        let mut mail = Delivery::default();
+        for (key, status) in &emails {
+            let to = key.rsplit(':').next().unwrap_or("");
+            if !key.contains(":webhook:") && addresses.iter().any(|a| a.eq_ignore_ascii_case(to)) {
+                mail.count(status);
+            }
+        }
+        let mut hooks = Delivery::default();
+        let suffix = format!(":webhook:{supplier_id}");
+        for (key, status) in &webhooks {
+            if key.ends_with(&suffix) {
+                hooks.count(status);
+            }
+        }
+        out.push(Invitation {
+            supplier_id,
+            overseas: s.country != coop.country,
+            name: s.name,
+            country: s.country,
+            recipients: addresses,
+            webhook: s.webhook_url.is_some(),
+            emails: mail,
+            webhooks: hooks,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}

@@ -726,3 +726,39 @@ pub async fn aggregate(
         format,
     ))
 }
+
+/// The aggregate of `GET /rounds/{id}/aggregate` as data (the portal's table): the same
+/// visibility as [`aggregate`] (a member sees the totals and only its own entries).
+pub async fn aggregate_table(
+    ctx: &Ctx,
+    who: &Principal,
+    round_id: RoundId,
+) -> Result<super::aggregate::Aggregate, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let round = round_in_scope(&mut conn, who, round_id).await?;
+    let only = visible_member(who)?;
+    let materials = repo::round_materials(&mut conn, round.id).await?;
+    let beyond = super::aggregate::out_of_range(&mut conn, round.id).await?;
+    if !beyond.is_empty() {
+        let codes: Vec<&str> = materials
+            .iter()
+            .filter(|(id, ..)| beyond.contains(id))
+            .map(|(_, code, ..)| code.as_str())
+            .collect();
+        return Err(bounds::overflow(format_args!(
+            "the demand for {}",
+            codes.join(", ")
+        )));
+    }
+    let mut prelude =
+        super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
+    let mut out = Vec::with_capacity(materials.len());
+    for m in &materials {
+        out.push(super::aggregate::material(&mut conn, round.id, m, &mut prelude, only).await?);
+    }
+    Ok(super::aggregate::Aggregate {
+        round_id: round.id,
+        status: round.status_at(ctx.clock.now()),
+        materials: out,
+    })
+}

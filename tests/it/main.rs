@@ -10,6 +10,8 @@ mod auth;
 mod awards;
 mod bounds;
 mod buyer_flow_award;
+mod buyer_flow;
+mod buyer_rounds_pages;
 mod cli;
 mod comparison;
 mod comparison_pages;
