@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod home;
 pub mod purchase_orders;
+pub mod quotes;
 pub mod rfqs;
 pub mod rounds;
 

@@ -35,6 +35,9 @@ struct ListPage<'a> {
 /// `GET /rfqs`.
 pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
+    if who.role == Role::Supplier {
+        return super::quotes::inbox(state, p).await;
+    }
     let rfqs = list_rfqs(&state, &who, None, None, 100).await?;
     let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&ListPage {
@@ -65,6 +68,9 @@ pub async fn detail(
     id: web::Path<RfqId>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
+    if who.role == Role::Supplier {
+        return super::quotes::detail(state, p, *id).await;
+    }
     let rfq = get_rfq(&state, &who, *id).await?;
     let buyer = who.role != Role::Supplier;
     // The API's buyer-side quote list: empty until the deadline, whoever asks.
