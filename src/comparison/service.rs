@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -230,7 +230,14 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
-    let now = ctx.clock.now();
+    drop(conn);
+    compute_at(ctx, rfq, ctx.clock.now()).await
+}
+
+/// The comparison of `rfq` as of `now` (offers expired by then are flagged); the caller has
+/// authorised the reader.
+async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Computed, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     if rfq.sealed_at(now) {
         return Err(AppError::conflict(
             ErrorCode::Sealed,
@@ -561,6 +568,84 @@ pub fn csv(c: &Comparison) -> String {
         }
     }
     out
+}
+
+/// One line of a supplier's own standing after the award: its rank among the ranked
+/// offers and its landed unit cost, as the regret email tells it — nothing of the others.
+#[derive(Debug, Clone)]
+pub struct OwnLine {
+    pub rfq_line_id: RfqLineId,
+    pub material_code: String,
+    pub material_name: String,
+    pub unit: String,
+    /// 1 = best; `None` when the offer could not be ranked (`flags` says why).
+    pub rank: Option<usize>,
+    /// How many offers of the line were ranked.
+    pub ranked: usize,
+    pub landed_unit_base: Option<Decimal>,
+    pub flags: Vec<&'static str>,
+}
+
+/// A supplier's own standing on an awarded RFQ.
+#[derive(Debug, Clone)]
+pub struct OwnStanding {
+    pub base_currency: String,
+    /// The lines the supplier quoted on (its latest, not withdrawn, quote).
+    pub lines: Vec<OwnLine>,
+}
+
+/// The calling supplier's rank and landed unit cost per line of an awarded RFQ it was
+/// invited to, computed as at the award (the regret email's figures); `None` before the
+/// award. Another supplier's RFQ is 404.
+pub async fn own_standing(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<Option<OwnStanding>, AppError> {
+    use crate::schema::awards;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    who.require(&[Role::Supplier])?;
+    let me = who.supplier_id.ok_or(AppError::Forbidden)?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    if rfq.status != "awarded" {
+        return Ok(None);
+    }
+    let decided_at: Option<DateTime<Utc>> = awards::table
+        .filter(awards::rfq_id.eq(rfq.id))
+        .order(awards::decided_at.desc())
+        .select(awards::decided_at)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    drop(conn);
+    let at = decided_at.unwrap_or_else(|| ctx.clock.now());
+    let computed = compute_at(ctx, rfq, at).await?;
+    let lines = computed
+        .out
+        .lines
+        .into_iter()
+        .filter_map(|l| {
+            let ranked = l.offers.iter().filter(|o| o.rank.is_some()).count();
+            let own = l.offers.into_iter().find(|o| o.supplier_id == me)?;
+            Some(OwnLine {
+                rfq_line_id: l.rfq_line_id,
+                material_code: l.material_code,
+                material_name: l.material_name,
+                unit: l.unit,
+                rank: own.rank,
+                ranked,
+                landed_unit_base: own.rank.map(|_| own.landed_unit_base),
+                flags: own.flags,
+            })
+        })
+        .collect();
+    Ok(Some(OwnStanding {
+        base_currency: computed.base_currency,
+        lines,
+    }))
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub mod buyer;
 pub mod format;
 pub mod lint;
 mod messages;
+pub mod quotes;
 
 pub use messages::{Msgs, EN, KO};
 

@@ -30,6 +30,8 @@ mod organisations;
 mod outbox;
 mod portal;
 mod portal_browser;
+mod quotes_browser;
+mod quotes_pages;
 mod rfqs;
 mod rounds;
 mod tenancy;

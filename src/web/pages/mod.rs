@@ -6,6 +6,7 @@ pub mod awards;
 pub mod comparison;
 pub mod home;
 pub mod purchase_orders;
+pub mod quotes;
 pub mod rfqs;
 pub mod rounds;
 

@@ -71,6 +71,9 @@ struct ListPage<'a> {
 /// `GET /rfqs`.
 pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
+    if who.role == Role::Supplier {
+        return super::quotes::inbox(state, p).await;
+    }
     let rfqs = list_rfqs(&state, &who, None, None, 100).await?;
     let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&ListPage {
@@ -83,19 +86,6 @@ pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, A
 }
 
 // ---- detail ----
-
-#[derive(Template)]
-#[template(path = "web/rfq.html")]
-struct SupplierDetailPage<'a> {
-    page: &'a Page,
-    f: Fmt,
-    buyer: bool,
-    rfq: RfqOut,
-    /// "N of M invited suppliers have quoted" (buyer side).
-    submitted: String,
-    /// The buyer side after the deadline: the opened quotes.
-    quotes: Vec<QuoteOut>,
-}
 
 /// What was typed into the extend form.
 #[derive(Debug, Default)]
@@ -130,7 +120,7 @@ pub async fn detail(
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     if who.role == Role::Supplier {
-        return supplier_detail(&state, &p, &who, *id).await;
+        return super::quotes::detail(state, p, *id).await;
     }
     render_detail(
         &state,
@@ -141,25 +131,6 @@ pub async fn detail(
         FormErrors::default(),
     )
     .await
-}
-
-/// The invited supplier's view of an RFQ.
-async fn supplier_detail(
-    state: &AppState,
-    p: &Page,
-    who: &Principal,
-    id: RfqId,
-) -> Result<HttpResponse, AppError> {
-    let rfq = get_rfq(state, who, id).await?;
-    let f = Fmt::new(p, zone_of(state, who).await?, state.clock.now());
-    page(&SupplierDetailPage {
-        page: p,
-        f,
-        buyer: false,
-        submitted: String::new(),
-        rfq,
-        quotes: vec![],
-    })
 }
 
 async fn render_detail(
