@@ -43,6 +43,8 @@ macro_rules! catalogue {
     };
 }
 
+pub mod company;
+pub mod demand;
 pub mod format;
 pub mod lint;
 mod messages;

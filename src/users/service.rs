@@ -40,6 +40,8 @@ pub struct UserOut {
     pub disabled: bool,
     /// True until an invited user has set a password.
     pub invitation_pending: bool,
+    /// A supplier user who may invite colleagues and manage the company's webhook.
+    pub supplier_admin: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -56,6 +58,7 @@ impl From<User> for UserOut {
             supplier_id: u.supplier_id,
             locale: u.locale,
             disabled: u.disabled,
+            supplier_admin: u.supplier_admin,
             created_at: u.created_at,
         }
     }

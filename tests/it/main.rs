@@ -11,6 +11,7 @@ mod awards;
 mod bounds;
 mod cli;
 mod comparison;
+mod demand_pages;
 mod demo;
 mod errors;
 mod faults_crash;

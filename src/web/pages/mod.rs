@@ -2,6 +2,8 @@
 //! calls, and renders a template; formatting goes through [`Fmt`].
 
 pub mod auth;
+pub mod claim;
+pub mod demand;
 pub mod home;
 pub mod purchase_orders;
 pub mod rfqs;

@@ -43,6 +43,9 @@ pub async fn detail(
     id: web::Path<RoundId>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
+    if who.role == Role::Member {
+        return super::demand::member_round(state, p, id.into_inner()).await;
+    }
     let round = get_round(&state, &who, *id).await?;
     let catalog = material_service::list(
         &state,
