@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::purchase_orders::routes(cfg);
     pages::demand::routes(cfg);
     pages::claim::routes(cfg);
+    pages::company::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

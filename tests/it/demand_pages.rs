@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use coprocure::clock::Clock;
 use serde_json::{json, Value};
 
 use crate::helpers::visitor::{csrf_of, Visitor};

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod claim;
+pub mod company;
 pub mod demand;
 pub mod home;
 pub mod purchase_orders;
