@@ -291,10 +291,12 @@ async fn member_pages_never_show_another_member() {
         .await;
     assert_eq!(quote.status, 201, "{}", quote.text);
     app.clock.advance(chrono::Duration::days(3));
+    // Access tokens expired with the jump.
+    let admin = token(&app, "admin-a@coop.kr").await;
     let awarded = app
         .post(
             &format!("/api/v1/rfqs/{rfq_id}/award"),
-            Some(&a.admin),
+            Some(&admin),
             &json!({"lines": [{"rfq_line_id": line, "allocations": [{"quote_id": quote.json["id"], "quantity": "100"}]}]}),
         )
         .await;
