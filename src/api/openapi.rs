@@ -33,6 +33,7 @@ use crate::notifications::OutboxStatus;
         v1::auth::reset_password,
         v1::auth::me,
         v1::organisations::accept_invite,
+        v1::organisations::claim_account,
         v1::organisations::create_cooperative,
         v1::organisations::list_cooperatives,
         v1::organisations::get_cooperative,

@@ -264,6 +264,7 @@ mod tests {
             password_changed_at: None,
             created_at: now,
             updated_at: now,
+            supplier_admin: false,
         };
         let session = Session {
             id: SessionId::new(),

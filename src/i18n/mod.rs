@@ -45,6 +45,8 @@ macro_rules! catalogue {
 
 pub mod comparison;
 pub mod buyer;
+pub mod company;
+pub mod demand;
 pub mod format;
 pub mod lint;
 mod messages;

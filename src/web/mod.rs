@@ -42,6 +42,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::comparison::routes(cfg);
     pages::awards::routes(cfg);
     pages::quotes::routes(cfg);
+    pages::demand::routes(cfg);
+    pages::claim::routes(cfg);
+    pages::company::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

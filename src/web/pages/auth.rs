@@ -108,7 +108,7 @@ pub struct LoginForm {
 }
 
 /// Sets the session cookie (and ends the browser session this browser had before).
-async fn start(
+pub(super) async fn start(
     state: &AppState,
     p: &Page,
     token: String,

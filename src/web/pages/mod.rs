@@ -4,6 +4,9 @@
 pub mod auth;
 pub mod awards;
 pub mod comparison;
+pub mod claim;
+pub mod company;
+pub mod demand;
 pub mod home;
 pub mod purchase_orders;
 pub mod quotes;

@@ -337,6 +337,10 @@ pub async fn detail(
     p: Page,
     id: web::Path<RoundId>,
 ) -> Result<HttpResponse, AppError> {
+    let who = p.who()?.clone();
+    if who.role == Role::Member {
+        return super::demand::member_round(state, p, id.into_inner()).await;
+    }
     render_detail(
         &state,
         &p,
