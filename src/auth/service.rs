@@ -1,12 +1,15 @@
 //! Authentication use cases. Each is one transaction (where it writes) and enforces the
 //! rules of API.md "Auth".
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::cache::LiveSession;
 use super::jwt::JwtKeys;
 use super::models::{Locale, NewLoginFailure, NewUser, RefreshToken, Role, Session, User};
 use super::principal::Principal;
@@ -357,6 +360,13 @@ pub async fn authenticate(ctx: &Ctx, jwt: &JwtKeys, token: &str) -> Result<Princ
     let claims = jwt
         .verify(token, now)
         .map_err(|e| AppError::unauthenticated(e.code(), "The access token is not valid."))?;
+    if let Some(live) = ctx.sessions.get(&claims.sid) {
+        if live.principal.user_id == claims.sub && live.expires_at > now {
+            return Ok(Principal::clone(&live.principal));
+        }
+        ctx.sessions.remove(&claims.sid);
+    }
+    let ticket = ctx.sessions.ticket();
     let mut conn = db::conn(&ctx.pool).await?;
     let Some((session, user)) = repo::session_with_user(&mut conn, claims.sid, claims.sub).await?
     else {
@@ -383,7 +393,7 @@ pub async fn authenticate(ctx: &Ctx, jwt: &JwtKeys, token: &str) -> Result<Princ
             "This account is disabled.",
         ));
     }
-    Ok(Principal {
+    let principal = Principal {
         user_id: user.id,
         session_id: session.id,
         email: user.email,
@@ -393,7 +403,16 @@ pub async fn authenticate(ctx: &Ctx, jwt: &JwtKeys, token: &str) -> Result<Princ
         member_id: user.member_id,
         supplier_id: user.supplier_id,
         locale: user.locale,
-    })
+    };
+    ctx.sessions.put(
+        ticket,
+        session.id,
+        LiveSession {
+            principal: Arc::new(principal.clone()),
+            expires_at: session.expires_at,
+        },
+    );
+    Ok(principal)
 }
 
 /// `POST /auth/password`: checks the current password (a wrong one counts as a failed

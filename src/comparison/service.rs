@@ -8,12 +8,14 @@
 //! its zone), fixed per RFQ; a missing one is a 409 `fx_rate_missing` naming the currency.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::cache::Cached;
 use super::landed::{self, OfferTerms};
 use super::optimise::{self, Limits};
 use crate::auth::{Principal, Role};
@@ -200,6 +202,10 @@ pub fn money(v: Decimal, dp: u32) -> Decimal {
 /// Everything the comparison computed, unrounded (the award reuses it).
 pub struct Computed {
     pub rfq: Rfq,
+    /// The cooperative's time zone and its local date at the computation (quotes' validity
+    /// is judged on it).
+    pub timezone: chrono_tz::Tz,
+    pub computed_on: NaiveDate,
     pub base_currency: String,
     pub minor_unit: u32,
     pub fx_date: NaiveDate,
@@ -503,6 +509,8 @@ async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Computed,
     };
     Ok(Computed {
         rfq,
+        timezone: coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul),
+        computed_on: today,
         base_currency: coop.base_currency,
         minor_unit,
         fx_date,
@@ -513,7 +521,35 @@ async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Computed,
 
 /// `GET /rfqs/{id}/comparison`.
 pub async fn comparison(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Comparison, AppError> {
-    Ok(compute(ctx, who, id).await?.out)
+    Ok(Comparison::clone(&*shared(ctx, who, id).await?))
+}
+
+/// The comparison, computed once per RFQ (and per local date) and then served from the
+/// instance's cache ([`super::cache`]) to whoever may see it. The award does not use this:
+/// it recomputes inside its transaction and re-checks every quote's digest.
+pub async fn shared(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Arc<Comparison>, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    if let Some(hit) = ctx.comparisons.get(&id) {
+        // The scope rule of `rfq_in_scope` for the buyer side.
+        who.in_cooperative(hit.cooperative_id, &[Role::CoopAdmin])?;
+        if ctx.clock.now().with_timezone(&hit.timezone).date_naive() == hit.computed_on {
+            return Ok(hit.out.clone());
+        }
+    }
+    let ticket = ctx.comparisons.ticket();
+    let c = compute(ctx, who, id).await?;
+    let out = Arc::new(c.out);
+    ctx.comparisons.put(
+        ticket,
+        id,
+        Arc::new(Cached {
+            cooperative_id: c.rfq.cooperative_id,
+            timezone: c.timezone,
+            computed_on: c.computed_on,
+            out: out.clone(),
+        }),
+    );
+    Ok(out)
 }
 
 /// Header of the CSV offers table.

@@ -5,10 +5,10 @@
 //! or `detail`. Internal errors are logged with their cause chain and answered with a
 //! generic 500 whose body reveals nothing.
 
+use crate::db::PoolError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use diesel_async::pooled_connection::deadpool::PoolError;
 use serde::Serialize;
 use utoipa::ToSchema;
 

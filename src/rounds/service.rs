@@ -470,22 +470,13 @@ pub async fn submit_demand(
                     "name the member the demand is for",
                 ));
             };
-            match coop_repo::find_member(&mut conn, m).await? {
-                Some(member)
-                    if member.cooperative_id == facts.cooperative_id && !member.disabled =>
-                {
-                    m
-                }
-                _ => {
-                    return Err(AppError::invalid(
-                        "member_id",
-                        ErrorCode::UnknownMember,
-                        "is not an active member of this cooperative",
-                    ))
-                }
-            }
+            m
         }
     };
+    // An admin names the member: checked in the insert itself (one round trip), and here
+    // first only when the answer is an error anyway, so that the member's error still
+    // comes before the fields'.
+    let check_member = who.role != Role::Member;
     let mut errors = Vec::new();
     let base_unit = match facts.materials.get(&input.material_id) {
         Some(unit) => unit.clone(),
@@ -508,6 +499,9 @@ pub async fn submit_demand(
         &mut errors,
     );
     let Some(q) = q.filter(|_| errors.is_empty()) else {
+        if check_member {
+            active_member(&mut conn, member_id, facts.cooperative_id).await?;
+        }
         return Err(AppError::Validation(errors));
     };
     let now = ctx.clock.now().trunc_subsecs(6);
@@ -527,7 +521,7 @@ pub async fn submit_demand(
         updated_at: now,
     };
     let data = json!({"member_id": member_id, "material_id": line.material_id, "quantity": line.quantity, "unit": line.unit, "quantity_base": line.quantity_base});
-    if repo::insert_line_if_open(&mut conn, &line, who.user_id, &data).await? {
+    if repo::insert_line_if_open(&mut conn, &line, who.user_id, &data, check_member).await? {
         // Inside an idempotent request the statement's commit is the request's: the close
         // is checked again, by both clocks, just before that commit.
         db::request::commit_before(db::request::CommitDeadline {
@@ -538,6 +532,9 @@ pub async fn submit_demand(
         return Ok(DemandOut::new(line, base_unit));
     }
     // Not inserted: say exactly why.
+    if check_member {
+        active_member(&mut conn, member_id, facts.cooperative_id).await?;
+    }
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let status = match round.status_at(ctx.clock.now()) {
         // Still reads open by our clock: the database's clock had reached `closes_at`.
@@ -545,6 +542,22 @@ pub async fn submit_demand(
         other => other,
     };
     Err(round_not_open(status))
+}
+
+/// `unknown_member` unless `member` is an active member of `cooperative`.
+async fn active_member(
+    conn: &mut AsyncPgConnection,
+    member: MemberId,
+    cooperative: CooperativeId,
+) -> Result<(), AppError> {
+    match coop_repo::find_member(conn, member).await? {
+        Some(m) if m.cooperative_id == cooperative && !m.disabled => Ok(()),
+        _ => Err(AppError::invalid(
+            "member_id",
+            ErrorCode::UnknownMember,
+            "is not an active member of this cooperative",
+        )),
+    }
 }
 
 /// A line the caller may change or see: the member's own users, the cooperative's admins.
@@ -701,12 +714,13 @@ pub async fn aggregate(
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
     let materials = repo::round_materials(&mut conn, round.id).await?;
+    let prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
+    drop(conn);
     // Settle everything that could fail before the stream starts (its status is final).
-    let beyond = super::aggregate::out_of_range(&mut conn, round.id).await?;
-    if !beyond.is_empty() {
+    if !prelude.beyond.is_empty() {
         let codes: Vec<&str> = materials
             .iter()
-            .filter(|(id, ..)| beyond.contains(id))
+            .filter(|(id, ..)| prelude.beyond.contains(id))
             .map(|(_, code, ..)| code.as_str())
             .collect();
         return Err(bounds::overflow(format_args!(
@@ -714,8 +728,6 @@ pub async fn aggregate(
             codes.join(", ")
         )));
     }
-    let prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
-    drop(conn);
     Ok(super::aggregate::stream(
         ctx.pool.clone(),
         round.id,

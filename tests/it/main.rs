@@ -12,6 +12,7 @@ mod bounds;
 mod buyer_flow_award;
 mod buyer_flow;
 mod buyer_rounds_pages;
+mod caches;
 mod cli;
 mod comparison;
 mod comparison_pages;
