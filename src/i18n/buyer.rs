@@ -373,7 +373,7 @@ impl BuyerMsgs {
             "not_later" => self.err_not_later,
             "empty" | "empty_catalog" => self.err_choose_one,
             "datetime" => self.err_datetime,
-            "number" => self.err_number,
+            "invalid_decimal" => self.err_number,
             "unknown_unit" => self.err_unknown_unit,
             "incompatible_unit" | "inexact_conversion" => self.err_incompatible_unit,
             "too_early" => self.err_too_early,

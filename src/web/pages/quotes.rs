@@ -17,10 +17,10 @@ use askama::Template;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{FormErrors, Fmt};
+use super::{Fmt, FormErrors};
 use crate::auth::Principal;
 use crate::comparison::service::{own_standing, OwnStanding};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::format;
 use crate::i18n::quotes::{msgs, QuoteMsgs};
 use crate::ids::{QuoteId, RfqId};
@@ -406,7 +406,12 @@ impl QuoteForm {
         for fl in self.lines.iter().filter(|l| !l.is_blank()) {
             let unit_price = dec(errors, m, fl.name("unit_price"), &fl.unit_price);
             let freight = dec(errors, m, fl.name("freight_per_unit"), &fl.freight_per_unit);
-            let insurance = dec(errors, m, fl.name("insurance_per_unit"), &fl.insurance_per_unit);
+            let insurance = dec(
+                errors,
+                m,
+                fl.name("insurance_per_unit"),
+                &fl.insurance_per_unit,
+            );
             let min = dec(errors, m, fl.name("min_quantity"), &fl.min_quantity);
             let max = dec(errors, m, fl.name("max_quantity"), &fl.max_quantity);
             let mut breaks = Vec::new();
@@ -522,8 +527,8 @@ fn service_errors(p: &Page, m: &QuoteMsgs, pos: &Positions, errs: &[FieldError])
     let mut out = FormErrors::default();
     for e in errs {
         let msg = m
-            .field_error(&e.code)
-            .unwrap_or_else(|| p.t.field_error(&e.code));
+            .field_error(e.code.as_str())
+            .unwrap_or_else(|| p.t.field_error(e.code));
         out.push(&pos.field(&e.field), msg);
     }
     out
@@ -699,8 +704,7 @@ async fn revise_form(
     let (q, rfq) = own_quote(&state, &who, *id).await?;
     let (f, local) = zones(&state, &p, &who).await?;
     let open = is_open(&rfq, &f) && q.status != "withdrawn";
-    let form =
-        open.then(|| QuoteForm::from_quote(&rfq, &q, format!("/quotes/{}/revise", q.id)));
+    let form = open.then(|| QuoteForm::from_quote(&rfq, &q, format!("/quotes/{}/revise", q.id)));
     page(&RfqPage {
         m: msgs(p.locale),
         page: &p,
@@ -809,7 +813,7 @@ async fn withdraw_form(
     let (f, _) = zones(&state, &p, &who).await?;
     if quote.status == "withdrawn" || !is_open(&rfq, &f) {
         return Err(AppError::conflict(
-            "quote_withdrawn",
+            ErrorCode::QuoteWithdrawn,
             "This quote can no longer be withdrawn.",
         ));
     }
