@@ -325,3 +325,17 @@ pub async fn update_fields(
         .get_result(conn)
         .await
 }
+
+/// The specifications of the materials of an RFQ's lines (lines whose material has one).
+pub async fn line_specs(
+    conn: &mut AsyncPgConnection,
+    id: RfqId,
+) -> QueryResult<Vec<(crate::ids::RfqLineId, String)>> {
+    rfq_lines::table
+        .inner_join(materials::table.on(materials::id.eq(rfq_lines::material_id)))
+        .filter(rfq_lines::rfq_id.eq(id))
+        .filter(materials::spec.is_not_null())
+        .select((rfq_lines::id, materials::spec.assume_not_null()))
+        .load(conn)
+        .await
+}
