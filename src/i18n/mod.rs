@@ -43,6 +43,10 @@ macro_rules! catalogue {
     };
 }
 
+pub mod buyer;
+pub mod company;
+pub mod comparison;
+pub mod demand;
 pub mod format;
 pub mod lint;
 mod messages;

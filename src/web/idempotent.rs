@@ -13,12 +13,14 @@
 
 use std::future::Future;
 
+use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use sha2::{Digest, Sha256};
 
 use super::render::see_other;
+use crate::auth::Principal;
 use crate::db::request::RequestTx;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::idempotency::{claim, commit, repo as keys, rollback, Answer, Claim};
 use crate::ids::UserId;
 use crate::state::AppState;
@@ -83,7 +85,7 @@ where
         }
         Claim::Mismatch => {
             return Err(AppError::conflict(
-                "idempotency_key_reused",
+                crate::error::ErrorCode::IdempotencyKeyReused,
                 "This form was sent already with other values; open it again.",
             ))
         }
@@ -134,4 +136,48 @@ where
     }
     commit(&mut conn).await?;
     Ok(see_other(&to))
+}
+
+/// [`once`] for a form whose request is its fields (path included by the caller): `run`
+/// answers the page's response; a redirect (303) is the success kept for repeats, anything
+/// else (the form again with errors) is answered as is and keeps nothing. A missing or
+/// malformed key is refused (422), since the page always renders one.
+pub async fn once_fields<F, Fut>(
+    state: &AppState,
+    who: &Principal,
+    key: &str,
+    request: &[(&str, &str)],
+    run: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<HttpResponse, AppError>>,
+{
+    if !valid_key(key.trim()) {
+        return Err(AppError::invalid(
+            "_key",
+            ErrorCode::InvalidIdempotencyKey,
+            "the form's key is missing; reload the page",
+        ));
+    }
+    let mut body = Vec::new();
+    for (name, value) in request {
+        body.extend_from_slice(name.as_bytes());
+        body.push(0);
+        body.extend_from_slice(value.as_bytes());
+        body.push(0);
+    }
+    once(state, who.user_id, Some(key), "", &body, || async move {
+        let res = run().await?;
+        let to = (res.status() == StatusCode::SEE_OTHER)
+            .then(|| res.headers().get(header::LOCATION))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(match to {
+            Some(to) => Outcome::Done(to),
+            None => Outcome::Again(res),
+        })
+    })
+    .await
 }

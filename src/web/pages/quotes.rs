@@ -527,8 +527,8 @@ fn service_errors(p: &Page, m: &QuoteMsgs, pos: &Positions, errs: &[FieldError])
     let mut out = FormErrors::default();
     for e in errs {
         let msg = m
-            .field_error(&e.code)
-            .unwrap_or_else(|| p.t.field_error(&e.code));
+            .field_error(e.code.as_str())
+            .unwrap_or_else(|| p.t.field_error(e.code));
         out.push(&pos.field(&e.field), msg);
     }
     out
@@ -821,7 +821,7 @@ async fn withdraw_form(
     let (f, _) = zones(&state, &p, &who).await?;
     if quote.status == "withdrawn" || !is_open(&rfq, &f) {
         return Err(AppError::conflict(
-            "quote_withdrawn",
+            crate::error::ErrorCode::QuoteWithdrawn,
             "This quote can no longer be withdrawn.",
         ));
     }
