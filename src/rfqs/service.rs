@@ -811,6 +811,21 @@ pub async fn update(
     render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
+/// The specification of each line's material, for whoever may read the RFQ (an invited
+/// supplier quotes against it): lines without one are absent.
+pub async fn line_specs(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<std::collections::HashMap<crate::ids::RfqLineId, String>, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    Ok(repo::line_specs(&mut conn, rfq.id)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// How far the messages of one channel got: queued, sent (accepted), given up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {

@@ -106,11 +106,24 @@ async fn a_quote_form_sent_twice_stores_one_revision_and_errors_keep_the_input()
     let app = TestApp::spawn().await;
     let w = World::build(&app).await;
     let (rfq, line) = open_rfq(&app, &w, "Copper Q2", &[&w.s1]).await;
+    let spec = app
+        .send(
+            app.client
+                .patch(app.url(&format!("/api/v1/materials/{}", w.a.material)))
+                .bearer_auth(&w.a.admin)
+                .json(&json!({"spec": "Grade A, LME registered"})),
+        )
+        .await;
+    assert_eq!(spec.status, 200, "{}", spec.text);
     let v = Visitor::new(&app);
     v.sign_in("rep@kcopper.kr", PASSWORD).await;
 
     let page = v.get(&format!("/rfqs/{rfq}")).await;
     assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("Grade A, LME registered"),
+        "the line's specification"
+    );
     assert!(page
         .text
         .contains("구매 조합이 귀사의 가격을 볼 수 없습니다"));
@@ -159,7 +172,11 @@ async fn a_quote_form_sent_twice_stores_one_revision_and_errors_keep_the_input()
         )
         .await;
     assert_eq!(revisions.status, 200, "{}", revisions.text);
-    assert_eq!(revisions.json.as_array().unwrap().len(), 1, "one revision");
+    assert_eq!(
+        revisions.json["items"].as_array().unwrap().len(),
+        1,
+        "one revision"
+    );
     let q = app
         .get(&format!("/api/v1/quotes/{quote}"), Some(&w.s1_token))
         .await;
@@ -243,7 +260,11 @@ async fn a_quote_form_sent_twice_stores_one_revision_and_errors_keep_the_input()
             Some(&w.s1_token),
         )
         .await;
-    assert_eq!(revisions.json.as_array().unwrap().len(), 1, "still one");
+    assert_eq!(
+        revisions.json["items"].as_array().unwrap().len(),
+        1,
+        "still one"
+    );
 }
 
 #[tokio::test]
@@ -349,10 +370,11 @@ async fn a_losing_supplier_sees_its_own_rank_and_nothing_of_the_winner() {
     assert_eq!(lost.status, 201, "{}", lost.text);
     let lost_id = lost.json["id"].as_str().unwrap().to_owned();
     app.clock.advance(chrono::Duration::days(3));
+    let admin = crate::helpers::token(&app, "admin-a@coop.kr").await;
     let award = app
         .post(
             &format!("/api/v1/rfqs/{rfq}/award"),
-            Some(&w.a.admin),
+            Some(&admin),
             &json!({"lines": [{"rfq_line_id": line, "allocations": [{"quote_id": won.json["id"], "quantity": "40"}]}]}),
         )
         .await;
@@ -397,11 +419,16 @@ async fn a_losing_supplier_sees_its_own_rank_and_nothing_of_the_winner() {
         .find(|(p, _)| *p == format!("/rfqs/{rfq}"))
         .unwrap()
         .1;
-    assert!(detail.contains("낙찰 결과"), "{detail}");
-    assert!(detail.contains("2곳 중 2위"), "own rank: {detail}");
-    assert!(detail.contains("귀사가 낙찰되지 않았습니다"));
-    // Its own landed unit cost per unit of the line.
-    assert!(detail.contains("원 / TNE"), "{detail}");
+    // Saigon Metals reads English.
+    assert!(detail.contains("Award result"), "{detail}");
+    assert!(detail.contains("2 of 2"), "own rank: {detail}");
+    assert!(detail.contains("Your quote was not selected"));
+    // Its own landed unit cost: its price plus its freight, in whole won.
+    assert!(detail.contains("KRW 14,870,013 / TNE"), "{detail}");
+    assert!(
+        detail.contains("Your time: "),
+        "the deadline in Vietnam too"
+    );
 
     // The winner sees its PO from the RFQ page.
     let v1 = Visitor::new(&app);
