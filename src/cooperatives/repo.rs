@@ -151,3 +151,16 @@ pub async fn update_member(
         .get_result(conn)
         .await
 }
+
+/// How many members of a cooperative are not disabled.
+pub async fn count_active_members(
+    conn: &mut AsyncPgConnection,
+    cooperative: CooperativeId,
+) -> QueryResult<i64> {
+    members::table
+        .filter(members::cooperative_id.eq(cooperative))
+        .filter(members::disabled.eq(false))
+        .count()
+        .get_result(conn)
+        .await
+}

@@ -43,6 +43,7 @@ macro_rules! catalogue {
     };
 }
 
+pub mod buyer_admin;
 pub mod format;
 pub mod lint;
 mod messages;
