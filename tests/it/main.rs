@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod awards;
 mod bounds;
+mod buyer_admin_browser;
 mod buyer_admin_pages;
 mod cli;
 mod comparison;
