@@ -152,6 +152,23 @@ pub async fn update_member(
         .await
 }
 
+/// Renames a cooperative.
+pub async fn rename_cooperative(
+    conn: &mut AsyncPgConnection,
+    id: CooperativeId,
+    name: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Cooperative> {
+    diesel::update(cooperatives::table.find(id))
+        .set((
+            cooperatives::name.eq(name),
+            cooperatives::updated_at.eq(now),
+        ))
+        .returning(Cooperative::as_returning())
+        .get_result(conn)
+        .await
+}
+
 /// How many members of a cooperative are not disabled.
 pub async fn count_active_members(
     conn: &mut AsyncPgConnection,

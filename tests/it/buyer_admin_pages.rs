@@ -622,6 +622,38 @@ async fn platform_admin_creates_cooperatives_suppliers_and_invites_their_users()
     assert!(page.contains("kim@busancoop.kr") && page.contains("Invitation pending"));
     // Another cooperative's admins are not listed there.
     assert!(!page.contains("admin-a@coop.kr"));
+    // Rename: a name too long is refused next to the field and kept; then saved.
+    let long = "x".repeat(201);
+    let r = v
+        .post(
+            &format!("/admin/cooperatives/{id}"),
+            &[("_csrf", &csrf), ("name", &long)],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"name-error\""));
+    assert!(r.text.contains(&format!("value=\"{long}\"")), "{}", r.text);
+    let r = v
+        .post(
+            &format!("/admin/cooperatives/{id}"),
+            &[("_csrf", &csrf), ("name", "Busan Metal Cooperative")],
+        )
+        .await;
+    assert_eq!(location(&r), format!("/admin/cooperatives/{id}?saved=1"));
+    let api = app
+        .get(&format!("/api/v1/cooperatives/{id}"), Some(&w.platform))
+        .await;
+    assert_eq!(api.json["name"], "Busan Metal Cooperative");
+    // Only platform admins rename (the API too).
+    let r = app
+        .send(
+            app.client
+                .patch(app.url(&format!("/api/v1/cooperatives/{}", w.a.coop)))
+                .bearer_auth(&w.a.admin)
+                .json(&json!({"name": "Mine now"})),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
 
     // Suppliers: a Korean one needs a business number, kept with its error.
     let r = v

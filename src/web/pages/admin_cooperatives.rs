@@ -12,7 +12,7 @@ use super::FormErrors;
 use crate::api::pagination::ListQuery;
 use crate::auth::{Principal, Role};
 use crate::cooperatives::models::CooperativeOut;
-use crate::cooperatives::service::{self as coops, NewCooperative};
+use crate::cooperatives::service::{self as coops, CooperativePatch, NewCooperative};
 use crate::error::AppError;
 use crate::i18n::buyer_admin::{self, BuyerAdminMsgs};
 use crate::ids::CooperativeId;
@@ -26,7 +26,11 @@ use crate::web::Routes;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Routes::at("/admin/cooperatives").get(list).post(create))
         .service(Routes::at("/admin/cooperatives/new").get(new))
-        .service(Routes::at("/admin/cooperatives/{id}").get(detail))
+        .service(
+            Routes::at("/admin/cooperatives/{id}")
+                .get(detail)
+                .post(rename),
+        )
         .service(Routes::at("/admin/cooperatives/{id}/users").post(invite));
 }
 
@@ -150,6 +154,9 @@ struct DetailPage<'a> {
     page: &'a Page,
     m: &'static BuyerAdminMsgs,
     coop: CooperativeOut,
+    /// The name as typed in the rename form.
+    new_name: String,
+    errors: FormErrors,
     admins: Vec<UserOut>,
     invite: InviteForm,
     invite_errors: FormErrors,
@@ -170,6 +177,8 @@ pub async fn detail(
     page(&DetailPage {
         page: &p,
         m,
+        new_name: coop.name.clone(),
+        errors: FormErrors::default(),
         coop,
         admins,
         invite: InviteForm::default(),
@@ -209,10 +218,56 @@ pub async fn invite(
                 &DetailPage {
                     page: &p,
                     m: buyer_admin::msgs(p.locale),
+                    new_name: coop.name.clone(),
+                    errors: FormErrors::default(),
                     coop,
                     admins,
                     invite: form,
                     invite_errors: errors_of(&p, &errs),
+                    notice: None,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The rename form as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /admin/cooperatives/{id}`: renames the cooperative; 422 with the name kept on
+/// errors.
+pub async fn rename(
+    state: web::Data<AppState>,
+    p: Page,
+    id: web::Path<CooperativeId>,
+    form: web::Form<RenameForm>,
+) -> Result<HttpResponse, AppError> {
+    let who = platform_admin(&p)?;
+    let form = form.into_inner();
+    let patch = CooperativePatch {
+        name: Some(form.name.clone()),
+    };
+    match coops::update_cooperative(&state, &who, *id, patch).await {
+        Ok(c) => Ok(see_other(&format!("/admin/cooperatives/{}?saved=1", c.id))),
+        Err(AppError::Validation(errs)) => {
+            let coop = coops::get_cooperative(&state, &who, *id).await?;
+            let admins = users::list_coop_admins(&state, &who, coop.id, 100).await?;
+            page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &DetailPage {
+                    page: &p,
+                    m: buyer_admin::msgs(p.locale),
+                    new_name: form.name,
+                    errors: errors_of(&p, &errs),
+                    coop,
+                    admins,
+                    invite: InviteForm::default(),
+                    invite_errors: FormErrors::default(),
                     notice: None,
                 },
             )
