@@ -47,6 +47,7 @@ pub mod buyer;
 pub mod company;
 pub mod comparison;
 pub mod demand;
+pub mod buyer_admin;
 pub mod format;
 pub mod lint;
 mod messages;

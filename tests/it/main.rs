@@ -14,6 +14,8 @@ mod buyer_flow_award;
 mod buyer_rounds_pages;
 mod caches;
 mod claim;
+mod buyer_admin_browser;
+mod buyer_admin_pages;
 mod cli;
 mod comparison;
 mod comparison_pages;
