@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
 use crate::cooperatives::repo::timezone_of;
 use crate::cooperatives::service::cooperative_in_scope;
-use crate::error::{unique_violation, AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
 use crate::notifications::templates::{Invitation, ZonedTime};
 use crate::notifications::{self, Email};
@@ -145,25 +145,25 @@ pub async fn create_coop_user(
         (Role::CoopAdmin, None) => {}
         (Role::CoopAdmin, Some(_)) => errors.push(FieldError::new(
             "member_id",
-            "not_allowed",
+            ErrorCode::NotAllowed,
             "is only for member users",
         )),
         (Role::Member, None) => errors.push(FieldError::new(
             "member_id",
-            "required",
+            ErrorCode::Required,
             "is required for member users",
         )),
         (Role::Member, Some(m)) => match coop_repo::find_member(&mut conn, m).await? {
             Some(member) if member.cooperative_id == coop.id && !member.disabled => {}
             _ => errors.push(FieldError::new(
                 "member_id",
-                "unknown_member",
+                ErrorCode::UnknownMember,
                 "is not an active member of this cooperative",
             )),
         },
         (_, _) => errors.push(FieldError::new(
             "role",
-            "invalid_role",
+            ErrorCode::InvalidRole,
             "must be `coop_admin` or `member`",
         )),
     }
@@ -271,9 +271,7 @@ async fn create(
     let public_url = ctx.settings.public_url.clone();
     let user = conn
         .transaction(async |conn| -> Result<User, AppError> {
-            let mut user = auth_repo::insert_user(conn, &new)
-                .await
-                .map_err(|e| unique_violation(e, &[("users_email_key", "email")]))?;
+            let mut user = auth_repo::insert_user(conn, &new).await?;
             if d.supplier_admin {
                 user = repo::set_supplier_admin(conn, user.id, true, now).await?;
             }
@@ -319,7 +317,7 @@ pub struct AcceptInvite {
 fn invalid_invitation() -> AppError {
     AppError::invalid(
         "token",
-        "invalid_invitation",
+        ErrorCode::InvalidInvitation,
         "this invitation link is unknown, already used or expired",
     )
 }
@@ -477,7 +475,7 @@ pub async fn update_user(
     let user = user_in_scope(&mut conn, who, id).await?;
     if patch.disabled == Some(true) && user.id == who.user_id {
         return Err(AppError::conflict(
-            "cannot_disable_self",
+            ErrorCode::CannotDisableSelf,
             "You cannot disable your own account.",
         ));
     }

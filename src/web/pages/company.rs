@@ -16,7 +16,7 @@ use crate::ids::SupplierId;
 use crate::state::AppState;
 use crate::suppliers::service::{self as suppliers, SupplierOut};
 use crate::users::service::{self as users, NewSupplierUser, UserOut};
-use crate::web::idempotent::{new_key, once};
+use crate::web::idempotent::{new_key, once_fields as once};
 use crate::web::render::{page_with, see_other};
 use crate::web::session::Page;
 use crate::web::Routes;

@@ -29,7 +29,7 @@ use crate::purchase_orders::service as po_service;
 use crate::rounds::models::{DemandOut, RoundOut, RoundStatus};
 use crate::rounds::service::{self as round_service, DemandPatch, NewDemand};
 use crate::state::AppState;
-use crate::web::idempotent::{new_key, once};
+use crate::web::idempotent::{new_key, once_fields as once};
 use crate::web::render::{page, page_with, see_other};
 use crate::web::session::Page;
 use crate::web::{forms, Routes};
