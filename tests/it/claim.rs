@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::helpers::smtp::SmtpSink;
 use crate::helpers::visitor::Visitor;
 use crate::helpers::world::World;
-use crate::helpers::{token, TestApp};
+use crate::helpers::{token, TestApp, PASSWORD};
 
 /// A supplier with no user (registered by coop A's admin); its id.
 pub async fn userless_supplier(
@@ -140,7 +140,7 @@ async fn a_claim_link_makes_one_supplier_admin_once_and_only_until_the_deadline(
         .post(
             "/api/v1/auth/claim",
             None,
-            &json!({"token": token_text, "password": "hanoi-copper-2027", "name": "Nguyen Van An"}),
+            &json!({"token": token_text, "password": PASSWORD, "name": "Nguyen Van An"}),
         )
         .await;
     assert_eq!(claimed.status, 201, "{}", claimed.text);
@@ -199,7 +199,7 @@ async fn a_claim_link_makes_one_supplier_admin_once_and_only_until_the_deadline(
         .post(
             &format!("/api/v1/suppliers/{s3}/users"),
             Some(&t),
-            &json!({"email": "buyer2@hanoisteel.vn", "name": "Tran Thi B", "password": "tran-copper-2027"}),
+            &json!({"email": "buyer2@hanoisteel.vn", "name": "Tran Thi B", "password": PASSWORD}),
         )
         .await;
     assert_eq!(colleague.status, 201, "{}", colleague.text);
