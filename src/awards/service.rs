@@ -19,7 +19,7 @@ use crate::comparison::optimise::{self, Limits};
 use crate::comparison::service::{self as comparison, money, Computed, ComputedLine};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{
     AwardId, MaterialId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId, RoundId,
     SupplierId,
@@ -128,7 +128,7 @@ pub fn validate(
         let Some(cl) = c.lines.iter().find(|x| x.line.id == l.rfq_line_id) else {
             errors.push(FieldError::new(
                 f("rfq_line_id"),
-                "unknown_line",
+                ErrorCode::UnknownLine,
                 "is not a line of this RFQ",
             ));
             continue;
@@ -136,7 +136,7 @@ pub fn validate(
         if seen_lines.contains(&l.rfq_line_id) {
             errors.push(FieldError::new(
                 f("rfq_line_id"),
-                "duplicate_line",
+                ErrorCode::DuplicateLine,
                 "appears more than once",
             ));
             continue;
@@ -149,20 +149,20 @@ pub fn validate(
             let Some(offer) = cl.offers.iter().find(|o| o.quote == a.quote_id) else {
                 errors.push(FieldError::new(
                     af("quote_id"),
-                    "not_an_offer",
+                    ErrorCode::NotAnOffer,
                     "is not a submitted offer on this line (withdrawn quotes cannot win)",
                 ));
                 continue;
             };
             let (supplier, terms) = (&offer.supplier, &offer.terms);
             if !offer.usable {
-                errors.push(FieldError::new(af("quote_id"), "offer_unusable", "this offer cannot be used (expired, or its minimum is above the line quantity)"));
+                errors.push(FieldError::new(af("quote_id"), ErrorCode::OfferUnusable, "this offer cannot be used (expired, or its minimum is above the line quantity)"));
                 continue;
             }
             if used.contains(&a.quote_id) {
                 errors.push(FieldError::new(
                     af("quote_id"),
-                    "duplicate_offer",
+                    ErrorCode::DuplicateOffer,
                     "appears more than once on this line",
                 ));
                 continue;
@@ -171,7 +171,7 @@ pub fn validate(
             if a.quantity <= Decimal::ZERO {
                 errors.push(FieldError::new(
                     af("quantity"),
-                    "not_positive",
+                    ErrorCode::NotPositive,
                     "must be greater than 0",
                 ));
                 continue;
@@ -184,7 +184,7 @@ pub fn validate(
             if a.quantity.normalize().scale() > precision {
                 errors.push(FieldError::new(
                     af("quantity"),
-                    "too_precise",
+                    ErrorCode::TooPrecise,
                     format!("{} takes at most {precision} decimal places", cl.line.unit),
                 ));
                 continue;
@@ -193,7 +193,7 @@ pub fn validate(
             {
                 errors.push(FieldError::new(
                     af("quantity"),
-                    "outside_offer_range",
+                    ErrorCode::OutsideOfferRange,
                     format!(
                         "must be within the offer's minimum {} and maximum {}",
                         terms.min_quantity.normalize(),
@@ -221,7 +221,7 @@ pub fn validate(
         if sum > cl.line.quantity {
             errors.push(FieldError::new(
                 f("allocations"),
-                "above_line_quantity",
+                ErrorCode::AboveLineQuantity,
                 format!(
                     "allocations sum to {}, above the line quantity {}",
                     sum.normalize(),
@@ -231,7 +231,7 @@ pub fn validate(
         } else if sum < cl.line.quantity && !input.partial {
             errors.push(FieldError::new(
                 f("allocations"),
-                "not_line_quantity",
+                ErrorCode::NotLineQuantity,
                 format!(
                     "allocations sum to {}, not the line quantity {}; set `partial` to award less",
                     sum.normalize(),
@@ -262,7 +262,7 @@ pub fn validate(
     if !missing.is_empty() && !input.partial {
         errors.push(FieldError::new(
             "lines",
-            "lines_missing",
+            ErrorCode::LinesMissing,
             format!(
                 "every line needs allocations unless `partial` is set; missing {}",
                 missing.join(", ")
@@ -272,7 +272,7 @@ pub fn validate(
     if chosen.is_empty() && errors.is_empty() {
         errors.push(FieldError::new(
             "lines",
-            "empty",
+            ErrorCode::Empty,
             "award at least one quantity",
         ));
     }
@@ -288,7 +288,7 @@ pub fn validate(
     if rationale_required(total, optimum) && rationale.is_none() {
         return Err(AppError::Validation(vec![FieldError::new(
             "rationale",
-            "rationale_required",
+            ErrorCode::RationaleRequired,
             format!(
                 "this award costs {} {} more than the optimum for the same quantities; explain why",
                 money(total - optimum, c.minor_unit),
@@ -351,13 +351,13 @@ pub async fn award(
             match rfq.status_at(now) {
                 RfqStatus::Closed => {}
                 RfqStatus::Awarded => {
-                    return Err(AppError::conflict("already_awarded", "This RFQ has been awarded already."))
+                    return Err(AppError::conflict(ErrorCode::AlreadyAwarded, "This RFQ has been awarded already."))
                 }
                 RfqStatus::Published | RfqStatus::Draft => {
-                    return Err(AppError::conflict("sealed", "The deadline has not passed."))
+                    return Err(AppError::conflict(ErrorCode::Sealed, "The deadline has not passed."))
                 }
                 RfqStatus::Cancelled => {
-                    return Err(AppError::conflict("invalid_transition", "The RFQ was cancelled."))
+                    return Err(AppError::conflict(ErrorCode::InvalidTransition, "The RFQ was cancelled."))
                 }
             }
             let award_id = AwardId::new();
@@ -375,13 +375,7 @@ pub async fn award(
                     awards::decided_at.eq(now),
                 ))
                 .execute(conn)
-                .await
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        AppError::conflict("already_awarded", "This RFQ has been awarded already.")
-                    }
-                    other => other.into(),
-                })?;
+                .await?;
             let rows: Vec<_> = chosen
                 .iter()
                 .map(|c| (
@@ -424,7 +418,7 @@ pub async fn award(
                         .map(|q| q.digest.as_str());
                     if now_digest != Some(offer.digest.as_str()) {
                         return Err(AppError::conflict(
-                            "quotes_changed",
+                            ErrorCode::QuotesChanged,
                             "A quote changed while the award was prepared; review the comparison and try again.",
                         ));
                     }

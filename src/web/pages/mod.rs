@@ -4,8 +4,12 @@
 pub mod auth;
 pub mod awards;
 pub mod comparison;
+pub mod claim;
+pub mod company;
+pub mod demand;
 pub mod home;
 pub mod purchase_orders;
+pub mod quotes;
 pub mod rfqs;
 pub mod rounds;
 
@@ -110,7 +114,7 @@ impl FormErrors {
         Self(
             errors
                 .iter()
-                .map(|e| (e.field.clone(), t.field_error(&e.code)))
+                .map(|e| (e.field.clone(), t.field_error(e.code)))
                 .collect(),
         )
     }
