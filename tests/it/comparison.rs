@@ -312,6 +312,25 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
     );
     assert_eq!(s["allocations"], json!([]));
     assert_eq!(s["total_base"], "0");
+    // The OpenAPI document publishes both fields and the reasons.
+    let doc = app.get("/api/openapi.json", None).await.json;
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["SuggestionOut"]["properties"]["feasible"].is_object(),
+        "{}",
+        schemas["SuggestionOut"]
+    );
+    assert!(schemas["SuggestionOut"]["properties"]["reason"].is_object());
+    let reasons = schemas["NoSuggestion"].to_string();
+    for r in [
+        "no_offers",
+        "min_above_quantity",
+        "expired",
+        "no_usable_offer",
+        "nothing_coverable",
+    ] {
+        assert!(reasons.contains(r), "{reasons}");
+    }
     // Deliver what the test's actions queued.
     app.run_jobs_until_idle().await;
 }
