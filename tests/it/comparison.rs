@@ -187,6 +187,10 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
     assert_eq!(o1["duty_base"], "0");
     assert_eq!(o1["landed_total_base"], "750000000");
     assert_eq!(o1["landed_unit_base"], "12500000");
+    assert_eq!(
+        o1["tiers"],
+        json!([{"min_quantity": "0", "unit_price": "13000000"}, {"min_quantity": "60", "unit_price": "12500000"}])
+    );
     assert_eq!(o1["covers_full_quantity"], false);
     assert_eq!(o1["meets_required_by"], true);
     assert_eq!(
