@@ -43,9 +43,9 @@ macro_rules! catalogue {
     };
 }
 
+pub mod comparison;
 pub mod buyer;
 pub mod company;
-pub mod comparison;
 pub mod demand;
 pub mod format;
 pub mod lint;

@@ -70,11 +70,7 @@ pub async fn buyer_creates_and_publishes(
 
     // Open it; the members' demand arrives through the API.
     click_and_wait(c, "#open-round").await;
-    assert!(wait_css(c, "#close-round")
-        .await
-        .is_displayed()
-        .await
-        .unwrap());
+    assert!(wait_css(c, "#close-round").await.is_displayed().await.unwrap());
     created(
         app,
         &format!("/api/v1/rounds/{round}/demand"),
@@ -88,16 +84,9 @@ pub async fn buyer_creates_and_publishes(
 
     // Close it: the aggregate, and the way to an RFQ.
     click_and_wait(c, "#close-round").await;
-    wait_css(c, "details.drill summary")
-        .await
-        .click()
-        .await
-        .unwrap();
+    wait_css(c, "details.drill summary").await.click().await.unwrap();
     let page = text(c).await;
-    assert!(
-        page.contains("Member a") && page.contains("Siheung plant"),
-        "{page}"
-    );
+    assert!(page.contains("Member a") && page.contains("Siheung plant"), "{page}");
     screenshot(c, "buyer-round-aggregate").await;
     assert_accessible(c, "closed round with the aggregate").await;
 
@@ -125,11 +114,7 @@ pub async fn buyer_creates_and_publishes(
 
     // The preview (the draft), the confirmation, published.
     let rfq_page = path(c).await;
-    assert!(
-        rfq_page.starts_with("/rfqs/"),
-        "{rfq_page}: {}",
-        text(c).await
-    );
+    assert!(rfq_page.starts_with("/rfqs/"), "{rfq_page}: {}", text(c).await);
     wait_css(c, "#draft-notice").await;
     click_and_wait(c, "#publish").await;
     assert!(text(c).await.contains("sales@kcopper.kr"));
@@ -137,10 +122,7 @@ pub async fn buyer_creates_and_publishes(
     click_and_wait(c, "#confirm-publish").await;
     assert_eq!(path(c).await, rfq_page);
     let page = text(c).await;
-    assert!(
-        page.contains("공개") || page.contains("Published"),
-        "{page}"
-    );
+    assert!(page.contains("공개") || page.contains("Published"), "{page}");
     rfq_page.trim_start_matches("/rfqs/").to_owned()
 }
 

@@ -15,8 +15,8 @@ use crate::materials::service::{
     self as materials, MaterialOut, MaterialPatch, NewMaterial, UnitOut,
 };
 use crate::state::AppState;
-use crate::suppliers::service::{self as suppliers, NewSupplier, SupplierOut};
 use crate::users::claim::{ClaimAccount, Claimed};
+use crate::suppliers::service::{self as suppliers, NewSupplier, SupplierOut};
 use crate::users::service::{
     self as users, AcceptInvite, NewCoopUser, NewSupplierUser, UserOut, UserPatch,
 };
@@ -197,10 +197,7 @@ pub async fn claim_account(
     body: web::Json<ClaimAccount>,
 ) -> Result<HttpResponse, AppError> {
     let claimed = crate::users::claim::claim(&state, body.into_inner()).await?;
-    Ok(created(
-        format!("/api/v1/rfqs/{}", claimed.rfq_id),
-        &claimed,
-    ))
+    Ok(created(format!("/api/v1/rfqs/{}", claimed.rfq_id), &claimed))
 }
 
 /// Registers a supplier.

@@ -3,9 +3,9 @@
 
 pub mod auth;
 pub mod awards;
+pub mod comparison;
 pub mod claim;
 pub mod company;
-pub mod comparison;
 pub mod demand;
 pub mod home;
 pub mod purchase_orders;

@@ -17,7 +17,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Fmt, FormErrors};
+use super::{FormErrors, Fmt};
 use crate::auth::Principal;
 use crate::comparison::service::{own_standing, OwnStanding};
 use crate::error::{AppError, FieldError};
@@ -406,12 +406,7 @@ impl QuoteForm {
         for fl in self.lines.iter().filter(|l| !l.is_blank()) {
             let unit_price = dec(errors, m, fl.name("unit_price"), &fl.unit_price);
             let freight = dec(errors, m, fl.name("freight_per_unit"), &fl.freight_per_unit);
-            let insurance = dec(
-                errors,
-                m,
-                fl.name("insurance_per_unit"),
-                &fl.insurance_per_unit,
-            );
+            let insurance = dec(errors, m, fl.name("insurance_per_unit"), &fl.insurance_per_unit);
             let min = dec(errors, m, fl.name("min_quantity"), &fl.min_quantity);
             let max = dec(errors, m, fl.name("max_quantity"), &fl.max_quantity);
             let mut breaks = Vec::new();
@@ -704,7 +699,8 @@ async fn revise_form(
     let (q, rfq) = own_quote(&state, &who, *id).await?;
     let (f, local) = zones(&state, &p, &who).await?;
     let open = is_open(&rfq, &f) && q.status != "withdrawn";
-    let form = open.then(|| QuoteForm::from_quote(&rfq, &q, format!("/quotes/{}/revise", q.id)));
+    let form =
+        open.then(|| QuoteForm::from_quote(&rfq, &q, format!("/quotes/{}/revise", q.id)));
     page(&RfqPage {
         m: msgs(p.locale),
         page: &p,
