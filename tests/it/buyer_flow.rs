@@ -121,8 +121,8 @@ pub async fn buyer_creates_and_publishes(
     assert_accessible(c, "publish confirmation").await;
     click_and_wait(c, "#confirm-publish").await;
     assert_eq!(path(c).await, rfq_page);
-    let page = text(c).await;
-    assert!(page.contains("공개") || page.contains("Published"), "{page}");
+    wait_css(c, "#submitted-count").await;
+    assert!(c.find(Locator::Css("#draft-notice")).await.is_err(), "published");
     rfq_page.trim_start_matches("/rfqs/").to_owned()
 }
 
