@@ -854,7 +854,11 @@ pub struct Invitation {
 
 /// The invited suppliers of an RFQ with their announcement delivery status (the
 /// cooperative's admins and platform admins; 404 for anyone else, as `GET /rfqs/{id}`).
-pub async fn invitations(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Vec<Invitation>, AppError> {
+pub async fn invitations(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<Vec<Invitation>, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;

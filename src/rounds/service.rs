@@ -746,8 +746,7 @@ pub async fn aggregate_table(
             codes.join(", ")
         )));
     }
-    let mut prelude =
-        super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
+    let mut prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
     let mut out = Vec::with_capacity(materials.len());
     for m in &materials {
         out.push(super::aggregate::material(&mut conn, round.id, m, &mut prelude, only).await?);

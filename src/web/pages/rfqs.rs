@@ -55,7 +55,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(publish),
         )
         .service(Routes::at("/rfqs/{id}/extend").post(extend))
-        .service(Routes::at("/rfqs/{id}/cancel").get(cancel_form).post(cancel));
+        .service(
+            Routes::at("/rfqs/{id}/cancel")
+                .get(cancel_form)
+                .post(cancel),
+        );
 }
 
 #[derive(Template)]
@@ -181,7 +185,9 @@ async fn render_detail(
     let quotes = if sealed {
         vec![]
     } else {
-        quote_service::list_for_rfq(state, &who, rfq.id).await?.items
+        quote_service::list_for_rfq(state, &who, rfq.id)
+            .await?
+            .items
     };
     let m = buyer::msgs(p.locale);
     let extend = if extend.deadline.is_empty() {
@@ -198,7 +204,9 @@ async fn render_detail(
             m,
             f: Fmt::new(p, tz, now),
             zone_hint: m.in_zone(&coop.timezone),
-            submitted: p.t.submitted_of(rfq.submitted_count.unwrap_or(0), invited.len()),
+            submitted: p
+                .t
+                .submitted_of(rfq.submitted_count.unwrap_or(0), invited.len()),
             invited,
             quotes,
             sealed,
@@ -485,7 +493,12 @@ pub async fn create(
             })
             .collect(),
         suppliers: ids("supplier_ids").into_iter().map(SupplierId).collect(),
-        incoterms: Some(all(&f, "incoterms").into_iter().map(str::to_owned).collect()),
+        incoterms: Some(
+            all(&f, "incoterms")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        ),
         adders: f
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix("adder.")?.to_owned(), v.clone())))
@@ -660,7 +673,9 @@ pub async fn extend(
             rfq_service::update(&state, &who, *id, patch).await
         }
         None => Err(AppError::Validation(vec![FieldError::new(
-            "deadline", "datetime", "date and time",
+            "deadline",
+            "datetime",
+            "date and time",
         )])),
     };
     match result {

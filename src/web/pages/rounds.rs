@@ -40,7 +40,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(Routes::at("/rounds/{id}").get(detail))
         .service(Routes::at("/rounds/{id}/open").post(open))
         .service(Routes::at("/rounds/{id}/close").post(close))
-        .service(Routes::at("/rounds/{id}/cancel").get(cancel_form).post(cancel))
+        .service(
+            Routes::at("/rounds/{id}/cancel")
+                .get(cancel_form)
+                .post(cancel),
+        )
         .service(Routes::at("/rounds/{id}/demand").post(add_demand))
         .service(Routes::at("/rounds/{id}/aggregate.csv").get(csv));
 }
