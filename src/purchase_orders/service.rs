@@ -13,7 +13,7 @@ use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::ids::{MemberId, PurchaseOrderId};
 use crate::materials::repo as material_repo;
 use crate::rfqs::repo as rfq_repo;
@@ -228,7 +228,7 @@ pub async fn acknowledge(
         .transaction(async |conn| -> Result<PurchaseOrder, AppError> {
             let Some(updated) = repo::acknowledge(conn, id, now).await? else {
                 return Err(AppError::conflict(
-                    "invalid_transition",
+                    ErrorCode::InvalidTransition,
                     format!(
                         "The purchase order is {}; only an issued one can be acknowledged.",
                         po.status

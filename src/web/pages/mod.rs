@@ -2,8 +2,14 @@
 //! calls, and renders a template; formatting goes through [`Fmt`].
 
 pub mod auth;
+pub mod awards;
+pub mod claim;
+pub mod company;
+pub mod comparison;
+pub mod demand;
 pub mod home;
 pub mod purchase_orders;
+pub mod quotes;
 pub mod rfqs;
 pub mod rounds;
 
@@ -108,7 +114,7 @@ impl FormErrors {
         Self(
             errors
                 .iter()
-                .map(|e| (e.field.clone(), t.field_error(&e.code)))
+                .map(|e| (e.field.clone(), t.field_error(e.code)))
                 .collect(),
         )
     }

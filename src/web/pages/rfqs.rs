@@ -18,10 +18,10 @@ use rust_decimal::Decimal;
 use super::rounds::{all, field, fields, form_errors, local_time, local_value, material_label};
 use super::{zone_of, Fmt, FormErrors};
 use crate::api::pagination::MAX_LIMIT;
-use crate::auth::{Principal, Role};
+use crate::auth::Role;
 use crate::cooperatives::service::get_cooperative;
 use crate::decimal::Exact;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::buyer::{self, BuyerMsgs};
 use crate::i18n::format;
 use crate::ids::{MaterialId, RfqId, RoundId, SupplierId};
@@ -75,6 +75,9 @@ struct ListPage<'a> {
 /// `GET /rfqs`.
 pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
+    if who.role == Role::Supplier {
+        return super::quotes::inbox(state, p).await;
+    }
     let rfqs = list_rfqs(&state, &who, None, None, 100).await?;
     let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&ListPage {
@@ -87,19 +90,6 @@ pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, A
 }
 
 // ---- detail ----
-
-#[derive(Template)]
-#[template(path = "web/rfq.html")]
-struct SupplierDetailPage<'a> {
-    page: &'a Page,
-    f: Fmt,
-    buyer: bool,
-    rfq: RfqOut,
-    /// "N of M invited suppliers have quoted" (buyer side).
-    submitted: String,
-    /// The buyer side after the deadline: the opened quotes.
-    quotes: Vec<QuoteOut>,
-}
 
 /// What was typed into the extend form.
 #[derive(Debug, Default)]
@@ -134,7 +124,7 @@ pub async fn detail(
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     if who.role == Role::Supplier {
-        return supplier_detail(&state, &p, &who, *id).await;
+        return super::quotes::detail(state, p, *id).await;
     }
     render_detail(
         &state,
@@ -145,25 +135,6 @@ pub async fn detail(
         FormErrors::default(),
     )
     .await
-}
-
-/// The invited supplier's view of an RFQ.
-async fn supplier_detail(
-    state: &AppState,
-    p: &Page,
-    who: &Principal,
-    id: RfqId,
-) -> Result<HttpResponse, AppError> {
-    let rfq = get_rfq(state, who, id).await?;
-    let f = Fmt::new(p, zone_of(state, who).await?, state.clock.now());
-    page(&SupplierDetailPage {
-        page: p,
-        f,
-        buyer: false,
-        submitted: String::new(),
-        rfq,
-        quotes: vec![],
-    })
 }
 
 async fn render_detail(
@@ -452,7 +423,11 @@ fn decimal_field(raw: &str, name: &str, errs: &mut Vec<FieldError>) -> Option<De
     match crate::decimal::parse(&text) {
         Ok(d) => Some(d),
         Err(_) => {
-            errs.push(FieldError::new(name, "number", "not a number"));
+            errs.push(FieldError::new(
+                name,
+                ErrorCode::InvalidDecimal,
+                "not a number",
+            ));
             None
         }
     }
@@ -508,7 +483,11 @@ pub async fn create(
     let mut errs = Vec::new();
     let deadline = local_time(&form.deadline, tz);
     if deadline.is_none() {
-        errs.push(FieldError::new("deadline", "datetime", "date and time"));
+        errs.push(FieldError::new(
+            "deadline",
+            ErrorCode::InvalidFormat,
+            "date and time",
+        ));
     }
     let mut duty_rates = BTreeMap::new();
     for m in &materials {
@@ -571,9 +550,9 @@ pub async fn create(
             .await
         }
         Err(AppError::Conflict { code, .. })
-            if code == "material_in_live_rfq" || code == "round_not_closed" =>
+            if code == ErrorCode::MaterialInLiveRfq || code == ErrorCode::RoundNotClosed =>
         {
-            let message = if code == "round_not_closed" {
+            let message = if code == ErrorCode::RoundNotClosed {
                 m.err_round_not_closed
             } else {
                 m.err_material_in_live_rfq
@@ -674,7 +653,7 @@ pub async fn extend(
         }
         None => Err(AppError::Validation(vec![FieldError::new(
             "deadline",
-            "datetime",
+            ErrorCode::InvalidFormat,
             "date and time",
         )])),
     };
