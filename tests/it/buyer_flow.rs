@@ -98,6 +98,7 @@ pub async fn buyer_creates_and_publishes(
         page.contains("Member a") && page.contains("Siheung plant"),
         "{page}"
     );
+    c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     screenshot(c, "buyer-round-aggregate").await;
     assert_accessible(c, "closed round with the aggregate").await;
 
@@ -119,6 +120,7 @@ pub async fn buyer_creates_and_publishes(
     }
     fill(c, &format!("#duty-{}", w.a.material), "3").await;
     fill(c, "#adder-FOB", "12,500").await;
+    c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     screenshot(c, "buyer-rfq-create-form").await;
     assert_accessible(c, "RFQ create form").await;
     click_and_wait(c, "#preview-rfq").await;
@@ -136,10 +138,10 @@ pub async fn buyer_creates_and_publishes(
     assert_accessible(c, "publish confirmation").await;
     click_and_wait(c, "#confirm-publish").await;
     assert_eq!(path(c).await, rfq_page);
-    let page = text(c).await;
+    wait_css(c, "#submitted-count").await;
     assert!(
-        page.contains("공개") || page.contains("Published"),
-        "{page}"
+        c.find(Locator::Css("#draft-notice")).await.is_err(),
+        "published"
     );
     rfq_page.trim_start_matches("/rfqs/").to_owned()
 }

@@ -550,9 +550,9 @@ pub async fn create(
             .await
         }
         Err(AppError::Conflict { code, .. })
-            if code == "material_in_live_rfq" || code == "round_not_closed" =>
+            if code == ErrorCode::MaterialInLiveRfq || code == ErrorCode::RoundNotClosed =>
         {
-            let message = if code == "round_not_closed" {
+            let message = if code == ErrorCode::RoundNotClosed {
                 m.err_round_not_closed
             } else {
                 m.err_material_in_live_rfq
