@@ -70,6 +70,12 @@ fn line_figures(cl: &ComputedLine) -> AppError {
     bounds::overflow(format_args!("the RFQ line {}", cl.line.id))
 }
 
+/// Whether an award of landed cost `total` needs a rationale: it costs more than 1
+/// base-currency unit above `optimum`, the optimum for the same quantities.
+pub fn rationale_required(total: Decimal, optimum: Decimal) -> bool {
+    total - optimum > Decimal::ONE
+}
+
 fn rfq_figures(c: &Market) -> AppError {
     bounds::overflow(format_args!("the RFQ {}", c.rfq_title))
 }
@@ -197,7 +203,7 @@ pub fn check(c: &Market, input: &AwardIn) -> Result<(Vec<Chosen>, Decimal, Decim
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    if total - optimum > Decimal::ONE && rationale.is_none() {
+    if rationale_required(total, optimum) && rationale.is_none() {
         return Err(AppError::Validation(vec![FieldError::new(
             "rationale",
             ErrorCode::RationaleRequired,

@@ -11,7 +11,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::notify;
-use super::plan::{awardable, by_quote, purchase_order, quotes_unchanged, PoContext, PoPlan};
+use super::plan::{
+    awardable, by_quote, purchase_order, quotes_unchanged, rationale_required, PoContext, PoPlan,
+};
 pub use super::plan::{validate, AllocationIn, AwardIn, AwardLineIn, Chosen};
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
@@ -28,7 +30,7 @@ use crate::quotes::repo::{self as quote_repo, Reader};
 use crate::rfqs::models::RfqStatus;
 use crate::rfqs::repo as rfq_repo;
 use crate::schema::{award_allocations, awards, demand_lines};
-use crate::{db, validation};
+use crate::{bounds, db, validation};
 
 /// A PO of the award response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -314,8 +316,9 @@ pub async fn preview(
             unit: line.unit.clone(),
             landed_total_base: money(c.landed, minor),
         });
-        po.landed_total_base =
-            bounds::add(po.landed_total_base, c.landed).map_err(|_| rfq_figures(&computed))?;
+        po.landed_total_base = bounds::add(po.landed_total_base, c.landed).map_err(|_| {
+            bounds::overflow(format_args!("the RFQ {}", computed.rfq.title))
+        })?;
     }
     let winners: Vec<SupplierId> = chosen.iter().map(|c| c.supplier).collect();
     let mut conn = db::conn(&ctx.pool).await?;
