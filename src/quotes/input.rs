@@ -439,7 +439,13 @@ mod tests {
     #[test]
     fn a_valid_quote_becomes_normalised_content() {
         let line = rfq_line("KGM");
-        let content = validate(&quote(line.id), &rfq(), &[line.clone()], deadline_date()).unwrap();
+        let content = validate(
+            &quote(line.id),
+            &rfq(),
+            std::slice::from_ref(&line),
+            deadline_date(),
+        )
+        .unwrap();
         assert_eq!(
             (content.currency.as_str(), content.incoterm.as_str()),
             ("USD", "CIF")
@@ -564,7 +570,7 @@ mod tests {
         for (edit, field, code) in cases {
             let mut q = quote(line.id);
             edit(&mut q, other);
-            let found = problems(&q, &[line.clone()]);
+            let found = problems(&q, std::slice::from_ref(&line));
             assert!(
                 found.contains(&(field.to_owned(), code)),
                 "{field} {code}: {found:?}"

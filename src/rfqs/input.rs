@@ -456,7 +456,7 @@ mod tests {
             [ErrorCode::NotInRound]
         );
         let mut errors = vec![];
-        choose_materials(None, &[c.clone()], &[], &[], &mut errors);
+        choose_materials(None, std::slice::from_ref(&c), &[], &[], &mut errors);
         assert_eq!(codes(&errors), [("material_ids", ErrorCode::NoDemand)]);
     }
 
