@@ -19,9 +19,8 @@ use crate::helpers::{created, token, TestApp, PASSWORD};
 /// A closed-over RFQ of cooperative A.
 pub struct Quoted {
     pub rfq: String,
-    /// Line ids: copper 100 t, zinc 10 t, nickel 5 t.
+    /// Line ids: copper 100 t and nickel 5 t (zinc 10 t is the third line).
     pub copper: String,
-    pub zinc: String,
     pub nickel: String,
     pub fx_date: NaiveDate,
 }
@@ -140,7 +139,6 @@ pub async fn quoted_rfq(app: &TestApp, w: &World) -> Quoted {
     Quoted {
         rfq: id,
         copper,
-        zinc: zn,
         nickel: ni,
         fx_date: deadline.date_naive(),
     }
