@@ -700,6 +700,7 @@ impl Msgs {
             | C::InvalidCountry
             | C::InvalidCredentials
             | C::InvalidCurrency
+            | C::InvalidClaim
             | C::InvalidCursor
             | C::InvalidDecimal
             | C::InvalidFormat

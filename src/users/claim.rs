@@ -17,7 +17,7 @@ use crate::auth::models::{NewUser, User};
 use crate::auth::repo as auth_repo;
 use crate::auth::{password, tokens, Locale, Role};
 use crate::context::Ctx;
-use crate::error::{unique_violation, AppError};
+use crate::error::{AppError, ErrorCode};
 use crate::ids::{RfqId, UserId};
 use crate::suppliers::repo::{self as supplier_repo, Supplier};
 use crate::{db, validation};
@@ -112,7 +112,7 @@ pub struct Claimed {
 fn invalid_claim() -> AppError {
     AppError::invalid(
         "token",
-        "invalid_claim",
+        ErrorCode::InvalidClaim,
         "this account link is unknown, already used or expired",
     )
 }
@@ -167,7 +167,7 @@ pub async fn claim(ctx: &Ctx, input: ClaimAccount) -> Result<Claimed, AppError> 
             // An account made for the address meanwhile (an invitation) wins.
             let user = auth_repo::insert_user(conn, &new)
                 .await
-                .map_err(|e| unique_violation(e, &[("users_email_key", "token")]))
+                .map_err(AppError::from)
                 .map_err(|e| match e {
                     AppError::Validation(_) => invalid_claim(),
                     other => other,

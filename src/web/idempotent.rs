@@ -85,7 +85,7 @@ where
         }
         Claim::Mismatch => {
             return Err(AppError::conflict(
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "This form was sent already with other values; open it again.",
             ))
         }

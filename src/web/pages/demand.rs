@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::{zone_of, Fmt, FormErrors};
 use crate::api::pagination::MAX_LIMIT;
 use crate::auth::{Locale, Principal};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::demand::{self as words, DemandMsgs};
 use crate::ids::{DemandLineId, MaterialId, RoundId};
 use crate::materials::service::{self as material_service, MaterialOut};
@@ -341,8 +341,8 @@ fn localize(p: &Page, errors: &[FieldError]) -> FormErrors {
     for e in errors {
         out.push(
             &e.field,
-            m.field_error(&e.code)
-                .unwrap_or_else(|| p.t.field_error(&e.code)),
+            m.field_error(e.code)
+                .unwrap_or_else(|| p.t.field_error(e.code)),
         );
     }
     out
@@ -354,7 +354,7 @@ fn parse_form(p: &Page, form: &LineForm) -> Result<(Decimal, NaiveDate), FormErr
     let mut errors = FormErrors::default();
     let quantity = match forms::number(&form.quantity) {
         None => {
-            errors.push("quantity", p.t.field_error("required"));
+            errors.push("quantity", p.t.field_error(ErrorCode::Required));
             None
         }
         Some(s) => match crate::decimal::parse(&s) {
@@ -368,7 +368,7 @@ fn parse_form(p: &Page, form: &LineForm) -> Result<(Decimal, NaiveDate), FormErr
     let date = match NaiveDate::parse_from_str(form.required_by.trim(), "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) if form.required_by.trim().is_empty() => {
-            errors.push("required_by", p.t.field_error("required"));
+            errors.push("required_by", p.t.field_error(ErrorCode::Required));
             None
         }
         Err(_) => {
