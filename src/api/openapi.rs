@@ -41,6 +41,7 @@ use crate::notifications::OutboxStatus;
         v1::organisations::list_members,
         v1::organisations::get_member,
         v1::organisations::update_member,
+        v1::organisations::update_cooperative,
         v1::organisations::create_coop_user,
         v1::organisations::list_coop_users,
         v1::organisations::get_user,

@@ -81,6 +81,31 @@ pub struct OfferOut {
     /// 1 = best (null when not usable).
     pub rank: Option<usize>,
     pub submitted_at: String,
+    /// The offer's price tiers in the quote's currency: its base price from 0, then each
+    /// price break from its minimum quantity.
+    pub tiers: Vec<TierOut>,
+}
+
+/// A price tier of an offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TierOut {
+    #[schema(value_type = String)]
+    pub min_quantity: Decimal,
+    #[schema(value_type = String)]
+    pub unit_price: Decimal,
+}
+
+/// The tiers of offer terms: the base price from 0, then the breaks by minimum quantity.
+fn tiers_of(t: &OfferTerms) -> Vec<TierOut> {
+    let mut breaks = t.breaks.clone();
+    breaks.sort();
+    std::iter::once((Decimal::ZERO, t.unit_price))
+        .chain(breaks)
+        .map(|(q, p)| TierOut {
+            min_quantity: q.normalize(),
+            unit_price: p.normalize(),
+        })
+        .collect()
 }
 
 /// One allocation of the suggestion.
@@ -391,6 +416,7 @@ async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Computed,
                     score: None,
                     rank: None,
                     submitted_at: timestamp(q.submitted_at),
+                    tiers: tiers_of(&terms),
                 },
                 terms,
                 l,

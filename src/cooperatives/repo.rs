@@ -151,3 +151,33 @@ pub async fn update_member(
         .get_result(conn)
         .await
 }
+
+/// Renames a cooperative.
+pub async fn rename_cooperative(
+    conn: &mut AsyncPgConnection,
+    id: CooperativeId,
+    name: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Cooperative> {
+    diesel::update(cooperatives::table.find(id))
+        .set((
+            cooperatives::name.eq(name),
+            cooperatives::updated_at.eq(now),
+        ))
+        .returning(Cooperative::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// How many members of a cooperative are not disabled.
+pub async fn count_active_members(
+    conn: &mut AsyncPgConnection,
+    cooperative: CooperativeId,
+) -> QueryResult<i64> {
+    members::table
+        .filter(members::cooperative_id.eq(cooperative))
+        .filter(members::disabled.eq(false))
+        .count()
+        .get_result(conn)
+        .await
+}

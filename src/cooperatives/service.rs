@@ -163,6 +163,54 @@ pub async fn list_cooperatives(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// `PATCH /cooperatives/{id}` body. Only the name changes: business number, country, base
+/// currency and time zone are fixed once created (past prices, FX dates and PO numbers
+/// depend on them).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CooperativePatch {
+    pub name: Option<String>,
+}
+
+/// Renames a cooperative (platform admins).
+pub async fn update_cooperative(
+    ctx: &Ctx,
+    who: &Principal,
+    id: CooperativeId,
+    patch: CooperativePatch,
+) -> Result<CooperativeOut, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = repo::find_cooperative(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(raw) = patch.name else {
+        return Ok(coop.into());
+    };
+    let name = validation::text("name", &raw, 200).map_err(|e| AppError::Validation(vec![e]))?;
+    let now = ctx.clock.now();
+    let updated = conn
+        .transaction(async |conn| -> Result<Cooperative, AppError> {
+            let updated = repo::rename_cooperative(conn, coop.id, &name, now).await?;
+            audit::record(
+                conn,
+                now,
+                Event::platform(
+                    who.actor(),
+                    "cooperative.updated",
+                    "cooperative",
+                    coop.id,
+                    json!({"name": name, "previous_name": coop.name}),
+                )
+                .in_cooperative(Some(coop.id)),
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(updated.into())
+}
+
 /// `POST /cooperatives/{id}/members` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

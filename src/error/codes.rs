@@ -61,6 +61,8 @@ error_codes! {
     CurrencyNotAllowed = "currency_not_allowed",
     /// 503: The database cannot be reached or no connection became free in time; retry after `Retry-After`.
     DatabaseUnavailable = "database_unavailable",
+    /// 422: Portal form: a date and time is missing or not one.
+    Datetime = "datetime",
     /// 409: Publishing a draft whose deadline has passed (set a later one first).
     DeadlinePassed = "deadline_passed",
     /// 422: A quote or an award names the same RFQ line twice.
@@ -95,6 +97,8 @@ error_codes! {
     InvalidBody = "invalid_body",
     /// 422: Not a 10-digit Korean business number with a correct check digit.
     InvalidBusinessNumber = "invalid_business_number",
+    /// 422: Supplier account claim: the link is unknown, already used or expired.
+    InvalidClaim = "invalid_claim",
     /// 422: Control or NUL characters in a text field or query parameter.
     InvalidCharacters = "invalid_characters",
     /// 422: Material code: 1–32 letters, digits, `.`, `_` or `-`.

@@ -185,3 +185,16 @@ pub async fn bases(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
         .load(conn)
         .await
 }
+
+/// The currencies whose rate is fixed for an RFQ already (`rfq_fx_rates`).
+pub async fn fixed_currencies(
+    conn: &mut AsyncPgConnection,
+    rfq: crate::ids::RfqId,
+) -> QueryResult<Vec<String>> {
+    use crate::schema::rfq_fx_rates as l;
+    l::table
+        .filter(l::rfq_id.eq(rfq))
+        .select(l::currency)
+        .load(conn)
+        .await
+}

@@ -545,3 +545,58 @@ pub async fn refresh_now(
     who.require(&[Role::PlatformAdmin])?;
     refresh(ctx, who.actor(), force).await
 }
+
+/// A currency an RFQ past its deadline allows but no rate is in force for (nor fixed):
+/// offers in it cannot be compared until one is entered.
+#[derive(Debug, Clone)]
+pub struct MissingRate {
+    pub rfq_id: crate::ids::RfqId,
+    pub rfq_title: String,
+    pub currency: String,
+    /// The FX date of the RFQ (its deadline's date in the cooperative's zone).
+    pub date: NaiveDate,
+}
+
+/// The [`MissingRate`]s of a cooperative's RFQs that are past their deadline and not yet
+/// awarded (its admins). Reads only: nothing is fixed.
+pub async fn missing_rfq_rates(
+    ctx: &Ctx,
+    who: &Principal,
+    coop_id: CooperativeId,
+) -> Result<Vec<MissingRate>, AppError> {
+    use crate::rfqs::models::RfqStatus;
+    use crate::rfqs::repo::{self as rfq_repo, RfqScope};
+    who.in_cooperative(coop_id, &[Role::CoopAdmin])?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = coop_repo::find_cooperative(&mut conn, coop_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = ctx.clock.now();
+    let rfqs = rfq_repo::list(&mut conn, RfqScope::Cooperative(coop.id), None, None, 200).await?;
+    let mut missing = Vec::new();
+    for rfq in rfqs
+        .iter()
+        .filter(|r| r.status_at(now) == RfqStatus::Closed)
+    {
+        let fixed = repo::fixed_currencies(&mut conn, rfq.id).await?;
+        let date = coop.local_date(rfq.deadline);
+        for currency in rfq.currency_list() {
+            if currency == coop.base_currency || fixed.contains(&currency) {
+                continue;
+            }
+            let scope = Scope::Cooperative(coop.id);
+            if repo::rate_on(&mut conn, scope, &coop.base_currency, &currency, date)
+                .await?
+                .is_none()
+            {
+                missing.push(MissingRate {
+                    rfq_id: rfq.id,
+                    rfq_title: rfq.title.clone(),
+                    currency,
+                    date,
+                });
+            }
+        }
+    }
+    Ok(missing)
+}

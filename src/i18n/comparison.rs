@@ -413,3 +413,25 @@ impl ComparisonMsgs {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{EN, KO};
+
+    #[test]
+    fn each_catalogue_is_in_its_own_language() {
+        for m in KO.all() {
+            let stray: Vec<&str> = m
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| !w.is_empty() && !["CSV"].contains(w))
+                .collect();
+            assert!(stray.is_empty(), "{m:?}: {stray:?}");
+        }
+        for m in EN.all() {
+            assert!(
+                !m.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+                "{m:?}"
+            );
+        }
+    }
+}

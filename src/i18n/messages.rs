@@ -678,6 +678,7 @@ impl Msgs {
             | C::CannotDisableSelf
             | C::ClosesAtPassed
             | C::CurrencyNotAllowed
+            | C::Datetime
             | C::DatabaseUnavailable
             | C::DeadlinePassed
             | C::DuplicateLine
@@ -694,6 +695,7 @@ impl Msgs {
             | C::InexactConversion
             | C::InternalError
             | C::InvalidBody
+            | C::InvalidClaim
             | C::InvalidBusinessNumber
             | C::InvalidCharacters
             | C::InvalidCode

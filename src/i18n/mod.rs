@@ -43,10 +43,11 @@ macro_rules! catalogue {
     };
 }
 
-pub mod comparison;
 pub mod buyer;
 pub mod company;
+pub mod comparison;
 pub mod demand;
+pub mod buyer_admin;
 pub mod format;
 pub mod lint;
 mod messages;

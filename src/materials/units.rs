@@ -193,10 +193,7 @@ mod tests {
 
     #[test]
     fn a_demand_form_offers_only_units_that_convert_exactly() {
-        assert_eq!(
-            convertible_to("TNE"),
-            ["GRM", "KGM", "TNE", "LBR", "ONZ"]
-        );
+        assert_eq!(convertible_to("TNE"), ["GRM", "KGM", "TNE", "LBR", "ONZ"]);
         // A kilogram is no exact number of pounds: LBR offers only itself and the ounce.
         assert!(!convertible_to("LBR").contains(&"KGM"));
         assert_eq!(convertible_to("H87"), ["H87"]);

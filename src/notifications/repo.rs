@@ -197,3 +197,48 @@ pub async fn requeue(
         .get_result(conn)
         .await
 }
+
+/// How many rows have `status`.
+pub async fn count_by_status(conn: &mut AsyncPgConnection, status: &str) -> QueryResult<i64> {
+    outbox_emails::table
+        .filter(outbox_emails::status.eq(status))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: uuid::Uuid,
+}
+
+/// Dead emails of a cooperative, newest first: those about one of its RFQs or rounds (by
+/// their dedupe key, `rfq:<id>:…`, `award:<rfq id>:…`, `round:<id>:…`) and those to one
+/// of its users (invitations, password resets).
+pub async fn dead_of_cooperative(
+    conn: &mut AsyncPgConnection,
+    cooperative: uuid::Uuid,
+    limit: i64,
+) -> QueryResult<Vec<OutboxEmail>> {
+    let ids: Vec<IdRow> = diesel::sql_query(
+        "SELECT o.id FROM outbox_emails o WHERE o.status = 'dead' AND ( \
+           (split_part(o.dedupe_key, ':', 1) IN ('rfq', 'award') \
+             AND split_part(o.dedupe_key, ':', 2) IN (SELECT id::text FROM rfqs WHERE cooperative_id = $1)) \
+           OR (split_part(o.dedupe_key, ':', 1) = 'round' \
+             AND split_part(o.dedupe_key, ':', 2) IN (SELECT id::text FROM demand_rounds WHERE cooperative_id = $1)) \
+           OR lower(o.recipient) IN (SELECT lower(email) FROM users WHERE cooperative_id = $1)) \
+         ORDER BY o.created_at DESC, o.id DESC LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(cooperative)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    let ids: Vec<uuid::Uuid> = ids.into_iter().map(|r| r.id).collect();
+    outbox_emails::table
+        .filter(outbox_emails::id.eq_any(ids))
+        .select(OutboxEmail::as_select())
+        .order((outbox_emails::created_at.desc(), outbox_emails::id.desc()))
+        .load(conn)
+        .await
+}

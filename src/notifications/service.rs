@@ -41,3 +41,41 @@ pub async fn retry(ctx: &Ctx, actor: Actor, id: uuid::Uuid) -> Result<repo::Outb
     })
     .await
 }
+
+/// Pending and dead rows of both outboxes (the platform admin's home).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutboxCounts {
+    pub emails_pending: i64,
+    pub emails_dead: i64,
+    pub webhooks_pending: i64,
+    pub webhooks_dead: i64,
+}
+
+/// [`OutboxCounts`] (platform admins).
+pub async fn outbox_counts(
+    ctx: &Ctx,
+    who: &crate::auth::Principal,
+) -> Result<OutboxCounts, AppError> {
+    use crate::webhooks::repo as hooks;
+    who.require(&[crate::auth::Role::PlatformAdmin])?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    Ok(OutboxCounts {
+        emails_pending: repo::count_by_status(&mut conn, "pending").await?,
+        emails_dead: repo::count_by_status(&mut conn, "dead").await?,
+        webhooks_pending: hooks::count_by_status(&mut conn, "pending").await?,
+        webhooks_dead: hooks::count_by_status(&mut conn, "dead").await?,
+    })
+}
+
+/// Dead emails of a cooperative, newest first, at most `limit` (its admins): about its RFQs
+/// and rounds, or to its users.
+pub async fn dead_of_cooperative(
+    ctx: &Ctx,
+    who: &crate::auth::Principal,
+    coop_id: crate::ids::CooperativeId,
+    limit: i64,
+) -> Result<Vec<repo::OutboxEmail>, AppError> {
+    who.in_cooperative(coop_id, &[crate::auth::Role::CoopAdmin])?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    Ok(repo::dead_of_cooperative(&mut conn, coop_id.0, limit).await?)
+}

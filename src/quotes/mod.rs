@@ -6,6 +6,7 @@
 //! time; the buyer side only once the RFQ's deadline has passed), and lines, price breaks
 //! and revisions are loaded only for rows obtained that way ([`repo::Unsealed`]).
 
+pub mod input;
 pub mod models;
 pub mod receipt;
 pub mod repo;

@@ -8,15 +8,16 @@
 //! commit is the request's: the check is registered with `db::request::commit_before` and
 //! repeated just before that commit.)
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::input::validate;
+pub use super::input::{PriceBreakIn, QuoteIn, QuoteLineIn};
 use super::models::{
     timestamp, PriceBreak, PriceBreakOut, Quote, QuoteLine, QuoteLineOut, QuoteOut, QuoteRevision,
     RevisionOut,
@@ -27,78 +28,14 @@ use crate::audit::{self, Actor, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::{AppError, ErrorCode, FieldError};
+use crate::db;
+use crate::error::{AppError, ErrorCode};
 use crate::fx::service::fix_rfq_rates;
-use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId, UserId};
-use crate::materials::units;
+use crate::ids::{QuoteId, RfqId, SupplierId, UserId};
 use crate::rfqs::models::{Rfq, RfqLine, RfqStatus};
 use crate::rfqs::repo as rfq_repo;
 use crate::rfqs::service::rfq_in_scope;
 use crate::suppliers::repo as supplier_repo;
-use crate::validation::Collect;
-use crate::{bounds, db, validation};
-
-/// A price break in a request.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PriceBreakIn {
-    #[serde(deserialize_with = "crate::decimal::exact")]
-    #[schema(value_type = String, example = "500")]
-    pub min_quantity: Decimal,
-    #[serde(deserialize_with = "crate::decimal::exact")]
-    #[schema(value_type = String, example = "8300")]
-    pub unit_price: Decimal,
-}
-
-/// A quote line in a request.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QuoteLineIn {
-    pub rfq_line_id: RfqLineId,
-    /// Price per base unit of the line, in the quote's currency (> 0).
-    #[serde(deserialize_with = "crate::decimal::exact")]
-    #[schema(value_type = String, example = "8450.50")]
-    pub unit_price: Decimal,
-    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
-    #[schema(value_type = Option<String>)]
-    pub freight_per_unit: Option<Decimal>,
-    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
-    #[schema(value_type = Option<String>)]
-    pub insurance_per_unit: Option<Decimal>,
-    /// Smallest quantity the supplier will deliver (default 0).
-    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
-    #[schema(value_type = Option<String>)]
-    pub min_quantity: Option<Decimal>,
-    /// Largest quantity the supplier can deliver (default unlimited).
-    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
-    #[schema(value_type = Option<String>)]
-    pub max_quantity: Option<Decimal>,
-    /// All-units volume discounts: the price of the break with the largest `min_quantity`
-    /// ≤ q applies to every unit. Strictly increasing `min_quantity`, non-increasing prices
-    /// not above `unit_price`.
-    #[serde(default)]
-    pub price_breaks: Vec<PriceBreakIn>,
-}
-
-/// `POST /rfqs/{id}/quotes` and `PUT /quotes/{id}` body.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QuoteIn {
-    /// One of the RFQ's currencies.
-    pub currency: String,
-    /// One of the RFQ's Incoterms.
-    pub incoterm: String,
-    /// The Incoterm's named place (`Busan port`).
-    pub named_place: Option<String>,
-    /// Not before the deadline's date (in the cooperative's time zone).
-    pub valid_until: NaiveDate,
-    /// 0–365.
-    pub lead_time_days: i64,
-    pub payment_terms: Option<String>,
-    pub notes: Option<String>,
-    /// Some or all of the RFQ's lines, each at most once.
-    pub lines: Vec<QuoteLineIn>,
-}
 
 /// `GET /rfqs/{id}/quotes`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -109,9 +46,6 @@ pub struct QuoteList {
     pub submitted_count: i64,
     pub items: Vec<QuoteOut>,
 }
-
-const MAX_SCALE: u32 = 6;
-const MAX_BREAKS: usize = 20;
 
 fn sealed() -> AppError {
     AppError::conflict(
@@ -125,264 +59,6 @@ fn closed() -> AppError {
         ErrorCode::RfqClosed,
         "The RFQ's deadline has passed; quotes can no longer change.",
     )
-}
-
-/// What a checked figure of a quote is: a price (at most 6 decimals) or a quantity of the
-/// line (at most its unit's decimals), each with its bound from [`crate::bounds`].
-#[derive(Debug, Clone, Copy)]
-enum Figure {
-    Price,
-    Quantity { precision: u32 },
-}
-
-/// Checks a figure: `positive` (> 0) or non-negative, not too precise, within its bound.
-fn amount(
-    field: &str,
-    v: Decimal,
-    positive: bool,
-    figure: Figure,
-    errors: &mut Vec<FieldError>,
-) -> Option<Decimal> {
-    let (scale, bound) = match figure {
-        Figure::Price => (MAX_SCALE, bounds::price(field, v)),
-        Figure::Quantity { precision } => (precision.min(MAX_SCALE), bounds::quantity(field, v)),
-    };
-    if positive && v <= Decimal::ZERO {
-        errors.push(FieldError::new(
-            field,
-            ErrorCode::NotPositive,
-            "must be greater than 0",
-        ));
-    } else if v < Decimal::ZERO {
-        errors.push(FieldError::new(
-            field,
-            ErrorCode::Negative,
-            "must not be negative",
-        ));
-    } else if v.normalize().scale() > scale {
-        errors.push(FieldError::new(
-            field,
-            ErrorCode::TooPrecise,
-            format!("may have at most {scale} decimal places"),
-        ));
-    } else if let Err(e) = bound {
-        errors.push(e);
-    } else {
-        return Some(v.normalize());
-    }
-    None
-}
-
-fn optional_text(
-    field: &str,
-    raw: &Option<String>,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(t) => validation::text(field, t, max).collect_into(errors),
-    }
-}
-
-/// Validates a quote against its RFQ (422 with every problem at once).
-fn validate(
-    input: &QuoteIn,
-    rfq: &Rfq,
-    rfq_lines: &[RfqLine],
-    deadline_date: NaiveDate,
-) -> Result<Content, AppError> {
-    let mut errors = Vec::new();
-    let currency = input.currency.trim().to_ascii_uppercase();
-    let currencies = rfq.currency_list();
-    if !currencies.contains(&currency) {
-        errors.push(FieldError::new(
-            "currency",
-            ErrorCode::CurrencyNotAllowed,
-            format!("must be one of {}", currencies.join(", ")),
-        ));
-    }
-    let incoterm = input.incoterm.trim().to_ascii_uppercase();
-    let incoterms = rfq.incoterm_list();
-    if !incoterms.contains(&incoterm) {
-        errors.push(FieldError::new(
-            "incoterm",
-            ErrorCode::IncotermNotAllowed,
-            format!("must be one of {}", incoterms.join(", ")),
-        ));
-    }
-    let named_place = optional_text("named_place", &input.named_place, 200, &mut errors);
-    let payment_terms = optional_text("payment_terms", &input.payment_terms, 500, &mut errors);
-    let notes = optional_text("notes", &input.notes, 2000, &mut errors);
-    if let Err(e) = validation::date("valid_until", input.valid_until) {
-        errors.push(e);
-    } else if input.valid_until < deadline_date {
-        errors.push(FieldError::new(
-            "valid_until",
-            ErrorCode::BeforeDeadline,
-            format!("must not be before the deadline's date {deadline_date}"),
-        ));
-    }
-    if !(0..=365).contains(&input.lead_time_days) {
-        errors.push(FieldError::new(
-            "lead_time_days",
-            ErrorCode::OutOfRange,
-            "must be from 0 to 365",
-        ));
-    }
-    if input.lines.is_empty() {
-        errors.push(FieldError::new(
-            "lines",
-            ErrorCode::Empty,
-            "quote at least one line",
-        ));
-    }
-    let mut seen = HashSet::new();
-    let mut lines = Vec::new();
-    for (i, l) in input.lines.iter().enumerate() {
-        let f = |name: &str| format!("lines[{i}].{name}");
-        // Quantities are in the line's (base) unit, at most as precise as it allows.
-        let quantity = Figure::Quantity {
-            precision: rfq_lines
-                .iter()
-                .find(|r| r.id == l.rfq_line_id)
-                .and_then(|r| units::unit(&r.unit))
-                .map_or(MAX_SCALE, |u| u.precision),
-        };
-        if !rfq_lines.iter().any(|r| r.id == l.rfq_line_id) {
-            errors.push(FieldError::new(
-                f("rfq_line_id"),
-                ErrorCode::UnknownLine,
-                "is not a line of this RFQ",
-            ));
-        } else if !seen.insert(l.rfq_line_id) {
-            errors.push(FieldError::new(
-                f("rfq_line_id"),
-                ErrorCode::DuplicateLine,
-                "is quoted more than once",
-            ));
-        }
-        let price = amount(
-            &f("unit_price"),
-            l.unit_price,
-            true,
-            Figure::Price,
-            &mut errors,
-        );
-        let freight = amount(
-            &f("freight_per_unit"),
-            l.freight_per_unit.unwrap_or_default(),
-            false,
-            Figure::Price,
-            &mut errors,
-        );
-        let insurance = amount(
-            &f("insurance_per_unit"),
-            l.insurance_per_unit.unwrap_or_default(),
-            false,
-            Figure::Price,
-            &mut errors,
-        );
-        let min = amount(
-            &f("min_quantity"),
-            l.min_quantity.unwrap_or_default(),
-            false,
-            quantity,
-            &mut errors,
-        );
-        let max = l
-            .max_quantity
-            .map(|m| amount(&f("max_quantity"), m, true, quantity, &mut errors));
-        if let (Some(min), Some(Some(max))) = (min, max) {
-            if min > max {
-                errors.push(FieldError::new(
-                    f("min_quantity"),
-                    ErrorCode::MinAboveMax,
-                    "must not exceed max_quantity",
-                ));
-            }
-        }
-        if l.price_breaks.len() > MAX_BREAKS {
-            errors.push(FieldError::new(
-                f("price_breaks"),
-                ErrorCode::TooMany,
-                format!("at most {MAX_BREAKS} price breaks"),
-            ));
-        }
-        let mut breaks = Vec::new();
-        let (mut last_min, mut last_price) = (Decimal::ZERO, price);
-        for (j, b) in l.price_breaks.iter().enumerate() {
-            let bf = |name: &str| format!("lines[{i}].price_breaks[{j}].{name}");
-            let bmin = amount(
-                &bf("min_quantity"),
-                b.min_quantity,
-                true,
-                quantity,
-                &mut errors,
-            );
-            let bprice = amount(
-                &bf("unit_price"),
-                b.unit_price,
-                true,
-                Figure::Price,
-                &mut errors,
-            );
-            if let Some(m) = bmin {
-                if m <= last_min {
-                    errors.push(FieldError::new(
-                        bf("min_quantity"),
-                        ErrorCode::NotIncreasing,
-                        "must be greater than the previous break's min_quantity",
-                    ));
-                }
-                last_min = m;
-            }
-            if let (Some(p), Some(prev)) = (bprice, last_price) {
-                if p > prev {
-                    errors.push(FieldError::new(
-                        bf("unit_price"),
-                        ErrorCode::NotADiscount,
-                        "a price break must not be above the unit price or the previous break",
-                    ));
-                }
-            }
-            if bprice.is_some() {
-                last_price = bprice;
-            }
-            if let (Some(m), Some(p)) = (bmin, bprice) {
-                breaks.push(BreakContent {
-                    min_quantity: m,
-                    unit_price: p,
-                });
-            }
-        }
-        if let (Some(price), Some(freight), Some(insurance), Some(min)) =
-            (price, freight, insurance, min)
-        {
-            lines.push(LineContent {
-                rfq_line_id: l.rfq_line_id,
-                unit_price: price,
-                freight_per_unit: freight,
-                insurance_per_unit: insurance,
-                min_quantity: min,
-                max_quantity: max.flatten(),
-                price_breaks: breaks,
-            });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    Ok(Content {
-        currency,
-        incoterm,
-        named_place,
-        valid_until: input.valid_until,
-        lead_time_days: i32::try_from(input.lead_time_days).unwrap_or_default(),
-        payment_terms,
-        notes,
-        lines,
-    })
 }
 
 /// Rows of a revision.

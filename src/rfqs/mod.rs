@@ -1,6 +1,7 @@
 //! RFQs: a cooperative asks invited suppliers for sealed quotes on the materials of a closed
 //! demand round (API.md "RFQs").
 
+pub mod input;
 pub mod models;
 pub mod notify;
 pub mod repo;

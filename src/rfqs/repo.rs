@@ -326,6 +326,20 @@ pub async fn update_fields(
         .await
 }
 
+/// The specifications of the materials of an RFQ's lines (lines whose material has one).
+pub async fn line_specs(
+    conn: &mut AsyncPgConnection,
+    id: RfqId,
+) -> QueryResult<Vec<(crate::ids::RfqLineId, String)>> {
+    rfq_lines::table
+        .inner_join(materials::table.on(materials::id.eq(rfq_lines::material_id)))
+        .filter(rfq_lines::rfq_id.eq(id))
+        .filter(materials::spec.is_not_null())
+        .select((rfq_lines::id, materials::spec.assume_not_null()))
+        .load(conn)
+        .await
+}
+
 /// `(dedupe_key, status)` of the emails and of the webhooks queued for an RFQ's
 /// announcements (keys `rfq:{id}:{occasion}:{email}` and `rfq:{id}:{occasion}:webhook:{supplier}`).
 pub async fn announcement_deliveries(

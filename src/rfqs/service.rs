@@ -10,7 +10,11 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::models::{OwnQuote, Rfq, RfqLine, RfqLineOut, RfqOut, RfqStatus, Weights};
+use super::input::{
+    choose_materials, duty_rates, incoterm, lines, logistics_adders, validate_list, weights,
+};
+pub use super::input::{NewRfq, WeightsIn};
+use super::models::{OwnQuote, Rfq, RfqLineOut, RfqOut, RfqStatus, Weights};
 use super::notify::{self, Announcement};
 use super::repo::{self, RfqScope};
 use super::INCOTERMS;
@@ -19,55 +23,14 @@ use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::models::Cooperative;
 use crate::cooperatives::repo as coop_repo;
-use crate::decimal::Exact;
 use crate::error::{AppError, ErrorCode, FieldError};
-use crate::ids::{CooperativeId, MaterialId, RfqId, RfqLineId, RoundId, SupplierId};
+use crate::ids::{CooperativeId, RfqId, RoundId, SupplierId};
 use crate::quotes::repo as quote_repo;
 use crate::rounds::models::RoundStatus;
 use crate::rounds::repo as round_repo;
 use crate::suppliers::repo as supplier_repo;
 use crate::validation::Collect;
 use crate::{bounds, db, reference, validation};
-
-/// Weights in a request.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WeightsIn {
-    #[serde(deserialize_with = "crate::decimal::exact")]
-    #[schema(value_type = String, example = "0.8")]
-    pub price: Decimal,
-    #[serde(deserialize_with = "crate::decimal::exact")]
-    #[schema(value_type = String, example = "0.2")]
-    pub lead_time: Decimal,
-}
-
-/// `POST /rounds/{id}/rfqs` body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRfq {
-    pub title: String,
-    /// When quotes unseal and stop changing (must be in the future).
-    pub deadline: DateTime<Utc>,
-    /// Suppliers to invite (domestic and overseas); at least one is needed to publish.
-    #[serde(default)]
-    pub supplier_ids: Vec<SupplierId>,
-    /// Materials to ask for (default: every material of the round with demand).
-    pub material_ids: Option<Vec<MaterialId>>,
-    pub delivery_place: String,
-    /// ISO 4217 codes quotes may use (default: the cooperative's base currency and each
-    /// invited supplier's default currency).
-    pub currencies: Option<Vec<String>>,
-    /// Incoterms 2020 codes quotes may use (default: all eleven).
-    pub incoterms: Option<Vec<String>>,
-    /// Scoring weights (default price 1, lead time 0); non-negative, sum > 0.
-    pub weights: Option<WeightsIn>,
-    /// Import duty percent (0–100) per material id; default 0.
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
-    pub duty_rates: Option<BTreeMap<MaterialId, Exact>>,
-    /// Base-currency cost per base unit the buyer bears per Incoterm (≥ 0); default 0.
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
-    pub logistics_adders: Option<BTreeMap<String, Exact>>,
-}
 
 /// `PATCH /rfqs/{id}` body. A draft may change any of these; a published RFQ only its
 /// deadline, and only to a later one.
@@ -87,29 +50,6 @@ pub struct CancelRfq {
     /// Told to the invited suppliers and kept in the audit trail.
     pub reason: String,
 }
-
-/// Most decimal places of a duty rate, adder or weight.
-const MAX_SCALE: u32 = 6;
-
-/// Checks the scale and the bound of a duty rate, adder or weight.
-fn decimal_ok(field: &str, v: Decimal, max: Decimal, errors: &mut Vec<FieldError>) -> bool {
-    if v.normalize().scale() > MAX_SCALE {
-        errors.push(FieldError::new(
-            field,
-            ErrorCode::TooPrecise,
-            format!("may have at most {MAX_SCALE} decimal places"),
-        ));
-        return false;
-    }
-    if let Err(e) = bounds::at_most(field, v.abs(), max) {
-        errors.push(e);
-        return false;
-    }
-    true
-}
-
-/// Largest scoring weight (10¹²; weights only matter in proportion).
-const MAX_WEIGHT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
 
 /// The RFQ if the caller may see it: the cooperative's admins (and platform admins), and
 /// invited suppliers once it is published. Everyone else: 404 (members: 403).
@@ -266,49 +206,6 @@ async fn validate_suppliers(
     Ok((ids, known.into_iter().map(|s| s.default_currency).collect()))
 }
 
-fn validate_list(
-    field: &str,
-    raw: Option<Vec<String>>,
-    default: Vec<String>,
-    check: impl Fn(&str) -> Result<String, FieldError>,
-    errors: &mut Vec<FieldError>,
-) -> Vec<String> {
-    let Some(raw) = raw else { return default };
-    if raw.is_empty() {
-        errors.push(FieldError::new(
-            field,
-            ErrorCode::Empty,
-            "must name at least one",
-        ));
-        return vec![];
-    }
-    let mut out = Vec::new();
-    for (i, v) in raw.iter().enumerate() {
-        match check(v) {
-            Ok(v) if !out.contains(&v) => out.push(v),
-            Ok(_) => {}
-            Err(mut e) => {
-                e.field = format!("{field}[{i}]");
-                errors.push(e);
-            }
-        }
-    }
-    out
-}
-
-fn incoterm(field: &str, raw: &str) -> Result<String, FieldError> {
-    let t = raw.trim().to_ascii_uppercase();
-    if INCOTERMS.contains(&t.as_str()) {
-        Ok(t)
-    } else {
-        Err(FieldError::new(
-            field,
-            ErrorCode::InvalidIncoterm,
-            format!("must be one of {}", INCOTERMS.join(" ")),
-        ))
-    }
-}
-
 /// `POST /rounds/{id}/rfqs` (the cooperative's admins; the round must be closed).
 pub async fn create_rfq(
     ctx: &Ctx,
@@ -371,149 +268,23 @@ pub async fn create_rfq(
         |t| incoterm("incoterms", t),
         &mut errors,
     );
-    let weights = input.weights.unwrap_or(WeightsIn {
-        price: Decimal::ONE,
-        lead_time: Decimal::ZERO,
-    });
-    for (field, w) in [
-        ("weights.price", weights.price),
-        ("weights.lead_time", weights.lead_time),
-    ] {
-        if w < Decimal::ZERO {
-            errors.push(FieldError::new(
-                field,
-                ErrorCode::Negative,
-                "must not be negative",
-            ));
-        } else {
-            decimal_ok(field, w, MAX_WEIGHT, &mut errors);
-        }
-    }
-    if weights.price + weights.lead_time <= Decimal::ZERO {
-        errors.push(FieldError::new(
-            "weights",
-            ErrorCode::ZeroSum,
-            "the weights must not both be zero",
-        ));
-    }
+    let weights = weights(input.weights, &mut errors);
     // Lines: the round's demand per material.
     // A line's quantity is the round's aggregate for its material: each demand line is
     // bounded, their sum need not be (crate::bounds). Sums above the bound are found in
     // SQL and never loaded.
     let above = repo::demand_above(&mut conn, round.id, bounds::MAX_QUANTITY).await?;
     let demand = repo::demand_by_material(&mut conn, round.id, &above).await?;
-    let has_demand = |m: &MaterialId| above.contains(m) || demand.iter().any(|(d, ..)| d == m);
     let round_materials = round_repo::round_materials(&mut conn, round.id).await?;
-    let chosen: Vec<MaterialId> = match input.material_ids {
-        Some(ids) if ids.is_empty() => {
-            errors.push(FieldError::new(
-                "material_ids",
-                ErrorCode::Empty,
-                "must name at least one material",
-            ));
-            vec![]
-        }
-        Some(mut ids) => {
-            ids.sort();
-            ids.dedup();
-            for m in &ids {
-                if !round_materials.iter().any(|(id, ..)| id == m) {
-                    errors.push(FieldError::new(
-                        "material_ids",
-                        ErrorCode::NotInRound,
-                        format!("{m} is not one of the round's materials"),
-                    ));
-                } else if !has_demand(m) {
-                    errors.push(FieldError::new(
-                        "material_ids",
-                        ErrorCode::NoDemand,
-                        format!("{m} has no demand in this round"),
-                    ));
-                }
-            }
-            ids
-        }
-        None => {
-            let ids: Vec<MaterialId> = round_materials
-                .iter()
-                .map(|(id, ..)| *id)
-                .filter(|id| has_demand(id))
-                .collect();
-            if ids.is_empty() {
-                errors.push(FieldError::new(
-                    "material_ids",
-                    ErrorCode::NoDemand,
-                    "the round has no demand",
-                ));
-            }
-            ids
-        }
-    };
-    if chosen.len() > bounds::MAX_RFQ_LINES {
-        errors.push(FieldError::new(
-            "material_ids",
-            ErrorCode::TooManyLines,
-            format!(
-                "an RFQ has at most {} lines ({} materials chosen); split them over several RFQs",
-                bounds::MAX_RFQ_LINES,
-                chosen.len()
-            ),
-        ));
-    }
-    for (m, code, _, unit) in round_materials
-        .iter()
-        .filter(|(id, ..)| chosen.contains(id) && above.contains(id))
-    {
-        errors.push(FieldError::new(
-            "material_ids",
-            ErrorCode::QuantityTooLarge,
-            format!(
-                "the round's demand for {code} ({m}) sums to more than {} {unit}, the largest quantity of an RFQ line; split the demand over several rounds",
-                bounds::MAX_QUANTITY
-            ),
-        ));
-    }
-    let mut duty_rates = HashMap::new();
-    for (m, Exact(rate)) in input.duty_rates.unwrap_or_default() {
-        let field = format!("duty_rates.{m}");
-        if !chosen.contains(&m) {
-            errors.push(FieldError::new(
-                field,
-                ErrorCode::NotInRfq,
-                "is not one of this RFQ's materials",
-            ));
-        } else if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
-            errors.push(FieldError::new(
-                field,
-                ErrorCode::OutOfRange,
-                "must be from 0 to 100 (percent)",
-            ));
-        } else if decimal_ok(&field, rate, Decimal::ONE_HUNDRED, &mut errors) {
-            duty_rates.insert(m, rate.normalize());
-        }
-    }
-    let mut adders = Vec::new();
-    for (term, Exact(amount)) in input.logistics_adders.unwrap_or_default() {
-        let field = format!("logistics_adders.{term}");
-        match incoterm(&field, &term) {
-            Err(e) => errors.push(e),
-            Ok(t) if !incoterms.contains(&t) => errors.push(FieldError::new(
-                field,
-                ErrorCode::IncotermNotAllowed,
-                "is not one of this RFQ's Incoterms",
-            )),
-            Ok(_) if amount < Decimal::ZERO => errors.push(FieldError::new(
-                field,
-                ErrorCode::Negative,
-                "must not be negative",
-            )),
-            Ok(t) => {
-                if decimal_ok(&field, amount, bounds::MAX_PRICE, &mut errors) {
-                    adders.push((t, amount.normalize()));
-                }
-            }
-        }
-    }
+    let chosen = choose_materials(
+        input.material_ids,
+        &round_materials,
+        &above,
+        &demand,
+        &mut errors,
+    );
+    let duty_rates = duty_rates(input.duty_rates, &chosen, &mut errors);
+    let adders = logistics_adders(input.logistics_adders, &incoterms, &mut errors);
     let (Some(title), Some(place), true) = (title, place, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
@@ -535,27 +306,7 @@ pub async fn create_rfq(
         created_by: who.user_id,
         created_at: now,
     };
-    let lines: Vec<RfqLine> = round_materials
-        .iter()
-        .filter(|(id, ..)| chosen.contains(id))
-        .enumerate()
-        .filter_map(|(i, (m, _, _, unit))| {
-            let (_, total, earliest) = demand.iter().find(|(d, ..)| d == m)?;
-            Some(RfqLine {
-                id: RfqLineId::new(),
-                rfq_id: rfq.id,
-                cooperative_id: coop.id,
-                round_id: round.id,
-                material_id: *m,
-                position: i32::try_from(i).unwrap_or(i32::MAX),
-                quantity: total.unwrap_or_default().normalize(),
-                unit: unit.clone(),
-                required_by: (*earliest)?,
-                duty_rate: duty_rates.get(m).copied().unwrap_or_default(),
-                live: true,
-            })
-        })
-        .collect();
+    let lines = lines(&rfq, &round_materials, &chosen, &demand, &duty_rates);
     let rfq = conn
         .transaction(async |conn| -> Result<Rfq, AppError> {
             // The round is closed for good (closed rounds never reopen), so its demand
@@ -811,6 +562,21 @@ pub async fn update(
     render_one(&mut conn, who, rfq, ctx.clock.now()).await
 }
 
+/// The specification of each line's material, for whoever may read the RFQ (an invited
+/// supplier quotes against it): lines without one are absent.
+pub async fn line_specs(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<std::collections::HashMap<crate::ids::RfqLineId, String>, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    Ok(repo::line_specs(&mut conn, rfq.id)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// How far the messages of one channel got: queued, sent (accepted), given up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {
@@ -851,7 +617,11 @@ pub struct Invitation {
 
 /// The invited suppliers of an RFQ with their announcement delivery status (the
 /// cooperative's admins and platform admins; 404 for anyone else, as `GET /rfqs/{id}`).
-pub async fn invitations(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Vec<Invitation>, AppError> {
+pub async fn invitations(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<Vec<Invitation>, AppError> {
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;

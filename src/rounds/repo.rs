@@ -266,3 +266,22 @@ pub async fn list_lines(
         .load(conn)
         .await
 }
+
+/// Per round of `rounds` (of `cooperative`), how many distinct members have entered at
+/// least one demand line.
+pub async fn members_entered(
+    conn: &mut AsyncPgConnection,
+    cooperative: CooperativeId,
+    rounds: &[RoundId],
+) -> QueryResult<Vec<(RoundId, i64)>> {
+    demand_lines::table
+        .filter(demand_lines::cooperative_id.eq(cooperative))
+        .filter(demand_lines::round_id.eq_any(rounds))
+        .group_by(demand_lines::round_id)
+        .select((
+            demand_lines::round_id,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("count(DISTINCT member_id)"),
+        ))
+        .load(conn)
+        .await
+}

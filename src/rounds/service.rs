@@ -714,20 +714,9 @@ pub async fn aggregate(
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
     let materials = repo::round_materials(&mut conn, round.id).await?;
-    let prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
-    drop(conn);
     // Settle everything that could fail before the stream starts (its status is final).
-    if !prelude.beyond.is_empty() {
-        let codes: Vec<&str> = materials
-            .iter()
-            .filter(|(id, ..)| prelude.beyond.contains(id))
-            .map(|(_, code, ..)| code.as_str())
-            .collect();
-        return Err(bounds::overflow(format_args!(
-            "the demand for {}",
-            codes.join(", ")
-        )));
-    }
+    let prelude = checked_prelude(&mut conn, &round, &materials).await?;
+    drop(conn);
     Ok(super::aggregate::stream(
         ctx.pool.clone(),
         round.id,
@@ -737,6 +726,27 @@ pub async fn aggregate(
         only,
         format,
     ))
+}
+
+/// The aggregate's prelude, or 409 naming the materials whose total is out of range.
+async fn checked_prelude(
+    conn: &mut AsyncPgConnection,
+    round: &Round,
+    materials: &[(MaterialId, String, String, String)],
+) -> Result<super::aggregate::Prelude, AppError> {
+    let prelude = super::aggregate::prelude(conn, round.id, round.cooperative_id).await?;
+    if prelude.beyond.is_empty() {
+        return Ok(prelude);
+    }
+    let codes: Vec<&str> = materials
+        .iter()
+        .filter(|(id, ..)| prelude.beyond.contains(id))
+        .map(|(_, code, ..)| code.as_str())
+        .collect();
+    Err(bounds::overflow(format_args!(
+        "the demand for {}",
+        codes.join(", ")
+    )))
 }
 
 /// The aggregate of `GET /rounds/{id}/aggregate` as data (the portal's table): the same
@@ -750,20 +760,7 @@ pub async fn aggregate_table(
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let only = visible_member(who)?;
     let materials = repo::round_materials(&mut conn, round.id).await?;
-    let beyond = super::aggregate::out_of_range(&mut conn, round.id).await?;
-    if !beyond.is_empty() {
-        let codes: Vec<&str> = materials
-            .iter()
-            .filter(|(id, ..)| beyond.contains(id))
-            .map(|(_, code, ..)| code.as_str())
-            .collect();
-        return Err(bounds::overflow(format_args!(
-            "the demand for {}",
-            codes.join(", ")
-        )));
-    }
-    let mut prelude =
-        super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
+    let mut prelude = checked_prelude(&mut conn, &round, &materials).await?;
     let mut out = Vec::with_capacity(materials.len());
     for m in &materials {
         out.push(super::aggregate::material(&mut conn, round.id, m, &mut prelude, only).await?);
@@ -772,5 +769,31 @@ pub async fn aggregate_table(
         round_id: round.id,
         status: round.status_at(ctx.clock.now()),
         materials: out,
+/// How far demand collection has got: per round, the members who have entered at least one
+/// line, out of the cooperative's active members (the home page's progress bars).
+#[derive(Debug, Clone, Default)]
+pub struct Participation {
+    /// Active (not disabled) members of the cooperative.
+    pub members: i64,
+    /// Per round, the members with at least one demand line.
+    pub entered: Vec<(RoundId, i64)>,
+
+impl Participation {
+    /// Members who have entered demand in `round`.
+    pub fn entered_in(&self, round: RoundId) -> i64 {
+        self.entered
+            .iter()
+            .find(|(r, _)| *r == round)
+            .map_or(0, |(_, n)| *n)
+
+/// [`Participation`] of `rounds` of a cooperative (its admins).
+pub async fn participation(
+    coop_id: CooperativeId,
+    rounds: &[RoundId],
+) -> Result<Participation, AppError> {
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
+    Ok(Participation {
+        members: coop_repo::count_active_members(&mut conn, coop.id).await?,
+        entered: repo::members_entered(&mut conn, coop.id, rounds).await?,
     })
 }

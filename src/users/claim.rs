@@ -178,13 +178,7 @@ pub async fn claim(ctx: &Ctx, input: ClaimAccount) -> Result<Claimed, AppError> 
             audit::record(
                 conn,
                 now,
-                Event::platform(
-                    Actor::User(user.id),
-                    "user.claimed",
-                    "user",
-                    user.id,
-                    data,
-                ),
+                Event::platform(Actor::User(user.id), "user.claimed", "user", user.id, data),
             )
             .await?;
             Ok(user)

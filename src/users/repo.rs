@@ -14,6 +14,10 @@ use crate::schema::{invitations, sessions, supplier_claims, users};
 pub enum Owner {
     Cooperative(CooperativeId),
     Supplier(SupplierId),
+    /// The users of one member company.
+    Member(MemberId),
+    /// A cooperative's admins (buyers).
+    CoopAdmins(CooperativeId),
 }
 
 /// A page of an organisation's users, newest first.
@@ -28,6 +32,10 @@ pub async fn list(
     query = match owner {
         Owner::Cooperative(c) => query.filter(users::cooperative_id.eq(c)),
         Owner::Supplier(s) => query.filter(users::supplier_id.eq(s)),
+        Owner::Member(m) => query.filter(users::member_id.eq(m)),
+        Owner::CoopAdmins(c) => query
+            .filter(users::cooperative_id.eq(c))
+            .filter(users::role.eq("coop_admin")),
     };
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
         let p = like_pattern(q);

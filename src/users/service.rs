@@ -515,3 +515,43 @@ pub async fn update_user(
         .await?;
     Ok(updated.into())
 }
+
+/// Users of one member company (its cooperative's admins, platform admins).
+pub async fn list_member_users(
+    ctx: &Ctx,
+    who: &Principal,
+    member_id: MemberId,
+    limit: i64,
+) -> Result<Vec<UserOut>, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let member = coop_repo::find_member(&mut conn, member_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    who.in_cooperative(member.cooperative_id, &[Role::CoopAdmin])?;
+    Ok(
+        repo::list(&mut conn, Owner::Member(member.id), None, None, limit)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    )
+}
+
+/// A cooperative's admins (its admins, platform admins).
+pub async fn list_coop_admins(
+    ctx: &Ctx,
+    who: &Principal,
+    coop_id: CooperativeId,
+    limit: i64,
+) -> Result<Vec<UserOut>, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
+    Ok(
+        repo::list(&mut conn, Owner::CoopAdmins(coop.id), None, None, limit)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    )
+}

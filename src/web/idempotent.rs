@@ -18,8 +18,8 @@ use actix_web::HttpResponse;
 use sha2::{Digest, Sha256};
 
 use super::render::see_other;
-use crate::db::request::RequestTx;
 use crate::auth::Principal;
+use crate::db::request::RequestTx;
 use crate::error::{AppError, ErrorCode};
 use crate::idempotency::{claim, commit, repo as keys, rollback, Answer, Claim};
 use crate::ids::UserId;

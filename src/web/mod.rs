@@ -45,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::demand::routes(cfg);
     pages::claim::routes(cfg);
     pages::company::routes(cfg);
+    pages::members::routes(cfg);
+    pages::materials::routes(cfg);
+    pages::suppliers::routes(cfg);
+    pages::admin_cooperatives::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

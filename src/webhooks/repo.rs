@@ -206,3 +206,12 @@ pub async fn requeue(
         .get_result(conn)
         .await
 }
+
+/// How many rows have `status`.
+pub async fn count_by_status(conn: &mut AsyncPgConnection, status: &str) -> QueryResult<i64> {
+    outbox_webhooks::table
+        .filter(outbox_webhooks::status.eq(status))
+        .count()
+        .get_result(conn)
+        .await
+}

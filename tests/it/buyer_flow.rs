@@ -70,7 +70,11 @@ pub async fn buyer_creates_and_publishes(
 
     // Open it; the members' demand arrives through the API.
     click_and_wait(c, "#open-round").await;
-    assert!(wait_css(c, "#close-round").await.is_displayed().await.unwrap());
+    assert!(wait_css(c, "#close-round")
+        .await
+        .is_displayed()
+        .await
+        .unwrap());
     created(
         app,
         &format!("/api/v1/rounds/{round}/demand"),
@@ -84,9 +88,17 @@ pub async fn buyer_creates_and_publishes(
 
     // Close it: the aggregate, and the way to an RFQ.
     click_and_wait(c, "#close-round").await;
-    wait_css(c, "details.drill summary").await.click().await.unwrap();
+    wait_css(c, "details.drill summary")
+        .await
+        .click()
+        .await
+        .unwrap();
     let page = text(c).await;
-    assert!(page.contains("Member a") && page.contains("Siheung plant"), "{page}");
+    assert!(
+        page.contains("Member a") && page.contains("Siheung plant"),
+        "{page}"
+    );
+    c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     screenshot(c, "buyer-round-aggregate").await;
     assert_accessible(c, "closed round with the aggregate").await;
 
@@ -108,21 +120,29 @@ pub async fn buyer_creates_and_publishes(
     }
     fill(c, &format!("#duty-{}", w.a.material), "3").await;
     fill(c, "#adder-FOB", "12,500").await;
+    c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     screenshot(c, "buyer-rfq-create-form").await;
     assert_accessible(c, "RFQ create form").await;
     click_and_wait(c, "#preview-rfq").await;
 
     // The preview (the draft), the confirmation, published.
     let rfq_page = path(c).await;
-    assert!(rfq_page.starts_with("/rfqs/"), "{rfq_page}: {}", text(c).await);
+    assert!(
+        rfq_page.starts_with("/rfqs/"),
+        "{rfq_page}: {}",
+        text(c).await
+    );
     wait_css(c, "#draft-notice").await;
     click_and_wait(c, "#publish").await;
     assert!(text(c).await.contains("sales@kcopper.kr"));
     assert_accessible(c, "publish confirmation").await;
     click_and_wait(c, "#confirm-publish").await;
     assert_eq!(path(c).await, rfq_page);
-    let page = text(c).await;
-    assert!(page.contains("공개") || page.contains("Published"), "{page}");
+    wait_css(c, "#submitted-count").await;
+    assert!(
+        c.find(Locator::Css("#draft-notice")).await.is_err(),
+        "published"
+    );
     rfq_page.trim_start_matches("/rfqs/").to_owned()
 }
 

@@ -49,7 +49,11 @@ async fn closed_round(app: &TestApp, w: &World) -> String {
     .await;
     let round = round["id"].as_str().unwrap().to_owned();
     let r = app
-        .post(&format!("/api/v1/rounds/{round}/open"), Some(&a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rounds/{round}/open"),
+            Some(&a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     created(
@@ -60,7 +64,11 @@ async fn closed_round(app: &TestApp, w: &World) -> String {
     )
     .await;
     let r = app
-        .post(&format!("/api/v1/rounds/{round}/close"), Some(&a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     round
@@ -131,10 +139,16 @@ async fn a_coop_admin_runs_a_round_from_the_pages() {
     assert_eq!(r.status, 303, "{}", r.text);
     let page = location(&r);
     let id = page.trim_start_matches("/rounds/").to_owned();
-    let api = app.get(&format!("/api/v1/rounds/{id}"), Some(&w.a.admin)).await;
+    let api = app
+        .get(&format!("/api/v1/rounds/{id}"), Some(&w.a.admin))
+        .await;
     assert_eq!(api.json["status"], "draft");
     assert_eq!(
-        api.json["closes_at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
+        api.json["closes_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
         at
     );
     let r = admin.get(&page).await;
@@ -142,7 +156,9 @@ async fn a_coop_admin_runs_a_round_from_the_pages() {
     assert!(r.text.contains("id=\"open-round\""));
 
     // Open; then demand on behalf of member A.
-    let r = admin.post(&format!("{page}/open"), &[("_csrf", &csrf)]).await;
+    let r = admin
+        .post(&format!("{page}/open"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(r.status, 303);
     app.run_jobs_until_idle().await;
     let r = admin.get(&page).await;
@@ -164,7 +180,11 @@ async fn a_coop_admin_runs_a_round_from_the_pages() {
     good[3] = ("quantity", "1,250.5");
     let r = admin.post(&format!("{page}/demand"), &good).await;
     assert_eq!(r.status, 422, "MTR is not a mass: {}", r.text);
-    let errors: Vec<&str> = r.text.lines().filter(|l| l.contains("field-error")).collect();
+    let errors: Vec<&str> = r
+        .text
+        .lines()
+        .filter(|l| l.contains("field-error"))
+        .collect();
     assert!(
         r.text.contains("id=\"unit-error\"") && r.text.contains("id=\"required_by-error\""),
         "{errors:?}"
@@ -186,15 +206,23 @@ async fn a_coop_admin_runs_a_round_from_the_pages() {
     let csv = admin.get(&format!("{page}/aggregate.csv")).await;
     assert_eq!(csv.status, 200);
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
-    assert!(csv.header("content-disposition").unwrap().contains("attachment"));
+    assert!(csv
+        .header("content-disposition")
+        .unwrap()
+        .contains("attachment"));
     let api_csv = app
-        .get(&format!("/api/v1/rounds/{id}/aggregate?format=csv"), Some(&w.a.admin))
+        .get(
+            &format!("/api/v1/rounds/{id}/aggregate?format=csv"),
+            Some(&w.a.admin),
+        )
         .await;
     assert_eq!(csv.text, api_csv.text);
     assert!(csv.text.starts_with('\u{feff}') && csv.text.contains("Banwol gate 2,1250.5"));
 
     // Close; a closed round cannot be cancelled (the confirmation leads back).
-    let r = admin.post(&format!("{page}/close"), &[("_csrf", &csrf)]).await;
+    let r = admin
+        .post(&format!("{page}/close"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(r.status, 303);
     let r = admin.get(&page).await;
     assert!(r.text.contains("id=\"create-rfq\""));
@@ -247,7 +275,14 @@ async fn round_and_rfq_pages_of_another_cooperative_are_not_found() {
         format!("{rfq}/cancel"),
     ] {
         let r = b
-            .post(&p, &[("_csrf", &csrf), ("reason", "x"), ("deadline", "2040-01-01T10:00")])
+            .post(
+                &p,
+                &[
+                    ("_csrf", &csrf),
+                    ("reason", "x"),
+                    ("deadline", "2040-01-01T10:00"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 404, "POST {p}: {}", r.text);
     }
@@ -273,7 +308,11 @@ async fn a_coop_admin_creates_publishes_extends_and_cancels_an_rfq() {
     let r = admin.get(&form).await;
     assert_eq!(r.status, 200, "{}", r.text);
     // Prefilled from the aggregate; defaults named.
-    assert!(r.text.contains("40 TNE") && r.text.contains("HS 740311"), "{}", r.text);
+    assert!(
+        r.text.contains("40 TNE") && r.text.contains("HS 740311"),
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("value=\"KRW, USD\""));
     let csrf = csrf_of(&r.text);
     let m = w.a.material.clone();
@@ -326,14 +365,23 @@ async fn a_coop_admin_creates_publishes_extends_and_cancels_an_rfq() {
     assert_eq!(r.status, 303, "{}", r.text);
     let page = location(&r);
     let id = page.trim_start_matches("/rfqs/").to_owned();
-    let api = app.get(&format!("/api/v1/rfqs/{id}"), Some(&w.a.admin)).await;
+    let api = app
+        .get(&format!("/api/v1/rfqs/{id}"), Some(&w.a.admin))
+        .await;
     assert_eq!(api.json["status"], "draft");
     assert_eq!(api.json["lines"][0]["duty_rate"], "8");
     assert_eq!(api.json["logistics_adders"]["FOB"], "1250");
     assert_eq!(api.json["incoterms"], json!(["DAP", "FOB"]));
-    assert_eq!(api.json["weights"], json!({"price": "0.8", "lead_time": "0.2"}));
     assert_eq!(
-        api.json["deadline"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
+        api.json["weights"],
+        json!({"price": "0.8", "lead_time": "0.2"})
+    );
+    assert_eq!(
+        api.json["deadline"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
         at
     );
     // The same materials again: a conflict, said on the form.
@@ -351,7 +399,9 @@ async fn a_coop_admin_creates_publishes_extends_and_cancels_an_rfq() {
     assert!(r.text.contains("공급사 1곳의 주소 2개로"), "{}", r.text);
     app.run_jobs_until_idle().await;
     let before = sink.messages().len();
-    let r = admin.post(&format!("{page}/publish"), &[("_csrf", &csrf)]).await;
+    let r = admin
+        .post(&format!("{page}/publish"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(r.status, 303);
     app.run_jobs_until_idle().await;
     assert_eq!(sink.messages().len(), before + 2);
@@ -363,18 +413,32 @@ async fn a_coop_admin_creates_publishes_extends_and_cancels_an_rfq() {
 
     // Extend: only later.
     let r = admin
-        .post(&format!("{page}/extend"), &[("_csrf", &csrf), ("deadline", &past)])
+        .post(
+            &format!("{page}/extend"),
+            &[("_csrf", &csrf), ("deadline", &past)],
+        )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(r.text.contains("id=\"deadline-error\"") && r.text.contains(&format!("value=\"{past}\"")));
+    assert!(
+        r.text.contains("id=\"deadline-error\"") && r.text.contains(&format!("value=\"{past}\""))
+    );
     let (later, later_at) = seoul_15h(&app, 9);
     let r = admin
-        .post(&format!("{page}/extend"), &[("_csrf", &csrf), ("deadline", &later)])
+        .post(
+            &format!("{page}/extend"),
+            &[("_csrf", &csrf), ("deadline", &later)],
+        )
         .await;
     assert_eq!(r.status, 303);
-    let api = app.get(&format!("/api/v1/rfqs/{id}"), Some(&w.a.admin)).await;
+    let api = app
+        .get(&format!("/api/v1/rfqs/{id}"), Some(&w.a.admin))
+        .await;
     assert_eq!(
-        api.json["deadline"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
+        api.json["deadline"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
         later_at
     );
 
@@ -382,7 +446,10 @@ async fn a_coop_admin_creates_publishes_extends_and_cancels_an_rfq() {
     let r = admin.get(&format!("{page}/cancel")).await;
     assert_eq!(r.status, 200);
     let r = admin
-        .post(&format!("{page}/cancel"), &[("_csrf", &csrf), ("reason", "  ")])
+        .post(
+            &format!("{page}/cancel"),
+            &[("_csrf", &csrf), ("reason", "  ")],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.text.contains("id=\"reason-error\""));
@@ -420,12 +487,18 @@ async fn buyer_pages(v: &Visitor<'_>, round: &str, rfq: &str) -> Vec<(String, Re
     // The re-rendered forms (the 422 fragments).
     let csrf = v.csrf(&format!("/rfqs/{rfq}")).await;
     let r = v
-        .post(&format!("/rfqs/{rfq}/extend"), &[("_csrf", &csrf), ("deadline", "soon")])
+        .post(
+            &format!("/rfqs/{rfq}/extend"),
+            &[("_csrf", &csrf), ("deadline", "soon")],
+        )
         .await;
     assert_eq!(r.status, 422);
     out.push(("extend 422".into(), r));
     let r = v
-        .post(&format!("/rfqs/{rfq}/cancel"), &[("_csrf", &csrf), ("reason", "")])
+        .post(
+            &format!("/rfqs/{rfq}/cancel"),
+            &[("_csrf", &csrf), ("reason", "")],
+        )
         .await;
     assert_eq!(r.status, 422);
     out.push(("cancel 422".into(), r));
@@ -450,7 +523,11 @@ async fn before_the_deadline_no_buyer_page_shows_anything_of_a_quote() {
     let rfq_id = rfq["id"].as_str().unwrap().to_owned();
     let line = rfq["lines"][0]["id"].as_str().unwrap().to_owned();
     let r = app
-        .post(&format!("/api/v1/rfqs/{rfq_id}/publish"), Some(&w.a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rfqs/{rfq_id}/publish"),
+            Some(&w.a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     // The quoting user joins after the invitations went out, and quotes.
@@ -515,5 +592,9 @@ async fn before_the_deadline_no_buyer_page_shows_anything_of_a_quote() {
     app.clock.advance(Span::days(3));
     let admin = visitor(&app, "admin-a@coop.kr").await;
     let r = admin.get(&format!("/rfqs/{rfq_id}")).await;
-    assert!(r.text.contains("Korea Copper") && r.text.contains(">USD</td>"), "{}", r.text);
+    assert!(
+        r.text.contains("Korea Copper") && r.text.contains(">USD</td>"),
+        "{}",
+        r.text
+    );
 }

@@ -13,7 +13,13 @@ use crate::helpers::world::World;
 use crate::helpers::{token, TestApp, PASSWORD};
 
 /// A supplier with no user (registered by coop A's admin); its id.
-pub async fn userless_supplier(app: &TestApp, w: &World, name: &str, contact: &str, tax_id: &str) -> String {
+pub async fn userless_supplier(
+    app: &TestApp,
+    w: &World,
+    name: &str,
+    contact: &str,
+    tax_id: &str,
+) -> String {
     let r = app
         .post(
             "/api/v1/suppliers",
@@ -40,7 +46,11 @@ pub async fn publish_rfq(app: &TestApp, w: &World, title: &str, suppliers: &[&st
     let round = round.json["id"].as_str().unwrap().to_owned();
     for step in ["open"] {
         let r = app
-            .post(&format!("/api/v1/rounds/{round}/{step}"), Some(&a.admin), &json!({}))
+            .post(
+                &format!("/api/v1/rounds/{round}/{step}"),
+                Some(&a.admin),
+                &json!({}),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
     }
@@ -53,7 +63,11 @@ pub async fn publish_rfq(app: &TestApp, w: &World, title: &str, suppliers: &[&st
         .await;
     assert_eq!(d.status, 201, "{}", d.text);
     let r = app
-        .post(&format!("/api/v1/rounds/{round}/close"), Some(&a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let rfq = app
@@ -66,7 +80,11 @@ pub async fn publish_rfq(app: &TestApp, w: &World, title: &str, suppliers: &[&st
     assert_eq!(rfq.status, 201, "{}", rfq.text);
     let id = rfq.json["id"].as_str().unwrap().to_owned();
     let r = app
-        .post(&format!("/api/v1/rfqs/{id}/publish"), Some(&a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rfqs/{id}/publish"),
+            Some(&a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     app.run_jobs_until_idle().await;
@@ -93,7 +111,10 @@ async fn a_claim_link_makes_one_supplier_admin_once_and_only_until_the_deadline(
     // the supplier with a user does not.
     let link = claim_path(&sink, "sales@hanoisteel.vn").expect("a claim link");
     let mail = sink.one_to("sales@hanoisteel.vn");
-    assert!(mail.part("text/plain").unwrap().contains("Create your account: "));
+    assert!(mail
+        .part("text/plain")
+        .unwrap()
+        .contains("Create your account: "));
     assert!(mail.part("text/html").unwrap().contains(&link));
     assert!(claim_path(&sink, "sales@kcopper.kr").is_none());
     assert!(claim_path(&sink, "rep@kcopper.kr").is_none());
@@ -107,7 +128,11 @@ async fn a_claim_link_makes_one_supplier_admin_once_and_only_until_the_deadline(
 
     // A weak password is refused on the field; the link still works.
     let weak = app
-        .post("/api/v1/auth/claim", None, &json!({"token": token_text, "password": "password"}))
+        .post(
+            "/api/v1/auth/claim",
+            None,
+            &json!({"token": token_text, "password": "password"}),
+        )
         .await;
     assert_eq!(weak.status, 422, "{}", weak.text);
     assert_eq!(weak.json["errors"][0]["field"], "password");
@@ -133,9 +158,24 @@ async fn a_claim_link_makes_one_supplier_admin_once_and_only_until_the_deadline(
     assert_eq!(user["locale"], "en");
     // The account reaches this RFQ, and nothing of another supplier.
     let t = token(&app, "sales@hanoisteel.vn").await;
-    assert_eq!(app.get(&format!("/api/v1/rfqs/{rfq}"), Some(&t)).await.status, 200);
-    assert_eq!(app.get(&format!("/api/v1/suppliers/{}", w.s1), Some(&t)).await.status, 404);
-    assert_eq!(app.get(&format!("/api/v1/suppliers/{}/users", w.s1), Some(&t)).await.status, 404);
+    assert_eq!(
+        app.get(&format!("/api/v1/rfqs/{rfq}"), Some(&t))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/suppliers/{}", w.s1), Some(&t))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/suppliers/{}/users", w.s1), Some(&t))
+            .await
+            .status,
+        404
+    );
 
     // Used once: refused, by the API and the page.
     app.post(
@@ -178,10 +218,22 @@ async fn a_claim_link_makes_one_supplier_admin_once_and_only_until_the_deadline(
     publish_rfq(&app, &w, "Copper Q4", &[&s3]).await;
     let mails = sink.to("sales@hanoisteel.vn");
     assert_eq!(mails.len(), before + 1);
-    assert!(!mails.last().unwrap().part("text/plain").unwrap().contains("/claim/"));
+    assert!(!mails
+        .last()
+        .unwrap()
+        .part("text/plain")
+        .unwrap()
+        .contains("/claim/"));
 
     // Expiry: another user-less supplier's link dies at the RFQ's deadline.
-    let s4 = userless_supplier(&app, &w, "Da Nang Wire", "sales@danangwire.vn", "0301234569").await;
+    let s4 = userless_supplier(
+        &app,
+        &w,
+        "Da Nang Wire",
+        "sales@danangwire.vn",
+        "0301234569",
+    )
+    .await;
     publish_rfq(&app, &w, "Copper Q5", &[&s4]).await;
     let late = claim_path(&sink, "sales@danangwire.vn").expect("a claim link");
     app.clock.advance(Duration::days(2) + Duration::minutes(1));

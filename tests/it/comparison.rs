@@ -187,6 +187,10 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
     assert_eq!(o1["duty_base"], "0");
     assert_eq!(o1["landed_total_base"], "750000000");
     assert_eq!(o1["landed_unit_base"], "12500000");
+    assert_eq!(
+        o1["tiers"],
+        json!([{"min_quantity": "0", "unit_price": "13000000"}, {"min_quantity": "60", "unit_price": "12500000"}])
+    );
     assert_eq!(o1["covers_full_quantity"], false);
     assert_eq!(o1["meets_required_by"], true);
     assert_eq!(
@@ -312,6 +316,25 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
     );
     assert_eq!(s["allocations"], json!([]));
     assert_eq!(s["total_base"], "0");
+    // The OpenAPI document publishes both fields and the reasons.
+    let doc = app.get("/api/openapi.json", None).await.json;
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["SuggestionOut"]["properties"]["feasible"].is_object(),
+        "{}",
+        schemas["SuggestionOut"]
+    );
+    assert!(schemas["SuggestionOut"]["properties"]["reason"].is_object());
+    let reasons = schemas["NoSuggestion"].to_string();
+    for r in [
+        "no_offers",
+        "min_above_quantity",
+        "expired",
+        "no_usable_offer",
+        "nothing_coverable",
+    ] {
+        assert!(reasons.contains(r), "{reasons}");
+    }
     // Deliver what the test's actions queued.
     app.run_jobs_until_idle().await;
 }

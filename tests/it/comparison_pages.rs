@@ -411,9 +411,28 @@ async fn every_figure_of_the_comparison_page_is_the_apis() {
         )
         .await;
     assert_eq!(csv.text, api_csv.text);
-    // Zinc: s2's CIF offer ranks below s1 on lead time yet wins the suggestion on cost.
-    let _ = &q.zinc;
-    let _ = &q.copper;
+    // Only this cooperative's buyers: another cooperative's admin gets 404, a supplier 403.
+    for (email, status) in [("admin-b@coop.kr", 404), ("rep@kcopper.kr", 403)] {
+        let other = Visitor::new(&app);
+        other.sign_in(email, PASSWORD).await;
+        for p in [
+            page.clone(),
+            format!("{page}.csv"),
+            format!("/rfqs/{}/award", q.rfq),
+        ] {
+            let r = other.get(&p).await;
+            assert_eq!(r.status, status, "{email} {p}");
+            assert!(!r.text.contains("13,000,000"), "{email} {p}");
+        }
+        let csrf = other.csrf("/").await;
+        let r = other
+            .post(
+                &format!("/rfqs/{}/award/totals", q.rfq),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, status, "{email} totals");
+    }
     app.run_jobs_until_idle().await;
 }
 

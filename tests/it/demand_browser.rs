@@ -6,8 +6,8 @@
 use serde_json::json;
 
 use crate::browser::{
-    check_pages, click_and_wait, fill, path, screenshot, scrolls_sideways, sign_in, text,
-    wait_css, with_browser, Viewport,
+    check_pages, click_and_wait, fill, path, screenshot, scrolls_sideways, sign_in, text, wait_css,
+    with_browser, Viewport,
 };
 use crate::claim::{claim_path, publish_rfq, userless_supplier};
 use crate::helpers::smtp::SmtpSink;
@@ -99,7 +99,9 @@ async fn a_member_enters_edits_and_deletes_demand_on_a_phone_and_sees_it_locked_
         let body = text(&c).await;
         assert!(body.contains("마감된 수요조사입니다"), "{body}");
         assert!(c
-            .find_all(fantoccini::Locator::Css(".demand-form, .edit-line, .delete-line"))
+            .find_all(fantoccini::Locator::Css(
+                ".demand-form, .edit-line, .delete-line"
+            ))
             .await
             .unwrap()
             .is_empty());
@@ -116,7 +118,9 @@ async fn a_supplier_claims_its_account_from_the_rfq_email_on_a_phone() {
     let w = World::build(&app).await;
     userless_supplier(&app, &w, "Hanoi Steel", "sales@hanoisteel.vn", "0301234568").await;
     let s3 = {
-        let r = app.get("/api/v1/suppliers?q=Hanoi", Some(&w.platform)).await;
+        let r = app
+            .get("/api/v1/suppliers?q=Hanoi", Some(&w.platform))
+            .await;
         r.json["items"][0]["id"].as_str().unwrap().to_owned()
     };
     let rfq = publish_rfq(&app, &w, "Copper Q3", &[&s3]).await;

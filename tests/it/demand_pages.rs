@@ -40,7 +40,10 @@ async fn a_member_enters_edits_and_deletes_demand_once_per_form_and_not_after_th
     let round_path = format!("/rounds/{}", w.a.round);
     let page = v.get(&round_path).await;
     assert_eq!(page.status, 200, "{}", page.text);
-    assert!(page.text.contains("Siheung plant"), "the own line is listed");
+    assert!(
+        page.text.contains("Siheung plant"),
+        "the own line is listed"
+    );
     // Only units that convert exactly to the material's base unit (TNE) are offered.
     assert!(page.text.contains("<option value=\"KGM\""));
     assert!(!page.text.contains("<option value=\"LTR\""));
@@ -63,7 +66,8 @@ async fn a_member_enters_edits_and_deletes_demand_once_per_form_and_not_after_th
         let v = &v;
         let add = add.clone();
         async move {
-            let pairs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let pairs: Vec<(&str, &str)> =
+                f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
             v.post(&add, &pairs).await
         }
     };
@@ -129,7 +133,10 @@ async fn a_member_enters_edits_and_deletes_demand_once_per_form_and_not_after_th
         .await;
     assert_eq!(saved.status, 303, "{}", saved.text);
     let edited = app
-        .get(&format!("/api/v1/rounds/{}/demand", w.a.round), Some(&w.a.member_token))
+        .get(
+            &format!("/api/v1/rounds/{}/demand", w.a.round),
+            Some(&w.a.member_token),
+        )
         .await
         .json["items"]
         .as_array()
@@ -161,7 +168,9 @@ async fn a_member_enters_edits_and_deletes_demand_once_per_form_and_not_after_th
     let delete = format!("/rounds/{}/own-demand/{line}/delete", w.a.round);
     let del_key = input_after(&page.text, &format!("action=\"{delete}\""), "_key");
     for _ in 0..2 {
-        let r = v.post(&delete, &[("_csrf", &csrf), ("_key", &del_key)]).await;
+        let r = v
+            .post(&delete, &[("_csrf", &csrf), ("_key", &del_key)])
+            .await;
         assert_eq!(r.status, 303, "{}", r.text);
     }
     let left = lines_of(&app, &w.a.round, &w.a.member_token).await;
@@ -176,7 +185,11 @@ async fn a_member_enters_edits_and_deletes_demand_once_per_form_and_not_after_th
     let page = v.get(&round_path).await;
     let last_key = input_after(&page.text, &form, "_key");
     let closed = app
-        .post(&format!("/api/v1/rounds/{}/close", w.a.round), Some(&w.a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rounds/{}/close", w.a.round),
+            Some(&w.a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(closed.status, 200, "{}", closed.text);
     let page = v.get(&round_path).await;
@@ -259,13 +272,21 @@ async fn member_pages_never_show_another_member() {
         .await;
     let round = round.json["id"].as_str().unwrap().to_owned();
     let opened = app
-        .post(&format!("/api/v1/rounds/{round}/open"), Some(&a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rounds/{round}/open"),
+            Some(&a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(opened.status, 200, "{}", opened.text);
     demand(round.clone(), a.member_token.clone(), "40", "Siheung plant").await;
     demand(round.clone(), rival_token.clone(), "60", "Rival yard").await;
     let closed = app
-        .post(&format!("/api/v1/rounds/{round}/close"), Some(&a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(closed.status, 200, "{}", closed.text);
     let rfq = app
@@ -279,7 +300,11 @@ async fn member_pages_never_show_another_member() {
     let rfq_id = rfq.json["id"].as_str().unwrap().to_owned();
     let line = rfq.json["lines"][0]["id"].as_str().unwrap().to_owned();
     let published = app
-        .post(&format!("/api/v1/rfqs/{rfq_id}/publish"), Some(&a.admin), &json!({}))
+        .post(
+            &format!("/api/v1/rfqs/{rfq_id}/publish"),
+            Some(&a.admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(published.status, 200, "{}", published.text);
     let quote = app
@@ -301,11 +326,22 @@ async fn member_pages_never_show_another_member() {
         )
         .await;
     assert_eq!(awarded.status, 201, "{}", awarded.text);
-    let po = awarded.json["purchase_orders"][0]["id"].as_str().unwrap().to_owned();
+    let po = awarded.json["purchase_orders"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.run_jobs_until_idle().await;
 
     // Member A's user walks every page it can reach, in both languages.
-    let forbidden = ["Rival Steel", "Rival Person", "rival@member.kr", "Rival yard", "boss@rival.kr", "77 TNE", "60 TNE"];
+    let forbidden = [
+        "Rival Steel",
+        "Rival Person",
+        "rival@member.kr",
+        "Rival yard",
+        "boss@rival.kr",
+        "77 TNE",
+        "60 TNE",
+    ];
     for lang in ["ko", "en"] {
         let mut v = Visitor::new(&app);
         v.accept_language = Some(if lang == "ko" { "ko-KR" } else { "en-US" });

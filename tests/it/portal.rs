@@ -612,8 +612,20 @@ async fn every_page_sends_the_security_headers_and_static_files_are_immutable() 
 fn templates_hold_no_inline_script_style_or_event_handler() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/web");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    // Area templates live in subfolders (`templates/web/<area>/`): walk them all.
+    let mut files = vec![];
+    let mut dirs = vec![dir];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
         let html = std::fs::read_to_string(&path).unwrap().to_lowercase();
         for bad in [
             "style=",

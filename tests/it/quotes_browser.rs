@@ -38,19 +38,32 @@ fn canonical(v: &Value) -> String {
 
 /// The digest of a receipt: what the test typed, and the receipt's revision, time and
 /// nonce as the page shows them.
-fn digest(receipt: &(String, String, String), rfq: &str, supplier: &str, revision: i64, content: Value) -> String {
+fn digest(
+    receipt: &(String, String, String),
+    rfq: &str,
+    supplier: &str,
+    revision: i64,
+    content: Value,
+) -> String {
     let (_, submitted_at, nonce) = receipt;
     let doc = json!({
         "nonce": nonce, "rfq_id": rfq, "supplier_id": supplier, "revision": revision,
         "submitted_at": submitted_at, "quote": content,
     });
-    format!("sha256:{}", hex::encode(Sha256::digest(canonical(&doc).as_bytes())))
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(canonical(&doc).as_bytes()))
+    )
 }
 
 /// (digest, submitted_at, nonce) as the receipt page shows them.
 async fn receipt_of(c: &Client) -> (String, String, String) {
     let get = |css: &'static str| async move { wait_css(c, css).await.text().await.unwrap() };
-    (get("#digest").await, get("#submitted-at").await, get("#nonce").await)
+    (
+        get("#digest").await,
+        get("#submitted-at").await,
+        get("#nonce").await,
+    )
 }
 
 async fn set_value(c: &Client, id: &str, value: &str) {

@@ -14,7 +14,12 @@ use crate::helpers::{TestApp, PASSWORD};
 /// A published RFQ of cooperative A (40 TNE of its material, KRW, DAP among the Incoterms)
 /// to which `suppliers` are invited; no quote yet. Deadline: 2 days from the app clock.
 /// Returns (rfq id, line id).
-pub async fn open_rfq(app: &TestApp, w: &World, title: &str, suppliers: &[&str]) -> (String, String) {
+pub async fn open_rfq(
+    app: &TestApp,
+    w: &World,
+    title: &str,
+    suppliers: &[&str],
+) -> (String, String) {
     let a = &w.a;
     let ok = |r: crate::helpers::Resp, what: &str| {
         assert!(r.status == 200 || r.status == 201, "{what}: {}", r.text);
@@ -31,8 +36,12 @@ pub async fn open_rfq(app: &TestApp, w: &World, title: &str, suppliers: &[&str])
     );
     let round = round["id"].as_str().unwrap().to_owned();
     ok(
-        app.post(&format!("/api/v1/rounds/{round}/open"), Some(&a.admin), &json!({}))
-            .await,
+        app.post(
+            &format!("/api/v1/rounds/{round}/open"),
+            Some(&a.admin),
+            &json!({}),
+        )
+        .await,
         "open",
     );
     ok(
@@ -45,8 +54,12 @@ pub async fn open_rfq(app: &TestApp, w: &World, title: &str, suppliers: &[&str])
         "demand",
     );
     ok(
-        app.post(&format!("/api/v1/rounds/{round}/close"), Some(&a.admin), &json!({}))
-            .await,
+        app.post(
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&a.admin),
+            &json!({}),
+        )
+        .await,
         "close",
     );
     let deadline = app.clock.now() + chrono::Duration::days(2);
@@ -62,8 +75,12 @@ pub async fn open_rfq(app: &TestApp, w: &World, title: &str, suppliers: &[&str])
     let id = rfq["id"].as_str().unwrap().to_owned();
     let line = rfq["lines"][0]["id"].as_str().unwrap().to_owned();
     ok(
-        app.post(&format!("/api/v1/rfqs/{id}/publish"), Some(&a.admin), &json!({}))
-            .await,
+        app.post(
+            &format!("/api/v1/rfqs/{id}/publish"),
+            Some(&a.admin),
+            &json!({}),
+        )
+        .await,
         "publish",
     );
     app.run_jobs_until_idle().await;
@@ -89,12 +106,27 @@ async fn a_quote_form_sent_twice_stores_one_revision_and_errors_keep_the_input()
     let app = TestApp::spawn().await;
     let w = World::build(&app).await;
     let (rfq, line) = open_rfq(&app, &w, "Copper Q2", &[&w.s1]).await;
+    let spec = app
+        .send(
+            app.client
+                .patch(app.url(&format!("/api/v1/materials/{}", w.a.material)))
+                .bearer_auth(&w.a.admin)
+                .json(&json!({"spec": "Grade A, LME registered"})),
+        )
+        .await;
+    assert_eq!(spec.status, 200, "{}", spec.text);
     let v = Visitor::new(&app);
     v.sign_in("rep@kcopper.kr", PASSWORD).await;
 
     let page = v.get(&format!("/rfqs/{rfq}")).await;
     assert_eq!(page.status, 200, "{}", page.text);
-    assert!(page.text.contains("구매 조합이 귀사의 가격을 볼 수 없습니다"));
+    assert!(
+        page.text.contains("Grade A, LME registered"),
+        "the line's specification"
+    );
+    assert!(page
+        .text
+        .contains("구매 조합이 귀사의 가격을 볼 수 없습니다"));
     let key = field_of(&page.text, "idempotency_key");
     let csrf = csrf_of(&page.text);
     let action = format!("/rfqs/{rfq}/quote");
@@ -134,10 +166,17 @@ async fn a_quote_form_sent_twice_stores_one_revision_and_errors_keep_the_input()
     let again = v.post(&action, &pairs).await;
     assert_eq!((again.status, location(&again)), (303, receipt.clone()));
     let revisions = app
-        .get(&format!("/api/v1/quotes/{quote}/revisions"), Some(&w.s1_token))
+        .get(
+            &format!("/api/v1/quotes/{quote}/revisions"),
+            Some(&w.s1_token),
+        )
         .await;
     assert_eq!(revisions.status, 200, "{}", revisions.text);
-    assert_eq!(revisions.json.as_array().unwrap().len(), 1, "one revision");
+    assert_eq!(
+        revisions.json["items"].as_array().unwrap().len(),
+        1,
+        "one revision"
+    );
     let q = app
         .get(&format!("/api/v1/quotes/{quote}"), Some(&w.s1_token))
         .await;
@@ -212,11 +251,20 @@ async fn a_quote_form_sent_twice_stores_one_revision_and_errors_keep_the_input()
         r.text.contains("id=\"l0-b1-unit_price-error\""),
         "the error sits on the second row as shown"
     );
-    assert!(r.text.contains("단가나 앞 행의 할인 단가보다 높을 수 없습니다"));
+    assert!(r
+        .text
+        .contains("단가나 앞 행의 할인 단가보다 높을 수 없습니다"));
     let revisions = app
-        .get(&format!("/api/v1/quotes/{quote}/revisions"), Some(&w.s1_token))
+        .get(
+            &format!("/api/v1/quotes/{quote}/revisions"),
+            Some(&w.s1_token),
+        )
         .await;
-    assert_eq!(revisions.json.as_array().unwrap().len(), 1, "still one");
+    assert_eq!(
+        revisions.json["items"].as_array().unwrap().len(),
+        1,
+        "still one"
+    );
 }
 
 #[tokio::test]
@@ -305,19 +353,28 @@ async fn a_losing_supplier_sees_its_own_rank_and_nothing_of_the_winner() {
     let (rfq, line) = open_rfq(&app, &w, "Copper Q3", &[&w.s1, &w.s2]).await;
     let path = format!("/api/v1/rfqs/{rfq}/quotes");
     let won = app
-        .post(&path, Some(&w.s1_token), &quote_body(&line, "KRW", "13450000"))
+        .post(
+            &path,
+            Some(&w.s1_token),
+            &quote_body(&line, "KRW", "13450000"),
+        )
         .await;
     assert_eq!(won.status, 201, "{}", won.text);
     let lost = app
-        .post(&path, Some(&w.s2_token), &quote_body(&line, "KRW", "14870000"))
+        .post(
+            &path,
+            Some(&w.s2_token),
+            &quote_body(&line, "KRW", "14870000"),
+        )
         .await;
     assert_eq!(lost.status, 201, "{}", lost.text);
     let lost_id = lost.json["id"].as_str().unwrap().to_owned();
     app.clock.advance(chrono::Duration::days(3));
+    let admin = crate::helpers::token(&app, "admin-a@coop.kr").await;
     let award = app
         .post(
             &format!("/api/v1/rfqs/{rfq}/award"),
-            Some(&w.a.admin),
+            Some(&admin),
             &json!({"lines": [{"rfq_line_id": line, "allocations": [{"quote_id": won.json["id"], "quantity": "40"}]}]}),
         )
         .await;
@@ -338,13 +395,20 @@ async fn a_losing_supplier_sees_its_own_rank_and_nothing_of_the_winner() {
         ],
     )
     .await;
-    assert!(pages.len() >= 5, "{:?}", pages.iter().map(|p| &p.0).collect::<Vec<_>>());
+    assert!(
+        pages.len() >= 5,
+        "{:?}",
+        pages.iter().map(|p| &p.0).collect::<Vec<_>>()
+    );
     let winner_name = "Korea Copper";
     let winner_prices = ["13,450,0", "13450000", "13,450,01", "538,000,000"];
     for (path, html) in &pages {
         assert!(!html.contains(winner_name), "{path} names the winner");
         assert!(!html.contains("kcopper"), "{path}");
-        assert!(!html.contains(po["id"].as_str().unwrap()), "{path} links the PO");
+        assert!(
+            !html.contains(po["id"].as_str().unwrap()),
+            "{path} links the PO"
+        );
         assert!(!html.contains(po["number"].as_str().unwrap()), "{path}");
         for p in winner_prices {
             assert!(!html.contains(p), "{path} shows the winner's price {p}");
@@ -355,19 +419,23 @@ async fn a_losing_supplier_sees_its_own_rank_and_nothing_of_the_winner() {
         .find(|(p, _)| *p == format!("/rfqs/{rfq}"))
         .unwrap()
         .1;
-    assert!(detail.contains("낙찰 결과"), "{detail}");
-    assert!(detail.contains("2곳 중 2위"), "own rank: {detail}");
-    assert!(detail.contains("귀사가 낙찰되지 않았습니다"));
-    // Its own landed unit cost per unit of the line.
-    assert!(detail.contains("원 / TNE"), "{detail}");
+    // Saigon Metals reads English.
+    assert!(detail.contains("Award result"), "{detail}");
+    assert!(detail.contains("2 of 2"), "own rank: {detail}");
+    assert!(detail.contains("Your quote was not selected"));
+    // Its own landed unit cost: its price plus its freight, in whole won.
+    assert!(detail.contains("KRW 14,870,013 / TNE"), "{detail}");
+    assert!(
+        detail.contains("Your time: "),
+        "the deadline in Vietnam too"
+    );
 
     // The winner sees its PO from the RFQ page.
     let v1 = Visitor::new(&app);
     v1.sign_in("rep@kcopper.kr", PASSWORD).await;
     let page = v1.get(&format!("/rfqs/{rfq}")).await;
-    assert!(page.text.contains(&format!(
-        "/purchase-orders/{}",
-        po["id"].as_str().unwrap()
-    )));
+    assert!(page
+        .text
+        .contains(&format!("/purchase-orders/{}", po["id"].as_str().unwrap())));
     assert!(page.text.contains("2곳 중 1위"));
 }

@@ -38,8 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(organisations::create_cooperative)),
         )
         .service(
-            resource("/cooperatives/{id}", "GET")
-                .route(web::get().to(organisations::get_cooperative)),
+            resource("/cooperatives/{id}", "GET, PATCH")
+                .route(web::get().to(organisations::get_cooperative))
+                .route(web::patch().to(organisations::update_cooperative)),
         )
         .service(
             resource("/cooperatives/{id}/members", "GET, POST")

@@ -8,15 +8,17 @@ use crate::api::extract::AuthRateLimit;
 use crate::api::pagination::{ListQuery, Page};
 use crate::auth::Principal;
 use crate::cooperatives::models::{CooperativeOut, MemberOut};
-use crate::cooperatives::service::{self as coops, MemberPatch, NewCooperative, NewMember};
+use crate::cooperatives::service::{
+    self as coops, CooperativePatch, MemberPatch, NewCooperative, NewMember,
+};
 use crate::error::{AppError, Problem};
 use crate::ids::{CooperativeId, MaterialId, MemberId, SupplierId, UserId};
 use crate::materials::service::{
     self as materials, MaterialOut, MaterialPatch, NewMaterial, UnitOut,
 };
 use crate::state::AppState;
-use crate::users::claim::{ClaimAccount, Claimed};
 use crate::suppliers::service::{self as suppliers, NewSupplier, SupplierOut};
+use crate::users::claim::{ClaimAccount, Claimed};
 use crate::users::service::{
     self as users, AcceptInvite, NewCoopUser, NewSupplierUser, UserOut, UserPatch,
 };
@@ -69,6 +71,19 @@ pub async fn get_cooperative(
     id: web::Path<CooperativeId>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(coops::get_cooperative(&state, &who, id.into_inner()).await?))
+}
+
+/// Renames a cooperative (platform admins). Business number, country, base currency and
+/// time zone are fixed: past prices, FX dates and PO numbers depend on them.
+#[utoipa::path(patch, path = "/api/v1/cooperatives/{id}", tag = "organisations", params(("id" = uuid::Uuid, Path)), request_body = CooperativePatch,
+    security(("bearer" = [])), responses((status = 200, body = CooperativeOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_cooperative(
+    state: web::Data<AppState>,
+    id: web::Path<CooperativeId>,
+    Authed { who, body }: Authed<CooperativePatch>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .json(coops::update_cooperative(&state, &who, id.into_inner(), body).await?))
 }
 
 /// Adds a member company.
@@ -197,7 +212,10 @@ pub async fn claim_account(
     body: web::Json<ClaimAccount>,
 ) -> Result<HttpResponse, AppError> {
     let claimed = crate::users::claim::claim(&state, body.into_inner()).await?;
-    Ok(created(format!("/api/v1/rfqs/{}", claimed.rfq_id), &claimed))
+    Ok(created(
+        format!("/api/v1/rfqs/{}", claimed.rfq_id),
+        &claimed,
+    ))
 }
 
 /// Registers a supplier.

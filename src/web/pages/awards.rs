@@ -170,7 +170,7 @@ fn build(c: &Comparison, typed: &Typed, m: &ComparisonMsgs) -> (Built, Errors) {
 /// The API's field errors on the form's fields.
 fn place(b: &Built, errs: &[FieldError], m: &ComparisonMsgs, into: &mut Errors) {
     for e in errs {
-        let msg = m.award_error(&e.code);
+        let msg = m.award_error(e.code.as_str());
         let target = parse_path(&e.field)
             .and_then(|(i, j)| {
                 let line = b.lines.get(i)?;

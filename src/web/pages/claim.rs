@@ -21,7 +21,11 @@ use crate::web::Routes;
 
 /// The claim page.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(Routes::at("/claim/{token}").get(claim_form).post(claim_post));
+    cfg.service(
+        Routes::at("/claim/{token}")
+            .get(claim_form)
+            .post(claim_post),
+    );
 }
 
 #[derive(Template)]

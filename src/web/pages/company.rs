@@ -75,9 +75,7 @@ async fn render(
     let sid = supplier_of(&who)?;
     let mut supplier = suppliers::get(state, &who, sid).await?;
     let list = users::list_supplier_users(state, &who, sid, None, None, 200).await?;
-    let admin = list
-        .iter()
-        .any(|u| u.id == who.user_id && u.supplier_admin);
+    let admin = list.iter().any(|u| u.id == who.user_id && u.supplier_admin);
     let shown = if secret {
         supplier.webhook_secret.clone()
     } else {

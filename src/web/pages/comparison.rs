@@ -19,8 +19,9 @@ use crate::auth::Role;
 use crate::comparison::service::{self as comparison, Comparison, LineOut, OfferOut};
 use crate::error::AppError;
 use crate::i18n::comparison::{self as words, ComparisonMsgs};
-use crate::ids::{QuoteId, RfqId};
-use crate::rfqs::models::{Rfq, RfqStatus};
+use crate::ids::RfqId;
+use crate::rfqs::models::{RfqOut, RfqStatus};
+use crate::rfqs::service::get_rfq;
 use crate::state::AppState;
 use crate::suppliers::service::Origin;
 use crate::web::render::page;
@@ -43,8 +44,6 @@ pub struct OfferRow<'a> {
     /// The FX rate's own date (none for the base currency).
     pub fx_date: Option<NaiveDate>,
     pub suggested: Option<Decimal>,
-    /// `(from quantity, unit price)` in the quote's currency, the first from 0.
-    pub tiers: Vec<(Decimal, Decimal)>,
     /// `series-k` when the step chart draws it.
     pub series: Option<String>,
 }
@@ -67,7 +66,7 @@ struct ShowPage<'a> {
     page: &'a Page,
     m: &'static ComparisonMsgs,
     f: Fmt,
-    rfq: &'a Rfq,
+    rfq: &'a RfqOut,
     c: &'a Comparison,
     lines: Vec<LineView<'a>>,
     can_award: bool,
@@ -84,10 +83,7 @@ impl ShowPage<'_> {
 }
 
 /// The page's view of a computed comparison.
-fn lines_of<'a>(
-    c: &'a Comparison,
-    tiers: &HashMap<(usize, QuoteId), Vec<(Decimal, Decimal)>>,
-) -> Vec<LineView<'a>> {
+fn lines_of(c: &Comparison) -> Vec<LineView<'_>> {
     let rate_date: HashMap<&str, NaiveDate> = c
         .rates
         .iter()
@@ -95,8 +91,7 @@ fn lines_of<'a>(
         .collect();
     c.lines
         .iter()
-        .enumerate()
-        .map(|(i, l)| {
+        .map(|l| {
             let mut drawn = 0;
             let rows: Vec<OfferRow> = l
                 .offers
@@ -116,7 +111,6 @@ fn lines_of<'a>(
                             .iter()
                             .find(|a| a.quote_id == o.quote_id)
                             .map(|a| a.quantity),
-                        tiers: tiers.get(&(i, o.quote_id)).cloned().unwrap_or_default(),
                         series,
                     }
                 })
@@ -143,9 +137,9 @@ fn lines_of<'a>(
                     .iter()
                     .filter(|r| r.series.is_some())
                     .map(|r| {
-                        r.tiers
+                        r.o.tiers
                             .iter()
-                            .map(|(from, p)| (*from, *p * r.o.fx_rate))
+                            .map(|t| (t.min_quantity, t.unit_price * r.o.fx_rate))
                             .collect()
                     })
                     .collect::<Vec<_>>(),
@@ -176,33 +170,18 @@ pub async fn show(
     id: web::Path<RfqId>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let computed = comparison::compute(&state, &who, *id).await?;
-    let now = state.clock.now();
-    // Tiers per (line index, quote), from the terms the comparison priced.
-    let mut tiers = HashMap::new();
-    for (i, cl) in computed.lines.iter().enumerate() {
-        for o in &cl.offers {
-            let mut t = vec![(Decimal::ZERO, o.terms.unit_price.normalize())];
-            let mut breaks = o.terms.breaks.clone();
-            breaks.sort();
-            t.extend(
-                breaks
-                    .into_iter()
-                    .map(|(q, p)| (q.normalize(), p.normalize())),
-            );
-            tiers.insert((i, o.quote), t);
-        }
-    }
-    let c = &computed.out;
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, now);
+    // The API's comparison (computed once per RFQ, then shared): 409 before the deadline.
+    let c = comparison::shared(&state, &who, *id).await?;
+    let rfq = get_rfq(&state, &who, *id).await?;
+    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
     page(&ShowPage {
         m: words::msgs(p.locale),
         page: &p,
         f,
-        rfq: &computed.rfq,
-        lines: lines_of(c, &tiers),
-        c,
-        can_award: who.role == Role::CoopAdmin && computed.rfq.status_at(now) == RfqStatus::Closed,
+        lines: lines_of(&c),
+        c: &c,
+        can_award: who.role == Role::CoopAdmin && rfq.status == RfqStatus::Closed,
+        rfq: &rfq,
     })
 }
 
@@ -213,7 +192,7 @@ pub async fn csv(
     id: web::Path<RfqId>,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
-    let c = comparison::comparison(&state, &who, *id).await?;
+    let c = comparison::shared(&state, &who, *id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((

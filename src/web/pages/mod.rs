@@ -1,17 +1,21 @@
 //! Page handlers, one module per area. Each parses the request, calls the service the API
 //! calls, and renders a template; formatting goes through [`Fmt`].
 
+pub mod admin_cooperatives;
 pub mod auth;
 pub mod awards;
-pub mod comparison;
 pub mod claim;
 pub mod company;
+pub mod comparison;
 pub mod demand;
 pub mod home;
+pub mod materials;
+pub mod members;
 pub mod purchase_orders;
 pub mod quotes;
 pub mod rfqs;
 pub mod rounds;
+pub mod suppliers;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;

@@ -17,19 +17,19 @@ use askama::Template;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{FormErrors, Fmt};
+use super::{Fmt, FormErrors};
 use crate::auth::Principal;
 use crate::comparison::service::{own_standing, OwnStanding};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::format;
 use crate::i18n::quotes::{msgs, QuoteMsgs};
-use crate::ids::{QuoteId, RfqId};
+use crate::ids::{QuoteId, RfqId, RfqLineId};
 use crate::purchase_orders::models::PurchaseOrderOut;
 use crate::purchase_orders::service as po_service;
 use crate::quotes::models::{QuoteOut, RevisionOut};
 use crate::quotes::service::{self as quote_service, PriceBreakIn, QuoteIn, QuoteLineIn};
 use crate::rfqs::models::{RfqLineOut, RfqOut, RfqStatus};
-use crate::rfqs::service::{get_rfq, list_rfqs};
+use crate::rfqs::service::{get_rfq, line_specs, list_rfqs};
 use crate::state::AppState;
 use crate::suppliers::service as supplier_service;
 use crate::web::forms::number;
@@ -261,7 +261,7 @@ impl FormLine {
 
     fn pad(&mut self) {
         let filled = self.breaks.len();
-        let want = (filled + 1).max(BLANK_BREAK_ROWS).min(MAX_BREAK_ROWS);
+        let want = (filled + 1).clamp(BLANK_BREAK_ROWS, MAX_BREAK_ROWS);
         self.breaks.resize_with(want.max(filled), BreakRow::default);
     }
 }
@@ -406,7 +406,12 @@ impl QuoteForm {
         for fl in self.lines.iter().filter(|l| !l.is_blank()) {
             let unit_price = dec(errors, m, fl.name("unit_price"), &fl.unit_price);
             let freight = dec(errors, m, fl.name("freight_per_unit"), &fl.freight_per_unit);
-            let insurance = dec(errors, m, fl.name("insurance_per_unit"), &fl.insurance_per_unit);
+            let insurance = dec(
+                errors,
+                m,
+                fl.name("insurance_per_unit"),
+                &fl.insurance_per_unit,
+            );
             let min = dec(errors, m, fl.name("min_quantity"), &fl.min_quantity);
             let max = dec(errors, m, fl.name("max_quantity"), &fl.max_quantity);
             let mut breaks = Vec::new();
@@ -522,8 +527,8 @@ fn service_errors(p: &Page, m: &QuoteMsgs, pos: &Positions, errs: &[FieldError])
     let mut out = FormErrors::default();
     for e in errs {
         let msg = m
-            .field_error(&e.code)
-            .unwrap_or_else(|| p.t.field_error(&e.code));
+            .field_error(e.code.as_str())
+            .unwrap_or_else(|| p.t.field_error(e.code));
         out.push(&pos.field(&e.field), msg);
     }
     out
@@ -539,6 +544,8 @@ struct RfqPage<'a> {
     f: Fmt,
     local: Option<Fmt>,
     rfq: RfqOut,
+    /// The specification of each line's material (where it has one).
+    specs: HashMap<RfqLineId, String>,
     /// Quotes may still be submitted or changed.
     open: bool,
     /// The form, when one is shown.
@@ -564,6 +571,7 @@ pub async fn detail(
 ) -> Result<HttpResponse, AppError> {
     let who = supplier(&p)?;
     let rfq = get_rfq(&state, &who, id).await?;
+    let specs = line_specs(&state, &who, rfq.id).await?;
     let (f, local) = zones(&state, &p, &who).await?;
     let open = is_open(&rfq, &f);
     let form = (open && rfq.my_quote.is_none())
@@ -584,6 +592,7 @@ pub async fn detail(
         page: &p,
         f,
         local,
+        specs,
         open,
         form,
         errors: FormErrors::default(),
@@ -611,6 +620,7 @@ async fn post_quote(
     let raw = form_body(&body);
     let m = msgs(p.locale);
     let (f, local) = zones(&state, &p, &who).await?;
+    let specs = line_specs(&state, &who, rfq.id).await?;
     let mut form = QuoteForm::from_post(&rfq, &raw, action.clone());
     if let Some(r) = raw.get("revision").and_then(|r| r.parse().ok()) {
         form.revision = r;
@@ -624,6 +634,7 @@ async fn post_quote(
                 page: pr,
                 f,
                 local,
+                specs: specs.clone(),
                 open: true,
                 form: Some(form),
                 errors,
@@ -697,15 +708,16 @@ async fn revise_form(
 ) -> Result<HttpResponse, AppError> {
     let who = supplier(&p)?;
     let (q, rfq) = own_quote(&state, &who, *id).await?;
+    let specs = line_specs(&state, &who, rfq.id).await?;
     let (f, local) = zones(&state, &p, &who).await?;
     let open = is_open(&rfq, &f) && q.status != "withdrawn";
-    let form =
-        open.then(|| QuoteForm::from_quote(&rfq, &q, format!("/quotes/{}/revise", q.id)));
+    let form = open.then(|| QuoteForm::from_quote(&rfq, &q, format!("/quotes/{}/revise", q.id)));
     page(&RfqPage {
         m: msgs(p.locale),
         page: &p,
         f,
         local,
+        specs,
         open,
         form,
         errors: FormErrors::default(),
@@ -764,7 +776,7 @@ async fn receipt(
     let who = supplier(&p)?;
     let (quote, rfq) = own_quote(&state, &who, *id).await?;
     let mut revisions = quote_service::revisions(&state, &who, quote.id).await?;
-    revisions.sort_by(|a, b| b.revision.cmp(&a.revision));
+    revisions.sort_by_key(|r| std::cmp::Reverse(r.revision));
     let canonical = revisions
         .iter()
         .find(|r| r.revision == quote.revision)
@@ -809,7 +821,7 @@ async fn withdraw_form(
     let (f, _) = zones(&state, &p, &who).await?;
     if quote.status == "withdrawn" || !is_open(&rfq, &f) {
         return Err(AppError::conflict(
-            "quote_withdrawn",
+            ErrorCode::QuoteWithdrawn,
             "This quote can no longer be withdrawn.",
         ));
     }

@@ -18,10 +18,10 @@ use rust_decimal::Decimal;
 use super::rounds::{all, field, fields, form_errors, local_time, local_value, material_label};
 use super::{zone_of, Fmt, FormErrors};
 use crate::api::pagination::MAX_LIMIT;
-use crate::auth::{Principal, Role};
+use crate::auth::Role;
 use crate::cooperatives::service::get_cooperative;
 use crate::decimal::Exact;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::buyer::{self, BuyerMsgs};
 use crate::i18n::format;
 use crate::ids::{MaterialId, RfqId, RoundId, SupplierId};
@@ -55,7 +55,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(publish),
         )
         .service(Routes::at("/rfqs/{id}/extend").post(extend))
-        .service(Routes::at("/rfqs/{id}/cancel").get(cancel_form).post(cancel));
+        .service(
+            Routes::at("/rfqs/{id}/cancel")
+                .get(cancel_form)
+                .post(cancel),
+        );
 }
 
 #[derive(Template)]
@@ -152,7 +156,9 @@ async fn render_detail(
     let quotes = if sealed {
         vec![]
     } else {
-        quote_service::list_for_rfq(state, &who, rfq.id).await?.items
+        quote_service::list_for_rfq(state, &who, rfq.id)
+            .await?
+            .items
     };
     let m = buyer::msgs(p.locale);
     let extend = if extend.deadline.is_empty() {
@@ -169,7 +175,9 @@ async fn render_detail(
             m,
             f: Fmt::new(p, tz, now),
             zone_hint: m.in_zone(&coop.timezone),
-            submitted: p.t.submitted_of(rfq.submitted_count.unwrap_or(0), invited.len()),
+            submitted: p
+                .t
+                .submitted_of(rfq.submitted_count.unwrap_or(0), invited.len()),
             invited,
             quotes,
             sealed,
@@ -415,7 +423,11 @@ fn decimal_field(raw: &str, name: &str, errs: &mut Vec<FieldError>) -> Option<De
     match crate::decimal::parse(&text) {
         Ok(d) => Some(d),
         Err(_) => {
-            errs.push(FieldError::new(name, "number", "not a number"));
+            errs.push(FieldError::new(
+                name,
+                ErrorCode::InvalidDecimal,
+                "not a number",
+            ));
             None
         }
     }
@@ -456,7 +468,12 @@ pub async fn create(
             })
             .collect(),
         suppliers: ids("supplier_ids").into_iter().map(SupplierId).collect(),
-        incoterms: Some(all(&f, "incoterms").into_iter().map(str::to_owned).collect()),
+        incoterms: Some(
+            all(&f, "incoterms")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        ),
         adders: f
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix("adder.")?.to_owned(), v.clone())))
@@ -466,7 +483,11 @@ pub async fn create(
     let mut errs = Vec::new();
     let deadline = local_time(&form.deadline, tz);
     if deadline.is_none() {
-        errs.push(FieldError::new("deadline", "datetime", "date and time"));
+        errs.push(FieldError::new(
+            "deadline",
+            ErrorCode::Datetime,
+            "date and time",
+        ));
     }
     let mut duty_rates = BTreeMap::new();
     for m in &materials {
@@ -529,9 +550,9 @@ pub async fn create(
             .await
         }
         Err(AppError::Conflict { code, .. })
-            if code == "material_in_live_rfq" || code == "round_not_closed" =>
+            if code == ErrorCode::MaterialInLiveRfq || code == ErrorCode::RoundNotClosed =>
         {
-            let message = if code == "round_not_closed" {
+            let message = if code == ErrorCode::RoundNotClosed {
                 m.err_round_not_closed
             } else {
                 m.err_material_in_live_rfq
@@ -631,7 +652,9 @@ pub async fn extend(
             rfq_service::update(&state, &who, *id, patch).await
         }
         None => Err(AppError::Validation(vec![FieldError::new(
-            "deadline", "datetime", "date and time",
+            "deadline",
+            ErrorCode::Datetime,
+            "date and time",
         )])),
     };
     match result {

@@ -16,7 +16,7 @@ use crate::api::pagination::MAX_LIMIT;
 use crate::auth::{Locale, Principal, Role};
 use crate::cooperatives::models::{CooperativeOut, MemberOut};
 use crate::cooperatives::service::{get_cooperative, list_members};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::buyer::{self, BuyerMsgs};
 use crate::i18n::format;
 use crate::ids::{CooperativeId, MaterialId, MemberId, RoundId};
@@ -40,7 +40,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(Routes::at("/rounds/{id}").get(detail))
         .service(Routes::at("/rounds/{id}/open").post(open))
         .service(Routes::at("/rounds/{id}/close").post(close))
-        .service(Routes::at("/rounds/{id}/cancel").get(cancel_form).post(cancel))
+        .service(
+            Routes::at("/rounds/{id}/cancel")
+                .get(cancel_form)
+                .post(cancel),
+        )
         .service(Routes::at("/rounds/{id}/demand").post(add_demand))
         .service(Routes::at("/rounds/{id}/aggregate.csv").get(csv));
 }
@@ -96,8 +100,8 @@ pub(super) fn form_errors(p: &Page, m: &BuyerMsgs, errors: &[FieldError]) -> For
             None => e.field.as_str(),
         };
         let message = m
-            .field_error(&e.code)
-            .unwrap_or_else(|| p.t.field_error(&e.code));
+            .field_error(e.code.as_str())
+            .unwrap_or_else(|| p.t.field_error(e.code));
         out.push(field, message);
     }
     out
@@ -259,7 +263,11 @@ pub async fn create(
         .collect();
     let closes_at = local_time(&closes_raw, tz);
     if closes_at.is_none() {
-        pre.push(FieldError::new("closes_at", "datetime", "date and time"));
+        pre.push(FieldError::new(
+            "closes_at",
+            ErrorCode::Datetime,
+            "date and time",
+        ));
     }
     let result = match closes_at {
         Some(closes_at) if pre.is_empty() => {
@@ -277,10 +285,10 @@ pub async fn create(
         Err(AppError::Validation(mut errs)) => {
             // Report the title too when the time was unreadable.
             if !pre.is_empty() && title.trim().is_empty() {
-                errs.push(FieldError::new("title", "required", "is required"));
+                errs.push(FieldError::new("title", ErrorCode::Required, "is required"));
             }
             if !pre.is_empty() && chosen.is_empty() {
-                errs.push(FieldError::new("material_ids", "empty", "none"));
+                errs.push(FieldError::new("material_ids", ErrorCode::Empty, "none"));
             }
             errs.extend(pre);
             let errors = form_errors(&p, buyer::msgs(p.locale), &errs);
@@ -523,31 +531,39 @@ pub async fn add_demand(
     let mut errs = Vec::new();
     let member_id = form.member_id.parse::<uuid::Uuid>().ok().map(MemberId);
     if member_id.is_none() {
-        errs.push(FieldError::new("member_id", "required", "choose"));
+        errs.push(FieldError::new("member_id", ErrorCode::Required, "choose"));
     }
     let material_id = form.material_id.parse::<uuid::Uuid>().ok().map(MaterialId);
     if material_id.is_none() {
-        errs.push(FieldError::new("material_id", "required", "choose"));
+        errs.push(FieldError::new(
+            "material_id",
+            ErrorCode::Required,
+            "choose",
+        ));
     }
     let quantity = match forms::number(&form.quantity) {
         None => {
-            errs.push(FieldError::new("quantity", "required", "required"));
+            errs.push(FieldError::new("quantity", ErrorCode::Required, "required"));
             None
         }
         Some(n) => match crate::decimal::parse(&n) {
             Ok(d) => Some(d),
             Err(_) => {
-                errs.push(FieldError::new("quantity", "number", "number"));
+                errs.push(FieldError::new(
+                    "quantity",
+                    ErrorCode::InvalidDecimal,
+                    "number",
+                ));
                 None
             }
         },
     };
     let required_by = NaiveDate::parse_from_str(form.required_by.trim(), "%Y-%m-%d").ok();
     if required_by.is_none() {
-        errs.push(FieldError::new("required_by", "required", "date"));
+        errs.push(FieldError::new("required_by", ErrorCode::Required, "date"));
     }
     if form.unit.is_empty() {
-        errs.push(FieldError::new("unit", "required", "required"));
+        errs.push(FieldError::new("unit", ErrorCode::Required, "required"));
     }
     let result = match (member_id, material_id, quantity, required_by) {
         (Some(member), Some(material), Some(quantity), Some(required_by)) if errs.is_empty() => {
