@@ -105,6 +105,8 @@ error_codes! {
     InvalidCode = "invalid_code",
     /// 422: Not an ISO 3166-1 alpha-2 code.
     InvalidCountry = "invalid_country",
+    /// 422: The supplier account claim link is unknown, used or expired.
+    InvalidClaim = "invalid_claim",
     /// 401: Login: wrong email or password (or a disabled account).
     InvalidCredentials = "invalid_credentials",
     /// 422: Not an ISO 4217 code.

@@ -1,6 +1,7 @@
 //! Words of a member's pages: home, rounds, demand entry.
 
 use crate::auth::Locale;
+use crate::error::ErrorCode;
 
 catalogue!(
     /// A member's pages.
@@ -216,22 +217,23 @@ impl DemandMsgs {
     }
 
     /// A field error code of the demand services, localized (others: the shared words).
-    pub fn field_error(&self, code: &str) -> Option<&'static str> {
+    pub fn field_error(&self, code: ErrorCode) -> Option<&'static str> {
+        use ErrorCode as C;
         Some(match (self.locale, code) {
-            (Locale::Ko, "not_positive") => "0보다 커야 합니다.",
-            (Locale::En, "not_positive") => "Must be greater than 0.",
-            (Locale::Ko, "too_precise") => "소수 자릿수가 너무 많습니다.",
-            (Locale::En, "too_precise") => "Too many decimal places.",
-            (Locale::Ko, "too_large") => "너무 큰 수량입니다.",
-            (Locale::En, "too_large") => "The quantity is too large.",
-            (Locale::Ko, "incompatible_unit" | "inexact_conversion" | "unknown_unit") => {
+            (Locale::Ko, C::NotPositive) => "0보다 커야 합니다.",
+            (Locale::En, C::NotPositive) => "Must be greater than 0.",
+            (Locale::Ko, C::TooPrecise) => "소수 자릿수가 너무 많습니다.",
+            (Locale::En, C::TooPrecise) => "Too many decimal places.",
+            (Locale::Ko, C::TooLarge | C::QuantityTooLarge) => "너무 큰 수량입니다.",
+            (Locale::En, C::TooLarge | C::QuantityTooLarge) => "The quantity is too large.",
+            (Locale::Ko, C::IncompatibleUnit | C::InexactConversion | C::UnknownUnit) => {
                 "이 품목의 기준 단위로 바꿀 수 없는 단위입니다."
             }
-            (Locale::En, "incompatible_unit" | "inexact_conversion" | "unknown_unit") => {
+            (Locale::En, C::IncompatibleUnit | C::InexactConversion | C::UnknownUnit) => {
                 "This unit cannot be converted to the material's base unit."
             }
-            (Locale::Ko, "too_early") => "수요조사 마감일보다 뒤여야 합니다.",
-            (Locale::En, "too_early") => "Must be after the round's closing date.",
+            (Locale::Ko, C::TooEarly) => "수요조사 마감일보다 뒤여야 합니다.",
+            (Locale::En, C::TooEarly) => "Must be after the round's closing date.",
             _ => return None,
         })
     }

@@ -702,6 +702,7 @@ impl Msgs {
             | C::InvalidCountry
             | C::InvalidCredentials
             | C::InvalidCurrency
+            | C::InvalidClaim
             | C::InvalidCursor
             | C::InvalidDecimal
             | C::InvalidFormat

@@ -341,7 +341,7 @@ fn localize(p: &Page, errors: &[FieldError]) -> FormErrors {
     for e in errors {
         out.push(
             &e.field,
-            m.field_error(e.code.as_str())
+            m.field_error(e.code)
                 .unwrap_or_else(|| p.t.field_error(e.code)),
         );
     }

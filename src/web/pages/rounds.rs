@@ -159,6 +159,9 @@ struct ListPage<'a> {
 /// `GET /rounds`: the cooperative's rounds (members: no drafts, as in the API).
 pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
+    if who.role == Role::Member {
+        return super::demand::member_rounds(state, p).await;
+    }
     let coop = own_cooperative(&who)?;
     let (_, tz) = cooperative_of(&state, &who, coop).await?;
     let rounds = list_rounds(&state, &who, coop, None, i64::from(MAX_LIMIT)).await?;
