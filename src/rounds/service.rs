@@ -769,6 +769,9 @@ pub async fn aggregate_table(
         round_id: round.id,
         status: round.status_at(ctx.clock.now()),
         materials: out,
+    })
+}
+
 /// How far demand collection has got: per round, the members who have entered at least one
 /// line, out of the cooperative's active members (the home page's progress bars).
 #[derive(Debug, Clone, Default)]
@@ -777,6 +780,7 @@ pub struct Participation {
     pub members: i64,
     /// Per round, the members with at least one demand line.
     pub entered: Vec<(RoundId, i64)>,
+}
 
 impl Participation {
     /// Members who have entered demand in `round`.
@@ -785,12 +789,17 @@ impl Participation {
             .iter()
             .find(|(r, _)| *r == round)
             .map_or(0, |(_, n)| *n)
+    }
+}
 
 /// [`Participation`] of `rounds` of a cooperative (its admins).
 pub async fn participation(
+    ctx: &Ctx,
+    who: &Principal,
     coop_id: CooperativeId,
     rounds: &[RoundId],
 ) -> Result<Participation, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     Ok(Participation {
         members: coop_repo::count_active_members(&mut conn, coop.id).await?,

@@ -40,8 +40,8 @@ pub(crate) fn errors_of(p: &Page, errs: &[FieldError]) -> FormErrors {
     for e in errs {
         out.push(
             &e.field,
-            m.field_error(&e.code)
-                .unwrap_or_else(|| p.t.field_error(&e.code)),
+            m.field_error(e.code.as_str())
+                .unwrap_or_else(|| p.t.field_error(e.code)),
         );
     }
     out

@@ -238,6 +238,7 @@ pub async fn invite(
         name: form.name.clone(),
         password: None,
         locale: Some(form.language()),
+        supplier_admin: None,
     };
     match users::create_supplier_user(&state, &who, supplier.id, input).await {
         Ok(_) => Ok(see_other(&format!("/suppliers/{}?invited=1", supplier.id))),
