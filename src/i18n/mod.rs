@@ -44,10 +44,10 @@ macro_rules! catalogue {
 }
 
 pub mod buyer;
+pub mod buyer_admin;
 pub mod company;
 pub mod comparison;
 pub mod demand;
-pub mod buyer_admin;
 pub mod format;
 pub mod lint;
 mod messages;
