@@ -3,4 +3,5 @@
 //! line's member allocations, the audit events and the outbox emails.
 
 pub mod notify;
+pub mod report;
 pub mod service;

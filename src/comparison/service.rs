@@ -187,7 +187,18 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
-    let now = ctx.clock.now();
+    drop(conn);
+    compute_as_of(ctx, rfq, ctx.clock.now()).await
+}
+
+/// The comparison of an RFQ as it stood at `now` (expiry flags use that day). The caller
+/// must have authorised the reader for the RFQ (the award report does so for members).
+pub async fn compute_as_of(
+    ctx: &Ctx,
+    rfq: Rfq,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Computed, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     if rfq.sealed_at(now) {
         return Err(AppError::conflict(
             "sealed",

@@ -30,3 +30,4 @@ mod rfqs;
 mod rounds;
 mod tenancy;
 mod throttle;
+mod transparency;
