@@ -7,6 +7,8 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod award_report_browser;
+mod award_report_pages;
 mod awards;
 mod bounds;
 mod cli;

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::helpers::world::{World, BIZ};
 use crate::helpers::{created, token, TestApp, PASSWORD};
 
-const PREFIX: &str = "ocds-213czf";
+pub const PREFIX: &str = "ocds-213czf";
 const RELEASE_SCHEMA_URL: &str =
     "https://standard.open-contracting.org/schema/1__1__5/release-schema.json";
 const VERSIONED_SCHEMA_URL: &str =
@@ -81,19 +81,19 @@ fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
-struct Setup {
-    w: World,
-    rfq: String,
-    line: String,
-    member2: String,
-    member2_token: String,
-    s3_token: String,
+pub struct Setup {
+    pub w: World,
+    pub rfq: String,
+    pub line: String,
+    pub member2: String,
+    pub member2_token: String,
+    pub s3_token: String,
     /// Export (members' view, as raw text) before any quote and after the quotes, both
     /// before the deadline.
-    sealed_before: String,
-    sealed_after: String,
-    comparison: Value,
-    award: Value,
+    pub sealed_before: String,
+    pub sealed_after: String,
+    pub comparison: Value,
+    pub award: Value,
 }
 
 /// Builds the scenario up to an acknowledged PO.
@@ -109,7 +109,7 @@ async fn relogin(app: &TestApp, w: &mut World, member2: &mut String, s3: &mut St
     *s3 = token(app, "rep@incheon-nf.kr").await;
 }
 
-async fn setup(app: &TestApp) -> Setup {
+pub async fn setup(app: &TestApp) -> Setup {
     let mut w = World::build(app).await;
     let a = &w.a;
     // A second member of A with a user, and a third supplier.

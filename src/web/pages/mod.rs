@@ -2,6 +2,7 @@
 //! calls, and renders a template; formatting goes through [`Fmt`].
 
 pub mod auth;
+pub mod award_report;
 pub mod home;
 pub mod purchase_orders;
 pub mod rfqs;
