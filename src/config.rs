@@ -128,6 +128,9 @@ pub struct Settings {
     pub allow_loopback_webhooks: bool,
     /// Take the client IP from forwarding headers (behind a trusted proxy).
     pub trust_forwarded: bool,
+    /// OCID prefix registered with the Open Contracting Partnership (`ocds-` + 6 lower-case
+    /// letters or digits); `None`: the OCDS export is refused.
+    pub ocds_prefix: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -332,7 +335,26 @@ impl Settings {
             }
         };
 
+        let ocds_prefix = match var("COPROCURE_OCDS_PREFIX") {
+            Some(p) => {
+                let ok = p.len() == 11
+                    && p.starts_with("ocds-")
+                    && p[5..]
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+                if !ok {
+                    return Err(ConfigError::new(
+                        "COPROCURE_OCDS_PREFIX",
+                        format!("`{p}` is not an OCID prefix: `ocds-` and 6 lower-case letters or digits, as registered with the Open Contracting Partnership"),
+                    ));
+                }
+                Some(p)
+            }
+            None => None,
+        };
+
         Ok(Self {
+            ocds_prefix,
             trust_forwarded,
             allow_loopback_webhooks,
             database_url,

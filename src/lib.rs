@@ -29,6 +29,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod materials;
 pub mod notifications;
+pub mod ocds;
 pub mod purchase_orders;
 pub mod quotes;
 pub mod reference;

@@ -67,6 +67,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    cooperative_ocds_settings (cooperative_id) {
+        cooperative_id -> Uuid,
+        public -> Bool,
+        withhold_losing_prices -> Bool,
+        updated_by -> Uuid,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     cooperatives (id) {
         id -> Uuid,
         name -> Text,
@@ -529,6 +539,8 @@ diesel::joinable!(award_allocations -> awards (award_id));
 diesel::joinable!(award_allocations -> quotes (quote_id));
 diesel::joinable!(award_allocations -> rfq_lines (rfq_line_id));
 diesel::joinable!(awards -> users (decided_by));
+diesel::joinable!(cooperative_ocds_settings -> cooperatives (cooperative_id));
+diesel::joinable!(cooperative_ocds_settings -> users (updated_by));
 diesel::joinable!(demand_rounds -> cooperatives (cooperative_id));
 diesel::joinable!(demand_rounds -> users (created_by));
 diesel::joinable!(fx_rates -> cooperatives (cooperative_id));
@@ -572,6 +584,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_pending,
     award_allocations,
     awards,
+    cooperative_ocds_settings,
     cooperatives,
     demand_lines,
     demand_rounds,

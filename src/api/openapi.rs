@@ -87,6 +87,13 @@ use crate::notifications::OutboxStatus;
         v1::purchase_orders::list,
         v1::purchase_orders::get,
         v1::purchase_orders::acknowledge,
+        v1::transparency::award_report,
+        v1::transparency::verify_report,
+        v1::transparency::rfq_releases,
+        v1::transparency::rfq_record,
+        v1::transparency::feed,
+        v1::transparency::get_settings,
+        v1::transparency::put_settings,
         v1::admin::list_outbox,
         v1::admin::retry_outbox,
         v1::admin::list_webhooks,
@@ -112,6 +119,7 @@ use crate::notifications::OutboxStatus;
         (name = "quotes", description = "Sealed quotes, revisions and their receipts"),
         (name = "comparison", description = "Landed-cost comparison and the optimal award suggestion"),
         (name = "purchase-orders", description = "Joint purchase orders and member allocations"),
+        (name = "transparency", description = "Award reports for members and the OCDS 1.1.5 export"),
         (name = "fx", description = "FX rates: manual entry and provider feeds"),
         (name = "operations", description = "Email and webhook outboxes, audit trail (platform admins)"),
     )
@@ -155,6 +163,8 @@ const ANY_ROLE: &[(&str, &str)] = &[
     ("get", "/api/v1/me"),
     ("post", "/api/v1/auth/password"),
     ("get", "/api/v1/fx-rates"),
+    ("get", "/api/v1/rfqs/{id}/award-report"),
+    ("get", "/api/v1/rfqs/{id}/award-report/verify"),
 ];
 
 /// Operations that never touch the database (no 503).

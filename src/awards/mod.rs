@@ -4,4 +4,5 @@
 
 pub mod notify;
 pub mod plan;
+pub mod report;
 pub mod service;

@@ -267,7 +267,7 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
 
 /// The comparison of `rfq` as of `now` (offers expired by then are flagged); the caller has
 /// authorised the reader.
-async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Computed, AppError> {
+pub async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Computed, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
     if rfq.sealed_at(now) {
         return Err(AppError::conflict(

@@ -97,22 +97,22 @@ error_codes! {
     InvalidBody = "invalid_body",
     /// 422: Not a 10-digit Korean business number with a correct check digit.
     InvalidBusinessNumber = "invalid_business_number",
-    /// 422: Supplier account claim: the link is unknown, already used or expired.
-    InvalidClaim = "invalid_claim",
     /// 422: Control or NUL characters in a text field or query parameter.
     InvalidCharacters = "invalid_characters",
+    /// 422: Supplier account claim: the link is unknown, already used or expired.
+    InvalidClaim = "invalid_claim",
     /// 422: Material code: 1–32 letters, digits, `.`, `_` or `-`.
     InvalidCode = "invalid_code",
     /// 422: Not an ISO 3166-1 alpha-2 code.
     InvalidCountry = "invalid_country",
-    /// 422: The supplier account claim link is unknown, used or expired.
-    InvalidClaim = "invalid_claim",
     /// 401: Login: wrong email or password (or a disabled account).
     InvalidCredentials = "invalid_credentials",
     /// 422: Not an ISO 4217 code.
     InvalidCurrency = "invalid_currency",
     /// 422: `cursor` was not returned by this list.
     InvalidCursor = "invalid_cursor",
+    /// 422: OCDS feed: `since` is not an RFC 3339 date-time or a `YYYY-MM-DD` date.
+    InvalidDate = "invalid_date",
     /// 422: Not a decimal number.
     InvalidDecimal = "invalid_decimal",
     /// 422: Not an email address.
@@ -177,6 +177,8 @@ error_codes! {
     NotAllowed = "not_allowed",
     /// 422: Award: not a submitted offer on that line.
     NotAnOffer = "not_an_offer",
+    /// 409: Award report: the RFQ has not been awarded (yet).
+    NotAwarded = "not_awarded",
     /// 404: Unknown, not visible to the caller, or not an id.
     NotFound = "not_found",
     /// 422: RFQ: a duty rate for a material that is not one of its lines.
@@ -193,6 +195,8 @@ error_codes! {
     NotPositive = "not_positive",
     /// 422: A member user entering demand for another member.
     NotYourMember = "not_your_member",
+    /// 503: OCDS export: `COPROCURE_OCDS_PREFIX` is not set on this installation.
+    OcdsPrefixMissing = "ocds_prefix_missing",
     /// 422: Award: the offer is expired or its minimum is above the line quantity.
     OfferUnusable = "offer_unusable",
     /// 422: Outside the accepted range (dates 2000–2100, `limit` 1–200, lead time 0–365 days, duty 0–100 %, a number beyond `Decimal`).

@@ -695,6 +695,9 @@ impl Msgs {
             | C::InexactConversion
             | C::InternalError
             | C::InvalidBody
+            | C::OcdsPrefixMissing
+            | C::NotAwarded
+            | C::InvalidDate
             | C::InvalidClaim
             | C::InvalidBusinessNumber
             | C::InvalidCharacters
@@ -702,7 +705,6 @@ impl Msgs {
             | C::InvalidCountry
             | C::InvalidCredentials
             | C::InvalidCurrency
-            | C::InvalidClaim
             | C::InvalidCursor
             | C::InvalidDecimal
             | C::InvalidFormat

@@ -52,6 +52,7 @@ pub mod format;
 pub mod lint;
 mod messages;
 pub mod quotes;
+pub mod report;
 
 pub use messages::{Msgs, EN, KO};
 

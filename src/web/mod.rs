@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::materials::routes(cfg);
     pages::suppliers::routes(cfg);
     pages::admin_cooperatives::routes(cfg);
+    pages::award_report::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

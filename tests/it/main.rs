@@ -7,6 +7,8 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod award_report_browser;
+mod award_report_pages;
 mod awards;
 mod bounds;
 mod buyer_admin_browser;
@@ -42,3 +44,4 @@ mod rfqs;
 mod rounds;
 mod tenancy;
 mod throttle;
+mod transparency;

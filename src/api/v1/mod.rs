@@ -7,6 +7,7 @@ pub mod organisations;
 pub mod purchase_orders;
 pub mod rfqs;
 pub mod rounds;
+pub mod transparency;
 
 use actix_web::web;
 
@@ -141,6 +142,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/fx-rates/refresh", "POST").route(web::post().to(fx::refresh)))
         .service(resource("/rfqs/{id}/award", "POST").route(web::post().to(purchase_orders::award)))
+        .service(
+            resource("/rfqs/{id}/award-report", "GET")
+                .route(web::get().to(transparency::award_report)),
+        )
+        .service(
+            resource("/rfqs/{id}/award-report/verify", "GET")
+                .route(web::get().to(transparency::verify_report)),
+        )
+        .service(
+            resource("/rfqs/{id}/ocds/releases", "GET")
+                .route(web::get().to(transparency::rfq_releases)),
+        )
+        .service(
+            resource("/rfqs/{id}/ocds/record", "GET")
+                .route(web::get().to(transparency::rfq_record)),
+        )
+        .service(
+            resource("/cooperatives/{id}/ocds/releases", "GET")
+                .route(web::get().to(transparency::feed)),
+        )
+        .service(
+            resource("/cooperatives/{id}/ocds-settings", "GET, PUT")
+                .route(web::get().to(transparency::get_settings))
+                .route(web::put().to(transparency::put_settings)),
+        )
         .service(resource("/purchase-orders", "GET").route(web::get().to(purchase_orders::list)))
         .service(
             resource("/purchase-orders/{id}", "GET").route(web::get().to(purchase_orders::get)),

@@ -8,6 +8,7 @@ pub mod claim;
 pub mod company;
 pub mod comparison;
 pub mod demand;
+pub mod award_report;
 pub mod home;
 pub mod materials;
 pub mod members;

@@ -1,0 +1,1 @@
+DROP TABLE cooperative_ocds_settings;
