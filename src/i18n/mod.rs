@@ -46,6 +46,7 @@ macro_rules! catalogue {
 pub mod format;
 pub mod lint;
 mod messages;
+pub mod operations;
 
 pub use messages::{Msgs, EN, KO};
 

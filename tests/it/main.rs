@@ -24,6 +24,7 @@ mod local_postgres;
 mod nul;
 mod organisations;
 mod outbox;
+mod po_admin_pages;
 mod portal;
 mod portal_browser;
 mod rfqs;
