@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::rfqs::routes(cfg);
     pages::rounds::routes(cfg);
     pages::purchase_orders::routes(cfg);
+    pages::audit::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

@@ -338,3 +338,126 @@ async fn each_role_sees_the_po_it_may_and_a_member_only_its_own_allocation() {
     assert_eq!(s1.get(&format!("{po}/acknowledge")).await.status, 303);
     app.run_jobs_until_idle().await;
 }
+
+/// Rewrites the event at `position` of `chain` behind the append-only trigger's back, as a
+/// superuser could; returns its id.
+async fn tamper(app: &TestApp, chain: &str, position: i64) -> uuid::Uuid {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Link {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        event_id: uuid::Uuid,
+    }
+    let mut conn = app.conn().await;
+    let link: Link = diesel::sql_query(format!(
+        "SELECT event_id FROM audit_chain WHERE chain = '{chain}' AND position = {position}"
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    for sql in [
+        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only".to_owned(),
+        format!(
+            "UPDATE audit_events SET data = '{{\"quantity\": \"999\"}}' WHERE id = '{}'",
+            link.event_id
+        ),
+        "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only".to_owned(),
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    }
+    link.event_id
+}
+
+#[tokio::test]
+async fn the_audit_trail_filters_pages_and_its_verification_names_a_tampered_event() {
+    let app = TestApp::spawn().await;
+    let pw = po_world(&app).await;
+    let coop = pw.w.a.coop.clone();
+    app.run_jobs_until_idle().await;
+    let admin = visitor(&app, "admin-a@coop.kr").await;
+
+    let r = admin.get("/audit").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for action in ["po.issued", "rfq.awarded", "round.opened", "member.created"] {
+        assert!(r.text.contains(action), "the trail lacks {action}");
+    }
+    // Filters: one kind; a day range (the PO was issued after the three-day jump).
+    let r = admin.get("/audit?kind=purchase_order").await;
+    assert!(
+        r.text.contains("po.issued") && !r.text.contains("round.opened"),
+        "{}",
+        r.text
+    );
+    let today = app
+        .clock
+        .now()
+        .with_timezone(&chrono_tz::Asia::Seoul)
+        .date_naive();
+    let r = admin.get(&format!("/audit?from={today}&to={today}")).await;
+    assert!(r.text.contains("po.issued") && !r.text.contains("member.created"));
+    let before = today - chrono::Duration::days(2);
+    let r = admin.get(&format!("/audit?to={before}")).await;
+    assert!(r.text.contains("member.created") && !r.text.contains("po.issued"));
+    let r = admin.get("/audit?kind=no_such_kind&from=garbage").await;
+    assert_eq!(r.status, 200, "unknown filters are ignored");
+    // Paging: 50 per page, then a next link that continues where the page ended.
+    let r = admin.get("/audit").await;
+    let rows = r.text.matches("<time datetime=").count();
+    if rows == 50 {
+        let at = r.text.find("href=\"/audit?").expect("a next page");
+        let next = r.text[at + 6..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&");
+        let r2 = admin.get(&next).await;
+        assert_eq!(r2.status, 200);
+        assert!(r2.text.contains("<time datetime="), "{next}");
+    }
+
+    // Verification: intact, then broken at a rewritten event, which the page names.
+    let r = admin.get("/audit?verify=1").await;
+    assert!(
+        r.text.contains("체인이 온전합니다") || r.text.contains("The chain is intact"),
+        "{}",
+        r.text
+    );
+    let altered = tamper(&app, &coop, 3).await;
+    let r = admin.get("/audit?verify=1").await;
+    assert!(
+        r.text.contains("체인이 손상되었습니다") || r.text.contains("The chain is broken"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains(&altered.to_string()), "names the event");
+    assert!(
+        r.text.contains("기록 내용이 바뀌었습니다") || r.text.contains("the event was altered")
+    );
+
+    // The platform admin verifies every chain: the platform's intact, cooperative A's not.
+    let platform = visitor(&app, "platform@coprocure.kr").await;
+    assert_eq!(platform.get("/audit").await.status, 303);
+    let r = platform.get("/admin/audit?verify=1").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("Coop a") && r.text.contains("Coop b"));
+    assert!(r.text.contains(&altered.to_string()));
+    assert_eq!(
+        r.text.matches("verdict broken").count(),
+        2,
+        "the summary and chain A"
+    );
+
+    // Nobody else reaches either page.
+    for who in ["user-a@member.kr", "rep@kcopper.kr"] {
+        let v = visitor(&app, who).await;
+        assert_eq!(v.get("/audit").await.status, 403, "{who}");
+        assert_eq!(v.get("/admin/audit?verify=1").await.status, 403, "{who}");
+    }
+    assert_eq!(admin.get("/admin/audit?verify=1").await.status, 403);
+    // Cooperative B's admin sees its own trail, none of A's.
+    let b = visitor(&app, "admin-b@coop.kr").await;
+    let r = b.get("/audit").await;
+    assert!(!r.text.contains("po.issued") && !r.text.contains(&pw.number));
+    app.run_jobs_until_idle().await;
+}

@@ -1,6 +1,7 @@
 //! Page handlers, one module per area. Each parses the request, calls the service the API
 //! calls, and renders a template; formatting goes through [`Fmt`].
 
+pub mod audit;
 pub mod auth;
 pub mod home;
 pub mod purchase_orders;
