@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::rounds::routes(cfg);
     pages::purchase_orders::routes(cfg);
     pages::audit::routes(cfg);
+    pages::fx_rates::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

@@ -461,3 +461,132 @@ async fn the_audit_trail_filters_pages_and_its_verification_names_a_tampered_eve
     assert!(!r.text.contains("po.issued") && !r.text.contains(&pw.number));
     app.run_jobs_until_idle().await;
 }
+
+fn location(r: &crate::helpers::Resp) -> String {
+    r.header("location").unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn fx_entry_shows_errors_inline_and_a_refresh_confirms_moves_over_20_percent() {
+    use crate::helpers::http_sink::HttpSink;
+    use std::time::Duration;
+    const ECB: &str = include_str!("../fixtures/fx/ecb-daily.xml");
+    const ECB_ABSURD: &str = include_str!("../fixtures/fx/ecb-absurd.xml");
+    let feed = HttpSink::start().await;
+    let app = TestApp::spawn_with(&[
+        (
+            "COPROCURE_FX_URL",
+            &feed.url("/stats/eurofxref/eurofxref-daily.xml"),
+        ),
+        ("COPROCURE_FX_TIMEOUT_MS", "500"),
+    ])
+    .await;
+    let _w = World::build(&app).await;
+    let admin = visitor(&app, "admin-a@coop.kr").await;
+    let r = admin.get("/fx-rates").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("id=\"save-rate\"") && !r.text.contains("id=\"refresh-now\""));
+    let csrf = csrf_of(&r.text);
+    let entry = |currency: &'static str, rate: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("date", "2026-11-27".to_owned()),
+            ("currency", currency.to_owned()),
+            ("rate", rate.to_owned()),
+            ("base", "KRW".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.post("/fx-rates", &f).await
+        }
+    };
+    // Errors inline, next to the field, the input kept.
+    let r = post(entry("USD", "1,38x")).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"rate-error\"") && r.text.contains("value=\"1,38x\""));
+    assert!(r.text.contains("aria-invalid=\"true\""));
+    let r = post(entry("KRW", "1")).await;
+    assert_eq!(r.status, 422);
+    assert!(r.text.contains("id=\"currency-error\""), "{}", r.text);
+    assert!(r.text.contains("기준 통화와 달라야") || r.text.contains("differ from the base"));
+    let r = post(entry("USD", "-5")).await;
+    assert_eq!(r.status, 422);
+    assert!(r.text.contains("id=\"rate-error\""));
+    let r = post(entry("USD", "")).await;
+    assert_eq!(r.status, 422);
+    // A valid rate typed with a thousands separator: the cooperative's own.
+    let r = post(entry("USD", "1,386.8")).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = admin.get(&location(&r)).await;
+    assert!(page.text.contains("1,386.8"), "{}", page.text);
+    assert!(page.text.contains("우리 조합") || page.text.contains("Our cooperative"));
+    // Nobody else's.
+    let b = visitor(&app, "admin-b@coop.kr").await;
+    assert!(!b
+        .get("/fx-rates?date=2026-11-27")
+        .await
+        .text
+        .contains("1,386.8"));
+    let member = visitor(&app, "user-a@member.kr").await;
+    let r = member
+        .post(
+            "/fx-rates",
+            &[
+                ("_csrf", &csrf_of(&member.get("/").await.text)),
+                ("date", "2026-11-27"),
+                ("currency", "USD"),
+                ("rate", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = admin
+        .post("/fx-rates/refresh", &[("_csrf", csrf.as_str())])
+        .await;
+    assert_eq!(r.status, 403, "only platform admins refresh");
+
+    // The platform admin refreshes and sees the provider's answer.
+    let platform = visitor(&app, "platform@coprocure.kr").await;
+    let r = platform.get("/fx-rates").await;
+    assert!(r.text.contains("id=\"refresh-now\""));
+    let pcsrf = csrf_of(&r.text);
+    feed.serve(200, ECB, Duration::ZERO);
+    let r = platform
+        .post("/fx-rates/refresh", &[("_csrf", pcsrf.as_str())])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("ecb") && !r.text.contains("id=\"store-anyway\""));
+    // A failed fetch says why.
+    feed.serve(500, "oops", Duration::ZERO);
+    let r = platform
+        .post("/fx-rates/refresh", &[("_csrf", pcsrf.as_str())])
+        .await;
+    assert!(r.text.contains("HTTP 500"), "{}", r.text);
+    // A move of more than 20 %: refused, listed with its change, stored only when confirmed.
+    let implausible = ECB_ABSURD.replace("rate='0.0001'", "rate='0.5'");
+    feed.serve(200, implausible.clone(), Duration::ZERO);
+    let r = platform
+        .post("/fx-rates/refresh", &[("_csrf", pcsrf.as_str())])
+        .await;
+    assert!(
+        r.text.contains("id=\"store-anyway\"") && r.text.contains("USD/KRW"),
+        "{}",
+        r.text
+    );
+    let shared = "/fx-rates?date=2026-11-27";
+    assert!(!platform.get(shared).await.text.contains("3,000.24"));
+    feed.serve(200, implausible, Duration::ZERO);
+    let r = platform
+        .post(
+            "/fx-rates/refresh",
+            &[("_csrf", pcsrf.as_str()), ("force", "1")],
+        )
+        .await;
+    assert!(!r.text.contains("id=\"store-anyway\""));
+    assert!(platform.get(shared).await.text.contains("3,000.24"));
+    // The cooperative's own rate still wins for it.
+    assert!(admin.get(shared).await.text.contains("1,386.8"));
+}

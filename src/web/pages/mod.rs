@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod fx_rates;
 pub mod home;
 pub mod purchase_orders;
 pub mod rfqs;
