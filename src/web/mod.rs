@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::purchase_orders::routes(cfg);
     pages::audit::routes(cfg);
     pages::fx_rates::routes(cfg);
+    pages::outbox::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

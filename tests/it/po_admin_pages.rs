@@ -590,3 +590,71 @@ async fn fx_entry_shows_errors_inline_and_a_refresh_confirms_moves_over_20_perce
     // The cooperative's own rate still wins for it.
     assert!(admin.get(shared).await.text.contains("1,386.8"));
 }
+
+#[tokio::test]
+async fn the_outbox_lists_dead_letters_and_send_again_changes_the_row() {
+    use crate::helpers::smtp::{Mode, SmtpSink};
+    let sink = SmtpSink::start().await;
+    sink.set_mode(Mode::Reject);
+    let app = TestApp::spawn_with(&[("COPROCURE_SMTP_URL", &sink.url())]).await;
+    let _w = World::build(&app).await;
+    let platform = visitor(&app, "platform@coprocure.kr").await;
+    let r = platform.get("/admin/outbox?status=dead").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let at = r.text.find("id=\"email-").expect("a dead letter listed") + 10;
+    let id = r.text[at..].split('"').next().unwrap().to_owned();
+    assert!(r.text.contains("550"), "its error is shown");
+    assert!(r.text.contains(&format!("/admin/outbox/emails/{id}/retry")));
+    assert!(!platform
+        .get("/admin/outbox?status=pending")
+        .await
+        .text
+        .contains(&id));
+
+    let r = platform
+        .post(
+            &format!("/admin/outbox/emails/{id}/retry"),
+            &[("_csrf", csrf_of(&r.text).as_str()), ("status", "dead")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(location(&r), "/admin/outbox?status=dead&retried=1");
+    let r = platform.get(&location(&r)).await;
+    assert!(
+        !r.text.contains(&format!("id=\"email-{id}\"")),
+        "no longer dead"
+    );
+    assert!(r.text.contains("role=\"status\""));
+    let pending = platform.get("/admin/outbox?status=pending").await;
+    assert!(
+        pending.text.contains(&format!("id=\"email-{id}\"")),
+        "{}",
+        pending.text
+    );
+
+    sink.set_mode(Mode::Accept);
+    app.run_jobs_until_idle().await;
+    let sent = platform.get("/admin/outbox?status=sent").await;
+    assert!(sent.text.contains(&format!("id=\"email-{id}\"")));
+    assert!(!sent
+        .text
+        .contains(&format!("/admin/outbox/emails/{id}/retry")));
+    // Sent once: sending again is refused.
+    let r = platform
+        .post(
+            &format!("/admin/outbox/emails/{id}/retry"),
+            &[("_csrf", csrf_of(&sent.text).as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    // Platform admins only.
+    let admin = visitor(&app, "admin-a@coop.kr").await;
+    assert_eq!(admin.get("/admin/outbox").await.status, 403);
+    let r = admin
+        .post(
+            &format!("/admin/outbox/emails/{id}/retry"),
+            &[("_csrf", csrf_of(&admin.get("/").await.text).as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}

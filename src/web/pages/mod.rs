@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod fx_rates;
 pub mod home;
+pub mod outbox;
 pub mod purchase_orders;
 pub mod rfqs;
 pub mod rounds;
