@@ -43,7 +43,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 
 /// Largest quantity (in the unit entered and in the base unit): 10⁹.
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
@@ -85,7 +85,7 @@ pub fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal, Overflo
 /// The answer when figures of `what` cannot be computed (409 `amount_out_of_range`).
 pub fn overflow(what: impl std::fmt::Display) -> AppError {
     AppError::conflict(
-        "amount_out_of_range",
+        ErrorCode::AmountOutOfRange,
         format!(
             "The figures of {what} are outside the supported range (quantities and prices up to 10^9, FX rates below 10^7) and cannot be computed; correct the stored values."
         ),
@@ -97,7 +97,7 @@ pub fn at_most(field: &str, v: Decimal, max: Decimal) -> Result<(), FieldError> 
     if v > max {
         Err(FieldError::new(
             field,
-            "too_large",
+            ErrorCode::TooLarge,
             format!("must be at most {max}"),
         ))
     } else {
@@ -120,19 +120,19 @@ pub fn rate(field: &str, v: Decimal) -> Result<(), FieldError> {
     if v <= Decimal::ZERO {
         Err(FieldError::new(
             field,
-            "not_positive",
+            ErrorCode::NotPositive,
             "must be greater than 0",
         ))
     } else if v >= RATE_LIMIT {
         Err(FieldError::new(
             field,
-            "too_large",
+            ErrorCode::TooLarge,
             format!("must be below {RATE_LIMIT}"),
         ))
     } else if v.normalize().scale() > MAX_RATE_SCALE {
         Err(FieldError::new(
             field,
-            "too_precise",
+            ErrorCode::TooPrecise,
             format!("may have at most {MAX_RATE_SCALE} decimal places"),
         ))
     } else {

@@ -5,8 +5,11 @@
 
 use std::sync::Arc;
 
+use crate::auth::cache::{self as session_cache, SessionCache};
 use crate::clock::Clock;
+use crate::comparison::cache::{self as comparison_cache, ComparisonCache};
 use crate::config::Settings;
+use crate::db::listen::{self, Listener, Subscriber};
 use crate::db::DbPool;
 use crate::rounds::cache::RoundCache;
 
@@ -21,16 +24,32 @@ pub struct Ctx {
     pub clock: Arc<dyn Clock>,
     /// Immutable facts of demand rounds (hot path of demand entry).
     pub rounds: Arc<RoundCache>,
+    /// Live API sessions (served while [`Ctx::listen`] runs).
+    pub sessions: Arc<SessionCache>,
+    /// Computed comparisons (served while [`Ctx::listen`] runs).
+    pub comparisons: Arc<ComparisonCache>,
 }
 
 impl Ctx {
     /// A context with an empty round cache.
     pub fn new(pool: DbPool, settings: Settings, clock: Arc<dyn Clock>) -> Self {
+        // Outgoing TLS (SMTP, the FX feed, webhooks) needs the crypto provider first.
+        crate::tls::install();
         Self {
             pool,
             settings: Arc::new(settings),
             clock,
             rounds: Arc::default(),
+            sessions: Arc::new(session_cache::new()),
+            comparisons: Arc::new(comparison_cache::new()),
         }
+    }
+
+    /// Starts keeping the caches in step with the database; until then (and while the
+    /// listener is disconnected) they serve nothing. Stops when the result is dropped.
+    pub fn listen(&self) -> Listener {
+        let subscribers: Vec<Arc<dyn Subscriber>> =
+            vec![self.sessions.clone(), self.comparisons.clone()];
+        listen::spawn(self.pool.clone(), subscribers)
     }
 }

@@ -13,6 +13,8 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::str::FromStr;
 
+use crate::error::ErrorCode;
+
 /// Why a decimal text is refused. Its `Display` starts with the stable code and a colon
 /// (`too_precise: …`), which [`error_code`] recognises when the message comes back from
 /// serde inside a body error.
@@ -27,14 +29,18 @@ pub enum ParseError {
 }
 
 /// The stable code of a decimal parse error inside a (serde) error message, if it is one.
-pub fn error_code(message: &str) -> Option<&'static str> {
-    ["invalid_decimal", "too_precise", "out_of_range"]
-        .into_iter()
-        .find(|code| {
-            message
-                .strip_prefix(code)
-                .is_some_and(|rest| rest.starts_with(": "))
-        })
+pub fn error_code(message: &str) -> Option<ErrorCode> {
+    [
+        ErrorCode::InvalidDecimal,
+        ErrorCode::TooPrecise,
+        ErrorCode::OutOfRange,
+    ]
+    .into_iter()
+    .find(|code| {
+        message
+            .strip_prefix(code.as_str())
+            .is_some_and(|rest| rest.starts_with(": "))
+    })
 }
 
 /// The canonical text of a plain decimal (sign, digits, at most one dot): no `+`, no
@@ -251,7 +257,7 @@ mod tests {
             r#"{"q":1e-40}"#,
             r#"{"q":"7922816251426433759354395033.51"}"#,
         ] {
-            assert_eq!(code(json), Some("too_precise"), "{json}");
+            assert_eq!(code(json), Some(ErrorCode::TooPrecise), "{json}");
         }
         for json in [
             r#"{"q":"79228162514264337593543950336"}"#,
@@ -259,9 +265,9 @@ mod tests {
             r#"{"q":1e29}"#,
             r#"{"q":1e999999999999}"#,
         ] {
-            assert_eq!(code(json), Some("out_of_range"), "{json}");
+            assert_eq!(code(json), Some(ErrorCode::OutOfRange), "{json}");
         }
-        assert_eq!(code(r#"{"q":"x"}"#), Some("invalid_decimal"));
+        assert_eq!(code(r#"{"q":"x"}"#), Some(ErrorCode::InvalidDecimal));
         // The largest representable value and 28 decimal places are exact.
         assert_eq!(
             q(r#"{"q":"79228162514264337593543950335"}"#).unwrap(),
@@ -277,7 +283,10 @@ mod tests {
 
     #[test]
     fn codes_are_recognised_only_at_the_start() {
-        assert_eq!(error_code("too_precise: x at line 1"), Some("too_precise"));
+        assert_eq!(
+            error_code("too_precise: x at line 1"),
+            Some(ErrorCode::TooPrecise)
+        );
         assert_eq!(error_code("invalid type: too_precise: x"), None);
         assert_eq!(error_code("out_of_rangeX: y"), None);
     }

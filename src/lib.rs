@@ -39,6 +39,7 @@ pub mod startup;
 pub mod state;
 pub mod suppliers;
 pub mod telemetry;
+pub mod tls;
 pub mod users;
 pub mod validation;
 pub mod web;

@@ -263,6 +263,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    supplier_claims (token_hash) {
+        token_hash -> Bytea,
+        supplier_id -> Uuid,
+        rfq_id -> Uuid,
+        email -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        user_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
     po_counters (cooperative_id, year) {
         cooperative_id -> Uuid,
         year -> Int4,
@@ -506,6 +519,7 @@ diesel::table! {
         password_changed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        supplier_admin -> Bool,
     }
 }
 
@@ -546,6 +560,9 @@ diesel::joinable!(rfq_suppliers -> rfqs (rfq_id));
 diesel::joinable!(rfq_suppliers -> suppliers (supplier_id));
 diesel::joinable!(rfqs -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(supplier_claims -> rfqs (rfq_id));
+diesel::joinable!(supplier_claims -> suppliers (supplier_id));
+diesel::joinable!(supplier_claims -> users (user_id));
 diesel::joinable!(users -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -585,6 +602,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rfqs,
     round_materials,
     sessions,
+    supplier_claims,
     suppliers,
     users,
 );

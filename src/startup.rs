@@ -14,6 +14,7 @@ use crate::api;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
 use crate::context::Ctx;
+use crate::db::listen::Listener;
 use crate::state::{AppState, Detached};
 use crate::web as portal;
 
@@ -25,6 +26,8 @@ pub struct Application {
     port: u16,
     server: Server,
     detached: Arc<Detached>,
+    /// Keeps the caches in step with the database while the server runs.
+    invalidations: Listener,
 }
 
 impl Application {
@@ -40,6 +43,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
         let detached = Arc::new(Detached::default());
+        let invalidations = ctx.listen();
         let state = web::Data::new(AppState {
             jwt: Arc::new(JwtKeys::new(&secret)),
             auth_limiter: Arc::new(IpRateLimiter::new(
@@ -82,6 +86,7 @@ impl Application {
             port,
             server: server.run(),
             detached,
+            invalidations,
         })
     }
 
@@ -102,7 +107,14 @@ impl Application {
 
     /// Serves until stopped through the handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self {
+            server,
+            invalidations,
+            ..
+        } = self;
+        let result = server.await;
+        drop(invalidations);
+        result
     }
 }
 

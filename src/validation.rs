@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 
 /// Gathers field errors so a request is answered with all of them at once.
 pub trait Collect<T> {
@@ -34,9 +34,9 @@ pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
         .nfkc()
         .collect();
     let e = e.trim().to_owned();
-    let bad = |m: &str| Err(FieldError::new(field, "invalid_email", m));
+    let bad = |m: &str| Err(FieldError::new(field, ErrorCode::InvalidEmail, m));
     if e.is_empty() {
-        return Err(FieldError::new(field, "required", "is required"));
+        return Err(FieldError::new(field, ErrorCode::Required, "is required"));
     }
     if e.len() > MAX_EMAIL_LEN {
         return bad("is longer than 254 characters");
@@ -78,7 +78,7 @@ pub fn date(field: &str, d: NaiveDate) -> Result<(), FieldError> {
     } else {
         Err(FieldError::new(
             field,
-            "out_of_range",
+            ErrorCode::OutOfRange,
             format!("must be between {MIN_DATE} and {MAX_DATE}"),
         ))
     }
@@ -93,19 +93,19 @@ pub fn timestamp(field: &str, t: DateTime<Utc>) -> Result<(), FieldError> {
 pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let t = raw.trim();
     if t.is_empty() {
-        return Err(FieldError::new(field, "required", "is required"));
+        return Err(FieldError::new(field, ErrorCode::Required, "is required"));
     }
     if t.chars().count() > max {
         return Err(FieldError::new(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("must be at most {max} characters"),
         ));
     }
     if t.chars().any(|c| c.is_control()) {
         return Err(FieldError::new(
             field,
-            "invalid_characters",
+            ErrorCode::InvalidCharacters,
             "must not contain control characters",
         ));
     }

@@ -7,7 +7,7 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::auth::service::ClientMeta;
 use crate::auth::Principal;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// The client's IP: the TCP peer, or — with `COPROCURE_TRUST_FORWARDED=1`, behind a
@@ -60,7 +60,7 @@ impl FromRequest for AuthRateLimit {
                 .check(ip)
                 .map(|()| AuthRateLimit)
                 .map_err(|retry_after_secs| AppError::RateLimited {
-                    code: "rate_limited",
+                    code: ErrorCode::RateLimited,
                     retry_after_secs,
                 }),
             (Some(_), None) => Ok(AuthRateLimit), // no peer address (unix socket): nothing to key on

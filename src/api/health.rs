@@ -7,8 +7,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db;
-use crate::error::AppError;
 use crate::error::Problem;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// Probe answer.
@@ -43,7 +43,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 
 fn unavailable() -> AppError {
     AppError::Unavailable {
-        code: "database_unavailable",
+        code: ErrorCode::DatabaseUnavailable,
         detail: "The database does not answer.".into(),
     }
 }

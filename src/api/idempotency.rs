@@ -54,7 +54,7 @@ use crate::auth::principal::bearer_token;
 use crate::auth::service::authenticate;
 use crate::config::BODY_LIMIT;
 use crate::db::request::RequestTx;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::idempotency::{claim, commit, repo as keys, rollback, Answer, Claim};
 use crate::ids::UserId;
 use crate::state::AppState;
@@ -113,7 +113,7 @@ pub async fn handle(
             req,
             AppError::invalid(
                 "Idempotency-Key",
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "must be 1–255 visible ASCII characters",
             ),
         ));
@@ -153,7 +153,7 @@ pub async fn handle(
             req,
             AppError::invalid(
                 "Idempotency-Key",
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "this key was used for a different request",
             ),
         )),

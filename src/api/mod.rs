@@ -14,7 +14,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest};
 
 use crate::config::BODY_LIMIT;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Registers every route and the request-body configuration.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -63,7 +63,7 @@ pub async fn reject_nul_in_query(
     if let Some(field) = bad {
         let err = AppError::invalid(
             field,
-            "invalid_characters",
+            ErrorCode::InvalidCharacters,
             "must not contain NUL characters",
         );
         return Ok(req.into_response(actix_web::ResponseError::error_response(&err)));
@@ -111,7 +111,7 @@ pub fn wants_csv(format: Option<&str>, req: &actix_web::HttpRequest) -> Result<b
         Some("json") => Ok(false),
         Some(_) => Err(AppError::invalid(
             "format",
-            "invalid_format",
+            ErrorCode::InvalidFormat,
             "must be `json` or `csv`",
         )),
         None => Ok(req

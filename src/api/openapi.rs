@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{health, v1};
-use crate::error::{FieldError, Problem, PROBLEM_JSON};
+use crate::error::{ErrorCode, FieldError, Problem, PROBLEM_JSON};
 use crate::notifications::OutboxStatus;
 
 /// The whole API.
@@ -33,6 +33,7 @@ use crate::notifications::OutboxStatus;
         v1::auth::reset_password,
         v1::auth::me,
         v1::organisations::accept_invite,
+        v1::organisations::claim_account,
         v1::organisations::create_cooperative,
         v1::organisations::list_cooperatives,
         v1::organisations::get_cooperative,
@@ -96,6 +97,7 @@ use crate::notifications::OutboxStatus;
     components(schemas(
         Problem,
         FieldError,
+        ErrorCode,
         OutboxStatus,
     )),
     modifiers(&BearerAuth, &StandardProblems),
@@ -316,4 +318,29 @@ impl Modify for StandardProblems {
 /// `/api/docs` (Swagger UI) and `/api/openapi.json`.
 pub fn swagger_ui() -> SwaggerUi {
     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_every_error_code() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let listed: Vec<&str> = schemas["ErrorCode"]["enum"]
+            .as_array()
+            .expect("ErrorCode is a string enum")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, codes);
+        for schema in ["Problem", "FieldError"] {
+            assert_eq!(
+                schemas[schema]["properties"]["code"]["$ref"], "#/components/schemas/ErrorCode",
+                "{schema}"
+            );
+        }
+    }
 }

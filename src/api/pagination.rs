@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// The sort key a cursor encodes: `(created_at, id)` of the last item.
 pub type SortKey = (DateTime<Utc>, uuid::Uuid);
@@ -35,7 +35,7 @@ impl PageQuery {
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(i64::from(n)),
             Some(_) => Err(AppError::invalid(
                 "limit",
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 format!("must be from 1 to {MAX_LIMIT}"),
             )),
         }
@@ -68,7 +68,7 @@ impl ListQuery {
         if self.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
             return Err(AppError::invalid(
                 "q",
-                "too_long",
+                ErrorCode::TooLong,
                 "must be at most 100 characters",
             ));
         }
@@ -110,7 +110,7 @@ fn decode(cursor: &str) -> Result<(DateTime<Utc>, uuid::Uuid), AppError> {
     let bad = || {
         AppError::invalid(
             "cursor",
-            "invalid_cursor",
+            ErrorCode::InvalidCursor,
             "is not a cursor returned by this list",
         )
     };

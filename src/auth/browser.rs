@@ -23,7 +23,7 @@ use super::{repo, tokens, Locale};
 use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::schema::{sessions, users};
 
 /// A browser session ends after this long without a request.
@@ -79,14 +79,14 @@ pub async fn sign_in(
     .await?;
     if bound != 1 {
         return Err(AppError::unauthenticated(
-            "session_revoked",
+            ErrorCode::SessionRevoked,
             "The session ended while signing in.",
         ));
     }
     match authenticate_on(&mut conn, &token, now).await? {
         Ok(p) => Ok((token, p)),
         Err(_) => Err(AppError::unauthenticated(
-            "session_revoked",
+            ErrorCode::SessionRevoked,
             "The session ended while signing in.",
         )),
     }
@@ -264,6 +264,7 @@ mod tests {
             password_changed_at: None,
             created_at: now,
             updated_at: now,
+            supplier_admin: false,
         };
         let session = Session {
             id: SessionId::new(),

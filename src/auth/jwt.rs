@@ -13,6 +13,7 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
+use crate::error::ErrorCode;
 use crate::ids::{SessionId, UserId};
 
 /// Lifetime of an access token.
@@ -60,11 +61,11 @@ pub enum TokenError {
 
 impl TokenError {
     /// The problem `code`.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::Invalid => "invalid_token",
-            Self::Expired => "token_expired",
-            Self::NotYetValid => "token_not_yet_valid",
+            Self::Invalid => ErrorCode::InvalidToken,
+            Self::Expired => ErrorCode::TokenExpired,
+            Self::NotYetValid => ErrorCode::TokenNotYetValid,
         }
     }
 }

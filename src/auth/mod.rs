@@ -9,6 +9,7 @@
 //!   presenting a rotated one again means it was stolen or replayed, and revokes the session.
 
 pub mod browser;
+pub mod cache;
 pub mod jwt;
 pub mod models;
 pub mod password;

@@ -97,6 +97,8 @@ pub struct User {
     pub password_changed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A supplier user who may invite colleagues and manage the company's webhook.
+    pub supplier_admin: bool,
 }
 
 /// Insert form of [`User`].

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 
 /// Shortest accepted password, in characters.
 pub const MIN_LEN: usize = 8;
@@ -68,14 +68,14 @@ fn predictable(a: char, b: char) -> bool {
 /// distinct characters (`aaaaaaaaaaaa`, `abababab`, `11112222`), or a sequence with at
 /// most one unpredictable step (`abcdefgh`, `87654321`, `qwertyuiop`, `qwerty123456`,
 /// `1qaz2wsx3edc`). Passphrases (`copper-cathode-2026`, `구리음극판가격비교`) have plenty.
-fn lacks_variety(lowered: &str) -> Option<(&'static str, String)> {
+fn lacks_variety(lowered: &str) -> Option<(ErrorCode, String)> {
     let chars: Vec<char> = lowered.chars().collect();
     let mut distinct = chars.clone();
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() < MIN_DISTINCT {
         return Some((
-            "too_repetitive",
+            ErrorCode::TooRepetitive,
             format!(
                 "uses only {} different characters; use at least {MIN_DISTINCT}",
                 distinct.len()
@@ -88,7 +88,7 @@ fn lacks_variety(lowered: &str) -> Option<(&'static str, String)> {
         .count();
     (surprises <= 1).then(|| {
         (
-            "sequential",
+            ErrorCode::Sequential,
             "is a sequence of neighbouring keys or characters; choose something less predictable"
                 .to_owned(),
         )
@@ -106,14 +106,14 @@ pub fn check_policy(field: &str, password: &str, email: Option<&str>) -> Result<
     if chars < MIN_LEN {
         return Err(FieldError::new(
             field,
-            "too_short",
+            ErrorCode::TooShort,
             format!("must be at least {MIN_LEN} characters"),
         ));
     }
     if chars > MAX_LEN {
         return Err(FieldError::new(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("must be at most {MAX_LEN} characters"),
         ));
     }
@@ -121,7 +121,7 @@ pub fn check_policy(field: &str, password: &str, email: Option<&str>) -> Result<
     if common_set().contains(lowered.as_str()) {
         return Err(FieldError::new(
             field,
-            "common_password",
+            ErrorCode::CommonPassword,
             "is one of the most common passwords; choose another",
         ));
     }
@@ -134,7 +134,7 @@ pub fn check_policy(field: &str, password: &str, email: Option<&str>) -> Result<
         {
             return Err(FieldError::new(
                 field,
-                "resembles_email",
+                ErrorCode::ResemblesEmail,
                 "must not be your email address",
             ));
         }

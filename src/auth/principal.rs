@@ -8,7 +8,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::audit::Actor;
 use crate::auth::service;
 use crate::auth::{Locale, Role};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::ids::{CooperativeId, MemberId, SessionId, SupplierId, UserId};
 use crate::state::AppState;
 
@@ -61,20 +61,20 @@ impl Principal {
 pub fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Err(AppError::unauthenticated(
-            "missing_token",
+            ErrorCode::MissingToken,
             "Send `Authorization: Bearer <access token>`.",
         ));
     };
     let value = value.to_str().map_err(|_| {
         AppError::unauthenticated(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "The Authorization header is not valid text.",
         )
     })?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(AppError::unauthenticated(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "Use the Bearer scheme with an access token.",
         ));
     }

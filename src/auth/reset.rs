@@ -25,7 +25,7 @@ use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
 use crate::cooperatives::repo::timezone_of;
-use crate::error::{self, AppError};
+use crate::error::{self, AppError, ErrorCode};
 use crate::ids::UserId;
 use crate::notifications::templates::{PasswordChanged, PasswordReset, ZonedTime};
 use crate::notifications::{self, Email};
@@ -144,7 +144,7 @@ pub async fn request(ctx: &Ctx, email: &str, meta: &ClientMeta) -> Result<bool, 
 fn invalid_token() -> AppError {
     AppError::invalid(
         "token",
-        "invalid_reset_token",
+        ErrorCode::InvalidResetToken,
         "this reset link is unknown, already used or expired",
     )
 }

@@ -1,12 +1,15 @@
 //! Authentication use cases. Each is one transaction (where it writes) and enforces the
 //! rules of API.md "Auth".
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::cache::LiveSession;
 use super::jwt::JwtKeys;
 use super::models::{Locale, NewLoginFailure, NewUser, RefreshToken, Role, Session, User};
 use super::principal::Principal;
@@ -16,7 +19,7 @@ use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
 use crate::cooperatives::repo::timezone_of;
 use crate::db;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{SessionId, UserId};
 use crate::notifications::templates::{PasswordChanged, ZonedTime};
 use crate::notifications::{self, Email};
@@ -51,12 +54,15 @@ pub struct TokenPair {
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::unauthenticated("invalid_credentials", "The email or password is incorrect.")
+    AppError::unauthenticated(
+        ErrorCode::InvalidCredentials,
+        "The email or password is incorrect.",
+    )
 }
 
 fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     AppError::RateLimited {
-        code: "too_many_failed_logins",
+        code: ErrorCode::TooManyFailedLogins,
         retry_after_secs: retry_after_secs(until, now),
     }
 }
@@ -306,11 +312,11 @@ pub async fn refresh(ctx: &Ctx, jwt: &JwtKeys, refresh_token: &str) -> Result<To
     match outcome {
         Rotation::Rotated(pair) => Ok(pair),
         Rotation::Reused => Err(AppError::unauthenticated(
-            "refresh_token_reused",
+            ErrorCode::RefreshTokenReused,
             "This refresh token was already used; the session has been revoked. Log in again.",
         )),
         Rotation::Invalid => Err(AppError::unauthenticated(
-            "invalid_refresh_token",
+            ErrorCode::InvalidRefreshToken,
             "The refresh token is unknown, expired or revoked. Log in again.",
         )),
     }
@@ -354,33 +360,40 @@ pub async fn authenticate(ctx: &Ctx, jwt: &JwtKeys, token: &str) -> Result<Princ
     let claims = jwt
         .verify(token, now)
         .map_err(|e| AppError::unauthenticated(e.code(), "The access token is not valid."))?;
+    if let Some(live) = ctx.sessions.get(&claims.sid) {
+        if live.principal.user_id == claims.sub && live.expires_at > now {
+            return Ok(Principal::clone(&live.principal));
+        }
+        ctx.sessions.remove(&claims.sid);
+    }
+    let ticket = ctx.sessions.ticket();
     let mut conn = db::conn(&ctx.pool).await?;
     let Some((session, user)) = repo::session_with_user(&mut conn, claims.sid, claims.sub).await?
     else {
         return Err(AppError::unauthenticated(
-            "session_revoked",
+            ErrorCode::SessionRevoked,
             "The session no longer exists.",
         ));
     };
     if session.revoked_at.is_some() {
         return Err(AppError::unauthenticated(
-            "session_revoked",
+            ErrorCode::SessionRevoked,
             "The session has been revoked. Log in again.",
         ));
     }
     if session.expires_at <= now {
         return Err(AppError::unauthenticated(
-            "session_expired",
+            ErrorCode::SessionExpired,
             "The session has expired. Log in again.",
         ));
     }
     if user.disabled {
         return Err(AppError::unauthenticated(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "This account is disabled.",
         ));
     }
-    Ok(Principal {
+    let principal = Principal {
         user_id: user.id,
         session_id: session.id,
         email: user.email,
@@ -390,7 +403,16 @@ pub async fn authenticate(ctx: &Ctx, jwt: &JwtKeys, token: &str) -> Result<Princ
         member_id: user.member_id,
         supplier_id: user.supplier_id,
         locale: user.locale,
-    })
+    };
+    ctx.sessions.put(
+        ticket,
+        session.id,
+        LiveSession {
+            principal: Arc::new(principal.clone()),
+            expires_at: session.expires_at,
+        },
+    );
+    Ok(principal)
 }
 
 /// `POST /auth/password`: checks the current password (a wrong one counts as a failed
@@ -410,7 +432,7 @@ pub async fn change_password(
     } else if new == current {
         errors.push(FieldError::new(
             "new_password",
-            "unchanged",
+            ErrorCode::Unchanged,
             "must differ from the current password",
         ));
     }
@@ -448,7 +470,7 @@ pub async fn change_password(
             0,
             FieldError::new(
                 "current_password",
-                "incorrect",
+                ErrorCode::Incorrect,
                 "is not your current password",
             ),
         );
@@ -533,7 +555,7 @@ pub async fn create_user(
     if input.role != Role::PlatformAdmin {
         return Err(AppError::invalid(
             "role",
-            "unsupported_role",
+            ErrorCode::UnsupportedRole,
             "only platform_admin users are created here; others belong to an organisation",
         ));
     }
@@ -553,19 +575,20 @@ pub async fn create_user(
         updated_at: now,
     };
     conn.transaction(async |conn| -> Result<User, AppError> {
-        let user = match repo::insert_user(conn, &new).await {
-            Ok(u) => u,
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
-                return Err(AppError::conflict(
-                    "email_taken",
-                    "A user with this email already exists.",
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        // The command line reports a taken email as a conflict, not as a form field.
+        let user = repo::insert_user(conn, &new)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Validation(errors)
+                    if errors.iter().any(|e| e.code == ErrorCode::Taken) =>
+                {
+                    AppError::conflict(
+                        ErrorCode::EmailTaken,
+                        "A user with this email already exists.",
+                    )
+                }
+                other => other,
+            })?;
         let data = json!({"email": user.email, "role": user.role, "locale": user.locale});
         audit::record(
             conn,

@@ -19,7 +19,7 @@ use crate::comparison::optimise::{self, Limits};
 use crate::comparison::service::{self as comparison, money, Computed, ComputedLine};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{
     AwardId, MaterialId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId, RoundId,
     SupplierId,
@@ -128,7 +128,7 @@ pub fn validate(
         let Some(cl) = c.lines.iter().find(|x| x.line.id == l.rfq_line_id) else {
             errors.push(FieldError::new(
                 f("rfq_line_id"),
-                "unknown_line",
+                ErrorCode::UnknownLine,
                 "is not a line of this RFQ",
             ));
             continue;
@@ -136,7 +136,7 @@ pub fn validate(
         if seen_lines.contains(&l.rfq_line_id) {
             errors.push(FieldError::new(
                 f("rfq_line_id"),
-                "duplicate_line",
+                ErrorCode::DuplicateLine,
                 "appears more than once",
             ));
             continue;
@@ -149,20 +149,20 @@ pub fn validate(
             let Some(offer) = cl.offers.iter().find(|o| o.quote == a.quote_id) else {
                 errors.push(FieldError::new(
                     af("quote_id"),
-                    "not_an_offer",
+                    ErrorCode::NotAnOffer,
                     "is not a submitted offer on this line (withdrawn quotes cannot win)",
                 ));
                 continue;
             };
             let (supplier, terms) = (&offer.supplier, &offer.terms);
             if !offer.usable {
-                errors.push(FieldError::new(af("quote_id"), "offer_unusable", "this offer cannot be used (expired, or its minimum is above the line quantity)"));
+                errors.push(FieldError::new(af("quote_id"), ErrorCode::OfferUnusable, "this offer cannot be used (expired, or its minimum is above the line quantity)"));
                 continue;
             }
             if used.contains(&a.quote_id) {
                 errors.push(FieldError::new(
                     af("quote_id"),
-                    "duplicate_offer",
+                    ErrorCode::DuplicateOffer,
                     "appears more than once on this line",
                 ));
                 continue;
@@ -171,7 +171,7 @@ pub fn validate(
             if a.quantity <= Decimal::ZERO {
                 errors.push(FieldError::new(
                     af("quantity"),
-                    "not_positive",
+                    ErrorCode::NotPositive,
                     "must be greater than 0",
                 ));
                 continue;
@@ -184,7 +184,7 @@ pub fn validate(
             if a.quantity.normalize().scale() > precision {
                 errors.push(FieldError::new(
                     af("quantity"),
-                    "too_precise",
+                    ErrorCode::TooPrecise,
                     format!("{} takes at most {precision} decimal places", cl.line.unit),
                 ));
                 continue;
@@ -193,7 +193,7 @@ pub fn validate(
             {
                 errors.push(FieldError::new(
                     af("quantity"),
-                    "outside_offer_range",
+                    ErrorCode::OutsideOfferRange,
                     format!(
                         "must be within the offer's minimum {} and maximum {}",
                         terms.min_quantity.normalize(),
@@ -221,7 +221,7 @@ pub fn validate(
         if sum > cl.line.quantity {
             errors.push(FieldError::new(
                 f("allocations"),
-                "above_line_quantity",
+                ErrorCode::AboveLineQuantity,
                 format!(
                     "allocations sum to {}, above the line quantity {}",
                     sum.normalize(),
@@ -231,7 +231,7 @@ pub fn validate(
         } else if sum < cl.line.quantity && !input.partial {
             errors.push(FieldError::new(
                 f("allocations"),
-                "not_line_quantity",
+                ErrorCode::NotLineQuantity,
                 format!(
                     "allocations sum to {}, not the line quantity {}; set `partial` to award less",
                     sum.normalize(),
@@ -262,7 +262,7 @@ pub fn validate(
     if !missing.is_empty() && !input.partial {
         errors.push(FieldError::new(
             "lines",
-            "lines_missing",
+            ErrorCode::LinesMissing,
             format!(
                 "every line needs allocations unless `partial` is set; missing {}",
                 missing.join(", ")
@@ -272,7 +272,7 @@ pub fn validate(
     if chosen.is_empty() && errors.is_empty() {
         errors.push(FieldError::new(
             "lines",
-            "empty",
+            ErrorCode::Empty,
             "award at least one quantity",
         ));
     }
@@ -285,10 +285,10 @@ pub fn validate(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    if total - optimum > Decimal::ONE && rationale.is_none() {
+    if rationale_required(total, optimum) && rationale.is_none() {
         return Err(AppError::Validation(vec![FieldError::new(
             "rationale",
-            "rationale_required",
+            ErrorCode::RationaleRequired,
             format!(
                 "this award costs {} {} more than the optimum for the same quantities; explain why",
                 money(total - optimum, c.minor_unit),
@@ -297,6 +297,12 @@ pub fn validate(
         )]));
     }
     Ok((chosen, total, optimum))
+}
+
+/// Whether an award of landed cost `total` needs a rationale: it costs more than 1
+/// base-currency unit above `optimum`, the optimum for the same quantities.
+pub fn rationale_required(total: Decimal, optimum: Decimal) -> bool {
+    total - optimum > Decimal::ONE
 }
 
 /// Demand per (material, member) of a round, in base units.
@@ -345,13 +351,13 @@ pub async fn award(
             match rfq.status_at(now) {
                 RfqStatus::Closed => {}
                 RfqStatus::Awarded => {
-                    return Err(AppError::conflict("already_awarded", "This RFQ has been awarded already."))
+                    return Err(AppError::conflict(ErrorCode::AlreadyAwarded, "This RFQ has been awarded already."))
                 }
                 RfqStatus::Published | RfqStatus::Draft => {
-                    return Err(AppError::conflict("sealed", "The deadline has not passed."))
+                    return Err(AppError::conflict(ErrorCode::Sealed, "The deadline has not passed."))
                 }
                 RfqStatus::Cancelled => {
-                    return Err(AppError::conflict("invalid_transition", "The RFQ was cancelled."))
+                    return Err(AppError::conflict(ErrorCode::InvalidTransition, "The RFQ was cancelled."))
                 }
             }
             let award_id = AwardId::new();
@@ -369,13 +375,7 @@ pub async fn award(
                     awards::decided_at.eq(now),
                 ))
                 .execute(conn)
-                .await
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        AppError::conflict("already_awarded", "This RFQ has been awarded already.")
-                    }
-                    other => other.into(),
-                })?;
+                .await?;
             let rows: Vec<_> = chosen
                 .iter()
                 .map(|c| (
@@ -418,7 +418,7 @@ pub async fn award(
                         .map(|q| q.digest.as_str());
                     if now_digest != Some(offer.digest.as_str()) {
                         return Err(AppError::conflict(
-                            "quotes_changed",
+                            ErrorCode::QuotesChanged,
                             "A quote changed while the award was prepared; review the comparison and try again.",
                         ));
                     }
@@ -563,4 +563,136 @@ pub async fn award(
         })
         .await?;
     Ok(out)
+}
+
+/// One line of a PO an award would issue.
+#[derive(Debug, Clone)]
+pub struct PreviewLine {
+    pub material_code: String,
+    pub material_name: String,
+    pub quantity: Decimal,
+    pub unit: String,
+    /// Landed cost of the allocation in the base currency, rounded to its minor unit.
+    pub landed_total_base: Decimal,
+}
+
+/// A PO an award would issue (one per winning quote).
+#[derive(Debug, Clone)]
+pub struct PreviewPo {
+    pub supplier_name: String,
+    pub currency: String,
+    pub incoterm: String,
+    pub lines: Vec<PreviewLine>,
+    pub landed_total_base: Decimal,
+    /// The supplier's users who get the PO by email.
+    pub emails: Vec<String>,
+}
+
+/// What an award would do, checked as the award checks it but without writing anything.
+#[derive(Debug, Clone)]
+pub struct AwardPreview {
+    pub base_currency: String,
+    pub total_base: Decimal,
+    pub optimum_base: Decimal,
+    pub rationale_required: bool,
+    pub purchase_orders: Vec<PreviewPo>,
+    /// The other suppliers that quoted (each gets a regret with its own rank and cost):
+    /// name and addresses.
+    pub regrets: Vec<(String, Vec<String>)>,
+}
+
+/// The award `input` would make, validated by the rules of [`award`] (rule 8) — except
+/// that a missing rationale is reported in `rationale_required` rather than refused — and
+/// nothing written: the POs and the suppliers' emails it would send.
+pub async fn preview(
+    ctx: &Ctx,
+    who: &Principal,
+    rfq_id: RfqId,
+    input: &AwardIn,
+) -> Result<AwardPreview, AppError> {
+    let computed = comparison::compute(ctx, who, rfq_id).await?;
+    who.in_cooperative(computed.rfq.cooperative_id, &[Role::CoopAdmin])?;
+    let lenient = AwardIn {
+        lines: input.lines.clone(),
+        rationale: Some("-".into()),
+        partial: input.partial,
+    };
+    let (chosen, total, optimum) = validate(&computed, &lenient)?;
+    let minor = computed.minor_unit;
+    let out = &computed.out;
+    let offer = |q: QuoteId| {
+        out.lines
+            .iter()
+            .flat_map(|l| &l.offers)
+            .find(|o| o.quote_id == q)
+    };
+    let mut pos: Vec<(QuoteId, PreviewPo)> = Vec::new();
+    for c in &chosen {
+        let Some(line) = out.lines.iter().find(|l| l.rfq_line_id == c.line) else {
+            continue;
+        };
+        let Some(o) = offer(c.quote) else { continue };
+        let k = match pos.iter().position(|(q, _)| *q == c.quote) {
+            Some(k) => k,
+            None => {
+                pos.push((
+                    c.quote,
+                    PreviewPo {
+                        supplier_name: o.supplier_name.clone(),
+                        currency: o.currency.clone(),
+                        incoterm: o.incoterm.clone(),
+                        lines: vec![],
+                        landed_total_base: Decimal::ZERO,
+                        emails: vec![],
+                    },
+                ));
+                pos.len() - 1
+            }
+        };
+        let po = &mut pos[k].1;
+        po.lines.push(PreviewLine {
+            material_code: line.material_code.clone(),
+            material_name: line.material_name.clone(),
+            quantity: c.quantity,
+            unit: line.unit.clone(),
+            landed_total_base: money(c.landed, minor),
+        });
+        po.landed_total_base =
+            bounds::add(po.landed_total_base, c.landed).map_err(|_| rfq_figures(&computed))?;
+    }
+    let winners: Vec<SupplierId> = chosen.iter().map(|c| c.supplier).collect();
+    let mut conn = db::conn(&ctx.pool).await?;
+    let addresses =
+        async |conn: &mut AsyncPgConnection, s: SupplierId| -> Result<Vec<String>, AppError> {
+            Ok(crate::suppliers::repo::recipients(conn, s)
+                .await?
+                .map(|(_, r)| r.into_iter().map(|r| r.email).collect())
+                .unwrap_or_default())
+        };
+    for (q, po) in &mut pos {
+        po.landed_total_base = money(po.landed_total_base, minor);
+        if let Some(o) = offer(*q) {
+            po.emails = addresses(&mut conn, o.supplier_id).await?;
+        }
+    }
+    let mut regrets: Vec<(String, Vec<String>)> = Vec::new();
+    let mut seen: Vec<SupplierId> = Vec::new();
+    for o in out.lines.iter().flat_map(|l| &l.offers) {
+        if winners.contains(&o.supplier_id) || seen.contains(&o.supplier_id) {
+            continue;
+        }
+        seen.push(o.supplier_id);
+        regrets.push((
+            o.supplier_name.clone(),
+            addresses(&mut conn, o.supplier_id).await?,
+        ));
+    }
+    Ok(AwardPreview {
+        base_currency: computed.base_currency.clone(),
+        total_base: money(total, minor),
+        optimum_base: money(optimum, minor),
+        rationale_required: rationale_required(total, optimum),
+        purchase_orders: pos.into_iter().map(|(_, p)| p).collect(),
+        regrets,
+    })
 }

@@ -8,19 +8,21 @@
 //! its zone), fixed per RFQ; a missing one is a 409 `fx_rate_missing` naming the currency.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::cache::Cached;
 use super::landed::{self, OfferTerms};
 use super::optimise::{self, Limits};
 use crate::auth::{Principal, Role};
 use crate::bounds;
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::fx::service::rfq_rates;
 use crate::ids::{MaterialId, QuoteId, RfqId, RfqLineId, SupplierId};
 use crate::quotes::models::{timestamp, QuoteLine};
@@ -101,8 +103,51 @@ pub struct SuggestionOut {
     #[schema(value_type = String)]
     pub covered_quantity: Decimal,
     pub covers_full_quantity: bool,
-    /// True when the search proved this the optimum; false when a limit stopped it.
+    /// True when the search proved this the optimum; false when a limit stopped it, and
+    /// false when there is no feasible suggestion.
     pub optimal: bool,
+    /// False when no usable offer can supply any of the line: there is nothing to suggest
+    /// (no allocations, total 0) and `reason` says why.
+    pub feasible: bool,
+    /// Why there is no feasible suggestion (null when `feasible`).
+    pub reason: Option<NoSuggestion>,
+}
+
+/// Why a line has no feasible suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoSuggestion {
+    /// No submitted quote offers the line.
+    NoOffers,
+    /// Every offer's minimum quantity is above the line quantity.
+    MinAboveQuantity,
+    /// Every offer's validity has ended.
+    Expired,
+    /// Every offer is unusable, for more than one reason (each offer's `flags` say which).
+    NoUsableOffer,
+    /// Usable offers exist but none can supply any quantity (their ranges leave nothing).
+    NothingCoverable,
+}
+
+impl NoSuggestion {
+    /// The reason for a line whose usable offers cover nothing, from its offers' flags
+    /// (`None` when something is covered).
+    pub fn of(flags: &[&[&'static str]], usable: usize, covered: Decimal) -> Option<Self> {
+        if covered > Decimal::ZERO {
+            return None;
+        }
+        Some(if flags.is_empty() {
+            Self::NoOffers
+        } else if usable > 0 {
+            Self::NothingCoverable
+        } else if flags.iter().all(|f| f.contains(&"min_above_quantity")) {
+            Self::MinAboveQuantity
+        } else if flags.iter().all(|f| f.contains(&"expired")) {
+            Self::Expired
+        } else {
+            Self::NoUsableOffer
+        })
+    }
 }
 
 /// A line of the comparison.
@@ -157,6 +202,10 @@ pub fn money(v: Decimal, dp: u32) -> Decimal {
 /// Everything the comparison computed, unrounded (the award reuses it).
 pub struct Computed {
     pub rfq: Rfq,
+    /// The cooperative's time zone and its local date at the computation (quotes' validity
+    /// is judged on it).
+    pub timezone: chrono_tz::Tz,
+    pub computed_on: NaiveDate,
     pub base_currency: String,
     pub minor_unit: u32,
     pub fx_date: NaiveDate,
@@ -187,10 +236,17 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
     who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
-    let now = ctx.clock.now();
+    drop(conn);
+    compute_at(ctx, rfq, ctx.clock.now()).await
+}
+
+/// The comparison of `rfq` as of `now` (offers expired by then are flagged); the caller has
+/// authorised the reader.
+async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Computed, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
     if rfq.sealed_at(now) {
         return Err(AppError::conflict(
-            "sealed",
+            ErrorCode::Sealed,
             "Quotes are sealed until the RFQ's deadline; there is nothing to compare yet.",
         ));
     }
@@ -229,7 +285,7 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
             }
             None => {
                 return Err(AppError::conflict(
-                    "fx_rate_missing",
+                    ErrorCode::FxRateMissing,
                     format!(
                         "No {} rate in {} on or before {fx_date}; enter one with POST /api/v1/fx-rates or refresh the feed.",
                         q.currency, coop.base_currency
@@ -383,6 +439,8 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
             })
             .collect::<Result<Vec<_>, bounds::Overflow>>()
             .map_err(|_| line_figures())?;
+        let flags: Vec<&[&'static str]> = offers.iter().map(|o| o.0.flags.as_slice()).collect();
+        let reason = NoSuggestion::of(&flags, usable.len(), suggestion.covered);
         suggested_total = bounds::add(suggested_total, suggestion.total_cost)
             .map_err(|_| bounds::overflow(format_args!("the RFQ {}", rfq.title)))?;
         computed_lines.push(ComputedLine {
@@ -422,7 +480,9 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
                 total_base: money(suggestion.total_cost, minor_unit),
                 covered_quantity: suggestion.covered.normalize(),
                 covers_full_quantity: suggestion.covers_full_quantity,
-                optimal: suggestion.optimal,
+                optimal: suggestion.optimal && reason.is_none(),
+                feasible: reason.is_none(),
+                reason,
             },
         });
     }
@@ -449,6 +509,8 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
     };
     Ok(Computed {
         rfq,
+        timezone: coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul),
+        computed_on: today,
         base_currency: coop.base_currency,
         minor_unit,
         fx_date,
@@ -459,7 +521,35 @@ pub async fn compute(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Computed, 
 
 /// `GET /rfqs/{id}/comparison`.
 pub async fn comparison(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Comparison, AppError> {
-    Ok(compute(ctx, who, id).await?.out)
+    Ok(Comparison::clone(&*shared(ctx, who, id).await?))
+}
+
+/// The comparison, computed once per RFQ (and per local date) and then served from the
+/// instance's cache ([`super::cache`]) to whoever may see it. The award does not use this:
+/// it recomputes inside its transaction and re-checks every quote's digest.
+pub async fn shared(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<Arc<Comparison>, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    if let Some(hit) = ctx.comparisons.get(&id) {
+        // The scope rule of `rfq_in_scope` for the buyer side.
+        who.in_cooperative(hit.cooperative_id, &[Role::CoopAdmin])?;
+        if ctx.clock.now().with_timezone(&hit.timezone).date_naive() == hit.computed_on {
+            return Ok(hit.out.clone());
+        }
+    }
+    let ticket = ctx.comparisons.ticket();
+    let c = compute(ctx, who, id).await?;
+    let out = Arc::new(c.out);
+    ctx.comparisons.put(
+        ticket,
+        id,
+        Arc::new(Cached {
+            cooperative_id: c.rfq.cooperative_id,
+            timezone: c.timezone,
+            computed_on: c.computed_on,
+            out: out.clone(),
+        }),
+    );
+    Ok(out)
 }
 
 /// Header of the CSV offers table.
@@ -514,4 +604,113 @@ pub fn csv(c: &Comparison) -> String {
         }
     }
     out
+}
+
+/// One line of a supplier's own standing after the award: its rank among the ranked
+/// offers and its landed unit cost, as the regret email tells it — nothing of the others.
+#[derive(Debug, Clone)]
+pub struct OwnLine {
+    pub rfq_line_id: RfqLineId,
+    pub material_code: String,
+    pub material_name: String,
+    pub unit: String,
+    /// 1 = best; `None` when the offer could not be ranked (`flags` says why).
+    pub rank: Option<usize>,
+    /// How many offers of the line were ranked.
+    pub ranked: usize,
+    pub landed_unit_base: Option<Decimal>,
+    pub flags: Vec<&'static str>,
+}
+
+/// A supplier's own standing on an awarded RFQ.
+#[derive(Debug, Clone)]
+pub struct OwnStanding {
+    pub base_currency: String,
+    /// The lines the supplier quoted on (its latest, not withdrawn, quote).
+    pub lines: Vec<OwnLine>,
+}
+
+/// The calling supplier's rank and landed unit cost per line of an awarded RFQ it was
+/// invited to, computed as at the award (the regret email's figures); `None` before the
+/// award. Another supplier's RFQ is 404.
+pub async fn own_standing(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<Option<OwnStanding>, AppError> {
+    use crate::schema::awards;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    who.require(&[Role::Supplier])?;
+    let me = who.supplier_id.ok_or(AppError::Forbidden)?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    if rfq.status != "awarded" {
+        return Ok(None);
+    }
+    let decided_at: Option<DateTime<Utc>> = awards::table
+        .filter(awards::rfq_id.eq(rfq.id))
+        .order(awards::decided_at.desc())
+        .select(awards::decided_at)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    drop(conn);
+    let at = decided_at.unwrap_or_else(|| ctx.clock.now());
+    let computed = compute_at(ctx, rfq, at).await?;
+    let lines = computed
+        .out
+        .lines
+        .into_iter()
+        .filter_map(|l| {
+            let ranked = l.offers.iter().filter(|o| o.rank.is_some()).count();
+            let own = l.offers.into_iter().find(|o| o.supplier_id == me)?;
+            Some(OwnLine {
+                rfq_line_id: l.rfq_line_id,
+                material_code: l.material_code,
+                material_name: l.material_name,
+                unit: l.unit,
+                rank: own.rank,
+                ranked,
+                landed_unit_base: own.rank.map(|_| own.landed_unit_base),
+                flags: own.flags,
+            })
+        })
+        .collect();
+    Ok(Some(OwnStanding {
+        base_currency: computed.base_currency,
+        lines,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NoSuggestion;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_line_without_a_feasible_suggestion_says_why() {
+        let (min, exp): (&[&str], &[&str]) = (&["min_above_quantity"], &["expired"]);
+        let both: &[&str] = &["min_above_quantity", "expired"];
+        let zero = Decimal::ZERO;
+        assert_eq!(NoSuggestion::of(&[], 0, zero), Some(NoSuggestion::NoOffers));
+        assert_eq!(
+            NoSuggestion::of(&[min, both], 0, zero),
+            Some(NoSuggestion::MinAboveQuantity)
+        );
+        assert_eq!(
+            NoSuggestion::of(&[exp, both], 0, zero),
+            Some(NoSuggestion::Expired)
+        );
+        assert_eq!(
+            NoSuggestion::of(&[min, exp], 0, zero),
+            Some(NoSuggestion::NoUsableOffer)
+        );
+        assert_eq!(
+            NoSuggestion::of(&[&[], min], 1, zero),
+            Some(NoSuggestion::NothingCoverable)
+        );
+        assert_eq!(NoSuggestion::of(&[&[], min], 1, Decimal::ONE), None);
+    }
 }

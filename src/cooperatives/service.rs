@@ -10,7 +10,7 @@ use super::repo;
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
-use crate::error::{unique_violation, AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{CooperativeId, MemberId};
 use crate::users::repo as user_repo;
 use crate::validation::Collect;
@@ -51,7 +51,7 @@ fn timezone(field: &str, raw: &str) -> Result<String, FieldError> {
         Ok(tz) => Ok(tz.name().to_owned()),
         Err(_) => Err(FieldError::new(
             field,
-            "invalid_timezone",
+            ErrorCode::InvalidTimezone,
             "is not an IANA time zone such as Asia/Seoul",
         )),
     }
@@ -103,8 +103,7 @@ pub async fn create_cooperative(
     let coop = conn
         .transaction(async |conn| -> Result<Cooperative, AppError> {
             let coop = repo::insert_cooperative(conn, &coop)
-                .await
-                .map_err(|e| unique_violation(e, &[("cooperatives_business_number_key", "business_number")]))?;
+                .await?;
             audit::record(
                 conn,
                 now,
@@ -180,7 +179,7 @@ fn membership(field: &str, raw: &str) -> Result<String, FieldError> {
         m @ ("regular" | "associate") => Ok(m.to_owned()),
         _ => Err(FieldError::new(
             field,
-            "invalid_membership",
+            ErrorCode::InvalidMembership,
             "must be `regular` or `associate`",
         )),
     }
@@ -220,9 +219,7 @@ pub async fn create_member(
     };
     let member = conn
         .transaction(async |conn| -> Result<Member, AppError> {
-            let m = repo::insert_member(conn, &member).await.map_err(|e| {
-                unique_violation(e, &[("members_business_number_key", "business_number")])
-            })?;
+            let m = repo::insert_member(conn, &member).await?;
             audit::record(
                 conn,
                 now,

@@ -21,9 +21,8 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use super::Object;
 use chrono::{DateTime, Utc};
-use diesel_async::pooled_connection::deadpool::Object;
-use diesel_async::AsyncPgConnection;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::error::AppError;
@@ -45,12 +44,12 @@ pub struct CommitDeadline {
 }
 
 struct Shared {
-    conn: Arc<tokio::sync::Mutex<Object<AsyncPgConnection>>>,
+    conn: Arc<tokio::sync::Mutex<Object>>,
     deadlines: Mutex<Vec<CommitDeadline>>,
 }
 
 /// A connection lent to the code running inside a [`RequestTx`] scope.
-pub(super) type Lent = OwnedMutexGuard<Object<AsyncPgConnection>>;
+pub(super) type Lent = OwnedMutexGuard<Object>;
 
 /// A request-wide transaction's connection and the checks to run before its commit.
 pub struct RequestTx {
@@ -59,7 +58,7 @@ pub struct RequestTx {
 
 impl RequestTx {
     /// Wraps a connection on which the caller has begun a transaction.
-    pub fn new(conn: Object<AsyncPgConnection>) -> Self {
+    pub fn new(conn: Object) -> Self {
         Self {
             shared: Arc::new(Shared {
                 conn: Arc::new(tokio::sync::Mutex::new(conn)),

@@ -27,7 +27,7 @@ use crate::auth::{Principal, Role};
 use crate::config::{FxProvider, Settings};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::{self, AppError, FieldError};
+use crate::error::{self, AppError, ErrorCode, FieldError};
 use crate::ids::CooperativeId;
 use crate::rfqs::models::Rfq;
 use crate::validation::Collect;
@@ -156,7 +156,7 @@ async fn scope_for(
     let unknown = || {
         FieldError::new(
             "cooperative_id",
-            "unknown_cooperative",
+            ErrorCode::UnknownCooperative,
             "is not a cooperative whose rates you may use",
         )
     };
@@ -190,7 +190,7 @@ pub async fn create_manual(
     if base.is_some() && base == currency {
         errors.push(FieldError::new(
             "currency",
-            "same_as_base",
+            ErrorCode::SameAsBase,
             "must differ from base",
         ));
     }

@@ -49,6 +49,7 @@ pub const SUPPLIED_KEYS: &[&str] = &[
     "incoterms",
     "number",
     "link",
+    "claim_link",
 ];
 
 /// The words of `rendered` that are not in `locale`'s language, each with some context;

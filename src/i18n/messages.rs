@@ -4,6 +4,7 @@
 //! area catalogue of their own (see [`super`]).
 
 use crate::auth::Locale;
+use crate::error::ErrorCode;
 use crate::rfqs::models::RfqStatus;
 use crate::rounds::models::RoundStatus;
 
@@ -651,21 +652,137 @@ impl Msgs {
         }
     }
 
-    /// The message for a field error `code` of the API.
-    pub fn field_error(&self, code: &str) -> &'static str {
+    /// The message for an error `code` of the API (a field error's or a problem's).
+    pub fn field_error(&self, code: ErrorCode) -> &'static str {
+        use ErrorCode as C;
         match code {
-            "required" => self.err_required,
-            "too_short" => self.err_too_short,
-            "too_long" => self.err_too_long,
-            "common_password" => self.err_common_password,
-            "resembles_email" => self.err_resembles_email,
-            "incorrect" => self.err_incorrect_password,
-            "unchanged" => self.err_unchanged,
-            "invalid_email" => self.err_invalid_email,
-            "passwords_differ" => self.passwords_differ,
-            "invalid_invitation" => self.invite_link_invalid,
-            "invalid_reset_token" => self.reset_link_invalid,
-            _ => self.err_invalid,
+            C::Required => self.err_required,
+            C::TooShort => self.err_too_short,
+            C::TooLong => self.err_too_long,
+            C::CommonPassword => self.err_common_password,
+            C::ResemblesEmail => self.err_resembles_email,
+            C::Incorrect => self.err_incorrect_password,
+            C::Unchanged => self.err_unchanged,
+            C::InvalidEmail => self.err_invalid_email,
+            C::PasswordsDiffer => self.passwords_differ,
+            C::InvalidInvitation => self.invite_link_invalid,
+            C::InvalidResetToken => self.reset_link_invalid,
+            // No message of their own yet: the generic one. Every code is named, so a new
+            // code fails to compile here until it is given a message or added to this list.
+            C::AboveLineQuantity
+            | C::AccountDisabled
+            | C::AlreadyAwarded
+            | C::AlreadySent
+            | C::AmountOutOfRange
+            | C::BeforeDeadline
+            | C::CannotDisableSelf
+            | C::ClosesAtPassed
+            | C::CurrencyNotAllowed
+            | C::Datetime
+            | C::DatabaseUnavailable
+            | C::DeadlinePassed
+            | C::DuplicateLine
+            | C::DuplicateOffer
+            | C::EmailTaken
+            | C::Empty
+            | C::EmptyCatalog
+            | C::Forbidden
+            | C::FxRateMissing
+            | C::IdempotencyKeyReused
+            | C::InThePast
+            | C::IncompatibleUnit
+            | C::IncotermNotAllowed
+            | C::InexactConversion
+            | C::InternalError
+            | C::InvalidBody
+            | C::InvalidClaim
+            | C::InvalidBusinessNumber
+            | C::InvalidCharacters
+            | C::InvalidCode
+            | C::InvalidCountry
+            | C::InvalidCredentials
+            | C::InvalidCurrency
+            | C::InvalidCursor
+            | C::InvalidDecimal
+            | C::InvalidFormat
+            | C::InvalidHsCode
+            | C::InvalidIdempotencyKey
+            | C::InvalidIncoterm
+            | C::InvalidKind
+            | C::InvalidLocale
+            | C::InvalidMembership
+            | C::InvalidQuery
+            | C::InvalidRefreshToken
+            | C::InvalidRole
+            | C::InvalidTaxId
+            | C::InvalidTimezone
+            | C::InvalidToken
+            | C::InvalidTransition
+            | C::InvalidWebhookUrl
+            | C::LinesMissing
+            | C::MalformedBody
+            | C::MalformedJson
+            | C::MaterialInLiveRfq
+            | C::MethodNotAllowed
+            | C::MinAboveMax
+            | C::MissingToken
+            | C::Negative
+            | C::NoDemand
+            | C::NoSuppliers
+            | C::NotADiscount
+            | C::NotAllowed
+            | C::NotAnOffer
+            | C::NotFound
+            | C::NotInRfq
+            | C::NotInRound
+            | C::NotIncreasing
+            | C::NotLater
+            | C::NotLineQuantity
+            | C::NotPositive
+            | C::NotYourMember
+            | C::OfferUnusable
+            | C::OutOfRange
+            | C::OutsideOfferRange
+            | C::PayloadTooLarge
+            | C::QuantityTooLarge
+            | C::QuoteExists
+            | C::QuoteWithdrawn
+            | C::QuotesChanged
+            | C::RateLimited
+            | C::RationaleRequired
+            | C::RefreshTokenReused
+            | C::RfqCancelled
+            | C::RfqChanged
+            | C::RfqClosed
+            | C::RfqPublished
+            | C::RoundNotClosed
+            | C::RoundNotOpen
+            | C::SameAsBase
+            | C::Sealed
+            | C::Sequential
+            | C::SessionExpired
+            | C::SessionRevoked
+            | C::SignInRequired
+            | C::Taken
+            | C::TokenExpired
+            | C::TokenNotYetValid
+            | C::TooEarly
+            | C::TooLarge
+            | C::TooMany
+            | C::TooManyFailedLogins
+            | C::TooManyLines
+            | C::TooPrecise
+            | C::TooRepetitive
+            | C::UnknownCooperative
+            | C::UnknownLine
+            | C::UnknownMaterial
+            | C::UnknownMember
+            | C::UnknownSupplier
+            | C::UnknownUnit
+            | C::UnsupportedMediaType
+            | C::UnsupportedRole
+            | C::ValidationFailed
+            | C::ZeroSum => self.err_invalid,
         }
     }
 }

@@ -43,10 +43,15 @@ macro_rules! catalogue {
     };
 }
 
+pub mod buyer;
+pub mod company;
+pub mod comparison;
+pub mod demand;
 pub mod format;
 pub mod lint;
 mod messages;
 pub mod operations;
+pub mod quotes;
 
 pub use messages::{Msgs, EN, KO};
 

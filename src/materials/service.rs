@@ -12,7 +12,7 @@ use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::service::cooperative_in_scope;
-use crate::error::{unique_violation, AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{CooperativeId, MaterialId};
 use crate::validation::Collect;
 use crate::{db, validation};
@@ -94,7 +94,7 @@ fn code(field: &str, raw: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(
             field,
-            "invalid_code",
+            ErrorCode::InvalidCode,
             "must be 1–32 letters, digits, `.`, `_` or `-`",
         ))
     }
@@ -105,7 +105,7 @@ fn kind(field: &str, raw: &str) -> Result<String, FieldError> {
         k @ ("raw" | "subsidiary") => Ok(k.to_owned()),
         _ => Err(FieldError::new(
             field,
-            "invalid_kind",
+            ErrorCode::InvalidKind,
             "must be `raw` or `subsidiary`",
         )),
     }
@@ -122,7 +122,7 @@ fn hs_code(field: &str, raw: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(
             field,
-            "invalid_hs_code",
+            ErrorCode::InvalidHsCode,
             "must be 6–10 digits, e.g. 7403.11",
         ))
     }
@@ -133,7 +133,7 @@ fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<St
         None => Ok(None),
         Some(s) if s.chars().count() > max => Err(FieldError::new(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("must be at most {max} characters"),
         )),
         // Line breaks and tabs are fine (a spec runs over lines); NUL and the other control
@@ -144,7 +144,7 @@ fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<St
         {
             Err(FieldError::new(
                 field,
-                "invalid_characters",
+                ErrorCode::InvalidCharacters,
                 "must not contain control characters other than line breaks and tabs",
             ))
         }
@@ -175,7 +175,7 @@ pub async fn create(
         None => {
             errors.push(FieldError::new(
                 "unit",
-                "unknown_unit",
+                ErrorCode::UnknownUnit,
                 "is not a supported unit (see GET /api/v1/units)",
             ));
             None
@@ -203,9 +203,7 @@ pub async fn create(
     };
     let m = conn
         .transaction(async |conn| -> Result<Material, AppError> {
-            let m = repo::insert(conn, &m)
-                .await
-                .map_err(|e| unique_violation(e, &[("materials_code_key", "code")]))?;
+            let m = repo::insert(conn, &m).await?;
             audit::record(
                 conn,
                 now,

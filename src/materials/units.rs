@@ -86,6 +86,20 @@ pub fn unit(code: &str) -> Option<&'static Unit> {
     UNITS.iter().find(|u| u.code.eq_ignore_ascii_case(code))
 }
 
+/// Codes of the units whose quantities convert exactly to `base` (its own included), in
+/// table order: what a demand form offers for a material of that unit. Empty for an
+/// unknown unit.
+pub fn convertible_to(base: &str) -> Vec<&'static str> {
+    let Some(b) = unit(base) else {
+        return Vec::new();
+    };
+    UNITS
+        .iter()
+        .filter(|u| u.dimension == b.dimension && convert(Decimal::ONE, u, b).is_ok())
+        .map(|u| u.code)
+        .collect()
+}
+
 /// Why a conversion is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitError {
@@ -175,6 +189,15 @@ mod tests {
 
     fn u(c: &str) -> &'static Unit {
         unit(c).unwrap()
+    }
+
+    #[test]
+    fn a_demand_form_offers_only_units_that_convert_exactly() {
+        assert_eq!(convertible_to("TNE"), ["GRM", "KGM", "TNE", "LBR", "ONZ"]);
+        // A kilogram is no exact number of pounds: LBR offers only itself and the ounce.
+        assert!(!convertible_to("LBR").contains(&"KGM"));
+        assert_eq!(convertible_to("H87"), ["H87"]);
+        assert!(convertible_to("XYZ").is_empty());
     }
 
     #[test]

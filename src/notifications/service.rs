@@ -7,7 +7,7 @@ use super::repo;
 use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Puts a dead (or waiting) email back in the queue for an immediate attempt with a fresh
 /// 48-hour retry window. A sent email is a 409 `already_sent`.
@@ -20,7 +20,7 @@ pub async fn retry(ctx: &Ctx, actor: Actor, id: uuid::Uuid) -> Result<repo::Outb
             .ok_or(AppError::NotFound)?;
         if row.status == "sent" {
             return Err(AppError::conflict(
-                "already_sent",
+                ErrorCode::AlreadySent,
                 "This email was already delivered.",
             ));
         }

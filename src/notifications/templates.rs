@@ -362,7 +362,12 @@ pub struct RfqNotice {
 notice_email!(
     /// "You are invited to quote" (to every user and the contact address of each invited
     /// supplier when an RFQ is published).
-    RfqInvitation(RfqNotice) {}
+    RfqInvitation(RfqNotice) {
+        /// For the contact address of a supplier without an active user: the one-time link
+        /// that claims an account (`/claim/{token}`), valid until the deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        claim_link: Option<String>,
+    }
 );
 email_template!(RfqInvitation, "rfq_invitation",
     ko: ["email/rfq_invitation/ko/subject.txt", "email/rfq_invitation/ko/body.txt", "email/rfq_invitation/ko/body.html"],

@@ -263,6 +263,14 @@ fn samples() -> Vec<(&'static str, Value)> {
             RfqInvitation::NAME,
             v(serde_json::to_value(RfqInvitation {
                 notice: rfq_notice("Sales Pacific Metals Inc."),
+                claim_link: None,
+            })),
+        ),
+        (
+            RfqInvitation::NAME,
+            v(serde_json::to_value(RfqInvitation {
+                notice: rfq_notice("sales@pacificmetals.vn"),
+                claim_link: Some("https://coprocure.test/claim/abc123".into()),
             })),
         ),
         (
@@ -420,6 +428,7 @@ fn times_are_in_the_payloads_zone_labelled_with_utc_beside() {
             deadline: ZonedTime::new(at("2031-03-14T06:00:00Z"), zone),
             ..rfq_notice("Kim")
         },
+        claim_link: None,
     };
     let ko = invitation("Asia/Seoul").render(Locale::Ko).unwrap();
     assert!(

@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::cooperatives::models::show_business_number;
 use crate::cooperatives::repo as coop_repo;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::ids::{MemberId, PurchaseOrderId};
 use crate::materials::repo as material_repo;
 use crate::quotes::repo as quote_repo;
@@ -302,7 +302,7 @@ pub async fn acknowledge(
         .transaction(async |conn| -> Result<PurchaseOrder, AppError> {
             let Some(updated) = repo::acknowledge(conn, id, now).await? else {
                 return Err(AppError::conflict(
-                    "invalid_transition",
+                    ErrorCode::InvalidTransition,
                     format!(
                         "The purchase order is {}; only an issued one can be acknowledged.",
                         po.status

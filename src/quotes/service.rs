@@ -27,7 +27,7 @@ use crate::audit::{self, Actor, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::fx::service::fix_rfq_rates;
 use crate::ids::{QuoteId, RfqId, RfqLineId, SupplierId, UserId};
 use crate::materials::units;
@@ -115,14 +115,14 @@ const MAX_BREAKS: usize = 20;
 
 fn sealed() -> AppError {
     AppError::conflict(
-        "sealed",
+        ErrorCode::Sealed,
         "Quotes are sealed until the RFQ's deadline; only their count is visible.",
     )
 }
 
 fn closed() -> AppError {
     AppError::conflict(
-        "rfq_closed",
+        ErrorCode::RfqClosed,
         "The RFQ's deadline has passed; quotes can no longer change.",
     )
 }
@@ -150,15 +150,19 @@ fn amount(
     if positive && v <= Decimal::ZERO {
         errors.push(FieldError::new(
             field,
-            "not_positive",
+            ErrorCode::NotPositive,
             "must be greater than 0",
         ));
     } else if v < Decimal::ZERO {
-        errors.push(FieldError::new(field, "negative", "must not be negative"));
+        errors.push(FieldError::new(
+            field,
+            ErrorCode::Negative,
+            "must not be negative",
+        ));
     } else if v.normalize().scale() > scale {
         errors.push(FieldError::new(
             field,
-            "too_precise",
+            ErrorCode::TooPrecise,
             format!("may have at most {scale} decimal places"),
         ));
     } else if let Err(e) = bound {
@@ -194,7 +198,7 @@ fn validate(
     if !currencies.contains(&currency) {
         errors.push(FieldError::new(
             "currency",
-            "currency_not_allowed",
+            ErrorCode::CurrencyNotAllowed,
             format!("must be one of {}", currencies.join(", ")),
         ));
     }
@@ -203,7 +207,7 @@ fn validate(
     if !incoterms.contains(&incoterm) {
         errors.push(FieldError::new(
             "incoterm",
-            "incoterm_not_allowed",
+            ErrorCode::IncotermNotAllowed,
             format!("must be one of {}", incoterms.join(", ")),
         ));
     }
@@ -215,19 +219,23 @@ fn validate(
     } else if input.valid_until < deadline_date {
         errors.push(FieldError::new(
             "valid_until",
-            "before_deadline",
+            ErrorCode::BeforeDeadline,
             format!("must not be before the deadline's date {deadline_date}"),
         ));
     }
     if !(0..=365).contains(&input.lead_time_days) {
         errors.push(FieldError::new(
             "lead_time_days",
-            "out_of_range",
+            ErrorCode::OutOfRange,
             "must be from 0 to 365",
         ));
     }
     if input.lines.is_empty() {
-        errors.push(FieldError::new("lines", "empty", "quote at least one line"));
+        errors.push(FieldError::new(
+            "lines",
+            ErrorCode::Empty,
+            "quote at least one line",
+        ));
     }
     let mut seen = HashSet::new();
     let mut lines = Vec::new();
@@ -244,13 +252,13 @@ fn validate(
         if !rfq_lines.iter().any(|r| r.id == l.rfq_line_id) {
             errors.push(FieldError::new(
                 f("rfq_line_id"),
-                "unknown_line",
+                ErrorCode::UnknownLine,
                 "is not a line of this RFQ",
             ));
         } else if !seen.insert(l.rfq_line_id) {
             errors.push(FieldError::new(
                 f("rfq_line_id"),
-                "duplicate_line",
+                ErrorCode::DuplicateLine,
                 "is quoted more than once",
             ));
         }
@@ -289,7 +297,7 @@ fn validate(
             if min > max {
                 errors.push(FieldError::new(
                     f("min_quantity"),
-                    "min_above_max",
+                    ErrorCode::MinAboveMax,
                     "must not exceed max_quantity",
                 ));
             }
@@ -297,7 +305,7 @@ fn validate(
         if l.price_breaks.len() > MAX_BREAKS {
             errors.push(FieldError::new(
                 f("price_breaks"),
-                "too_many",
+                ErrorCode::TooMany,
                 format!("at most {MAX_BREAKS} price breaks"),
             ));
         }
@@ -323,7 +331,7 @@ fn validate(
                 if m <= last_min {
                     errors.push(FieldError::new(
                         bf("min_quantity"),
-                        "not_increasing",
+                        ErrorCode::NotIncreasing,
                         "must be greater than the previous break's min_quantity",
                     ));
                 }
@@ -333,7 +341,7 @@ fn validate(
                 if p > prev {
                     errors.push(FieldError::new(
                         bf("unit_price"),
-                        "not_a_discount",
+                        ErrorCode::NotADiscount,
                         "a price break must not be above the unit price or the previous break",
                     ));
                 }
@@ -467,7 +475,7 @@ async fn open_for_quotes(
     match rfq.status_at(now) {
         RfqStatus::Published => Ok((rfq, now)),
         RfqStatus::Cancelled => Err(AppError::conflict(
-            "rfq_cancelled",
+            ErrorCode::RfqCancelled,
             "The RFQ was cancelled; it takes no quotes.",
         )),
         _ => Err(closed()),
@@ -479,7 +487,7 @@ async fn open_for_quotes(
 fn same_deadline(rfq: &Rfq, validated_against: DateTime<Utc>) -> Result<(), AppError> {
     if rfq.deadline != validated_against {
         return Err(AppError::conflict(
-            "rfq_changed",
+            ErrorCode::RfqChanged,
             "The RFQ's deadline changed while your quote was checked; submit it again.",
         ));
     }
@@ -565,20 +573,7 @@ pub async fn submit(
                 withdrawn_at: None,
             };
             let (l, b, r) = rows(&quote, &content, canonical, &nonce, who.user_id);
-            repo::insert(conn, &quote, &l, &b, &r)
-                .await
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        ref info,
-                    ) if info.constraint_name() == Some("quotes_one_per_supplier") => {
-                        AppError::conflict(
-                            "quote_exists",
-                            "You have quoted on this RFQ already; revise it with PUT /quotes/{id}.",
-                        )
-                    }
-                    other => other.into(),
-                })?;
+            repo::insert(conn, &quote, &l, &b, &r).await?;
             record(conn, "quote.submitted", &quote, now).await?;
             still_open(ctx, &rfq)?;
             Ok((quote, nonce))
@@ -612,7 +607,7 @@ pub async fn revise(
                 .ok_or(AppError::NotFound)?;
             if old.status == "withdrawn" {
                 return Err(AppError::conflict(
-                    "quote_withdrawn",
+                    ErrorCode::QuoteWithdrawn,
                     "This quote was withdrawn; a withdrawn quote cannot be revised.",
                 ));
             }
@@ -658,7 +653,7 @@ pub async fn withdraw(ctx: &Ctx, who: &Principal, id: QuoteId) -> Result<QuoteOu
             .ok_or(AppError::NotFound)?;
         if old.status == "withdrawn" {
             return Err(AppError::conflict(
-                "quote_withdrawn",
+                ErrorCode::QuoteWithdrawn,
                 "This quote was withdrawn already.",
             ));
         }

@@ -7,7 +7,7 @@ mod currencies;
 pub use countries::COUNTRIES;
 pub use currencies::CURRENCIES;
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 
 /// The name of an ISO 3166-1 alpha-2 country code (upper case).
 pub fn country_name(code: &str) -> Option<&'static str> {
@@ -32,7 +32,7 @@ pub fn country(field: &str, raw: &str) -> Result<String, FieldError> {
         Some(_) => Ok(code),
         None => Err(FieldError::new(
             field,
-            "invalid_country",
+            ErrorCode::InvalidCountry,
             "is not an ISO 3166-1 alpha-2 country code",
         )),
     }
@@ -45,7 +45,7 @@ pub fn currency(field: &str, raw: &str) -> Result<String, FieldError> {
         Some(_) => Ok(code),
         None => Err(FieldError::new(
             field,
-            "invalid_currency",
+            ErrorCode::InvalidCurrency,
             "is not an ISO 4217 currency code",
         )),
     }
@@ -56,7 +56,7 @@ pub fn currency(field: &str, raw: &str) -> Result<String, FieldError> {
 /// (weights 1 3 7 1 3 7 1 3 5, plus the tens of 5 × the ninth digit). Returns the 10
 /// digits.
 pub fn kr_business_number(field: &str, raw: &str) -> Result<String, FieldError> {
-    let bad = |m: &str| Err(FieldError::new(field, "invalid_business_number", m));
+    let bad = |m: &str| Err(FieldError::new(field, ErrorCode::InvalidBusinessNumber, m));
     let trimmed = raw.trim();
     if !trimmed.chars().all(|c| c.is_ascii_digit() || c == '-') {
         return bad("must be 10 digits, e.g. 123-45-67890");
@@ -107,7 +107,7 @@ pub fn tax_id(field: &str, raw: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(
             field,
-            "invalid_tax_id",
+            ErrorCode::InvalidTaxId,
             "must be 2–40 letters, digits, spaces, dots, slashes or dashes",
         ))
     }

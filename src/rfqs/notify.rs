@@ -131,13 +131,25 @@ pub async fn announce(
         let Some((supplier, recipients)) = recipients(conn, supplier_id).await? else {
             continue;
         };
+        // A supplier nobody can sign in for: its contact address may claim an account.
+        let claim_link = match what {
+            Announcement::Published => {
+                crate::users::claim::issue(conn, &supplier, rfq.id, rfq.deadline, now)
+                    .await?
+                    .map(|token| format!("{public_url}/claim/{token}"))
+            }
+            _ => None,
+        };
         for r in recipients {
             let key = format!("rfq:{}:{occasion}:{}", rfq.id, r.email.to_lowercase());
             let notice = notice(r.name);
             let (to, locale) = (r.email.as_str(), r.locale);
             let queued_now = match what {
                 Announcement::Published => {
-                    let t = RfqInvitation { notice };
+                    let claim_link = claim_link
+                        .clone()
+                        .filter(|_| r.email.eq_ignore_ascii_case(&supplier.contact_email));
+                    let t = RfqInvitation { notice, claim_link };
                     enqueue_once(conn, now, to, locale, &t, key).await?
                 }
                 Announcement::Cancelled { reason } => {

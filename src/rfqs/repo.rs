@@ -325,3 +325,44 @@ pub async fn update_fields(
         .get_result(conn)
         .await
 }
+
+/// The specifications of the materials of an RFQ's lines (lines whose material has one).
+pub async fn line_specs(
+    conn: &mut AsyncPgConnection,
+    id: RfqId,
+) -> QueryResult<Vec<(crate::ids::RfqLineId, String)>> {
+    rfq_lines::table
+        .inner_join(materials::table.on(materials::id.eq(rfq_lines::material_id)))
+        .filter(rfq_lines::rfq_id.eq(id))
+        .filter(materials::spec.is_not_null())
+        .select((rfq_lines::id, materials::spec.assume_not_null()))
+        .load(conn)
+        .await
+}
+
+/// `(dedupe_key, status)` of the emails and of the webhooks queued for an RFQ's
+/// announcements (keys `rfq:{id}:{occasion}:{email}` and `rfq:{id}:{occasion}:webhook:{supplier}`).
+pub async fn announcement_deliveries(
+    conn: &mut AsyncPgConnection,
+    rfq: RfqId,
+) -> QueryResult<(Vec<(String, String)>, Vec<(String, String)>)> {
+    use crate::schema::{outbox_emails, outbox_webhooks};
+    let prefix = format!("rfq:{rfq}:%");
+    let emails = outbox_emails::table
+        .filter(outbox_emails::dedupe_key.like(prefix.clone()))
+        .select((
+            outbox_emails::dedupe_key.assume_not_null(),
+            outbox_emails::status,
+        ))
+        .load(conn)
+        .await?;
+    let webhooks = outbox_webhooks::table
+        .filter(outbox_webhooks::dedupe_key.like(prefix))
+        .select((
+            outbox_webhooks::dedupe_key.assume_not_null(),
+            outbox_webhooks::status,
+        ))
+        .load(conn)
+        .await?;
+    Ok((emails, webhooks))
+}

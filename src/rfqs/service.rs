@@ -20,7 +20,7 @@ use crate::context::Ctx;
 use crate::cooperatives::models::Cooperative;
 use crate::cooperatives::repo as coop_repo;
 use crate::decimal::Exact;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{CooperativeId, MaterialId, RfqId, RfqLineId, RoundId, SupplierId};
 use crate::quotes::repo as quote_repo;
 use crate::rounds::models::RoundStatus;
@@ -96,7 +96,7 @@ fn decimal_ok(field: &str, v: Decimal, max: Decimal, errors: &mut Vec<FieldError
     if v.normalize().scale() > MAX_SCALE {
         errors.push(FieldError::new(
             field,
-            "too_precise",
+            ErrorCode::TooPrecise,
             format!("may have at most {MAX_SCALE} decimal places"),
         ));
         return false;
@@ -250,7 +250,7 @@ async fn validate_suppliers(
     if ids.len() > 200 {
         errors.push(FieldError::new(
             "supplier_ids",
-            "too_many",
+            ErrorCode::TooMany,
             "at most 200 suppliers per RFQ",
         ));
         return Ok((ids, vec![]));
@@ -259,7 +259,7 @@ async fn validate_suppliers(
     if let Some(bad) = ids.iter().find(|id| !known.iter().any(|k| k.id == **id)) {
         errors.push(FieldError::new(
             "supplier_ids",
-            "unknown_supplier",
+            ErrorCode::UnknownSupplier,
             format!("{bad} is not a registered supplier"),
         ));
     }
@@ -275,7 +275,11 @@ fn validate_list(
 ) -> Vec<String> {
     let Some(raw) = raw else { return default };
     if raw.is_empty() {
-        errors.push(FieldError::new(field, "empty", "must name at least one"));
+        errors.push(FieldError::new(
+            field,
+            ErrorCode::Empty,
+            "must name at least one",
+        ));
         return vec![];
     }
     let mut out = Vec::new();
@@ -299,7 +303,7 @@ fn incoterm(field: &str, raw: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(
             field,
-            "invalid_incoterm",
+            ErrorCode::InvalidIncoterm,
             format!("must be one of {}", INCOTERMS.join(" ")),
         ))
     }
@@ -325,7 +329,7 @@ pub async fn create_rfq(
     let status = round.status_at(now);
     if status != RoundStatus::Closed {
         return Err(AppError::conflict(
-            "round_not_closed",
+            ErrorCode::RoundNotClosed,
             format!(
                 "The round is {}; RFQs are created from a closed round.",
                 status.as_str()
@@ -341,7 +345,7 @@ pub async fn create_rfq(
     } else if input.deadline <= now {
         errors.push(FieldError::new(
             "deadline",
-            "in_the_past",
+            ErrorCode::InThePast,
             "must be in the future",
         ));
     }
@@ -376,7 +380,11 @@ pub async fn create_rfq(
         ("weights.lead_time", weights.lead_time),
     ] {
         if w < Decimal::ZERO {
-            errors.push(FieldError::new(field, "negative", "must not be negative"));
+            errors.push(FieldError::new(
+                field,
+                ErrorCode::Negative,
+                "must not be negative",
+            ));
         } else {
             decimal_ok(field, w, MAX_WEIGHT, &mut errors);
         }
@@ -384,7 +392,7 @@ pub async fn create_rfq(
     if weights.price + weights.lead_time <= Decimal::ZERO {
         errors.push(FieldError::new(
             "weights",
-            "zero_sum",
+            ErrorCode::ZeroSum,
             "the weights must not both be zero",
         ));
     }
@@ -400,7 +408,7 @@ pub async fn create_rfq(
         Some(ids) if ids.is_empty() => {
             errors.push(FieldError::new(
                 "material_ids",
-                "empty",
+                ErrorCode::Empty,
                 "must name at least one material",
             ));
             vec![]
@@ -412,13 +420,13 @@ pub async fn create_rfq(
                 if !round_materials.iter().any(|(id, ..)| id == m) {
                     errors.push(FieldError::new(
                         "material_ids",
-                        "not_in_round",
+                        ErrorCode::NotInRound,
                         format!("{m} is not one of the round's materials"),
                     ));
                 } else if !has_demand(m) {
                     errors.push(FieldError::new(
                         "material_ids",
-                        "no_demand",
+                        ErrorCode::NoDemand,
                         format!("{m} has no demand in this round"),
                     ));
                 }
@@ -434,7 +442,7 @@ pub async fn create_rfq(
             if ids.is_empty() {
                 errors.push(FieldError::new(
                     "material_ids",
-                    "no_demand",
+                    ErrorCode::NoDemand,
                     "the round has no demand",
                 ));
             }
@@ -444,7 +452,7 @@ pub async fn create_rfq(
     if chosen.len() > bounds::MAX_RFQ_LINES {
         errors.push(FieldError::new(
             "material_ids",
-            "too_many_lines",
+            ErrorCode::TooManyLines,
             format!(
                 "an RFQ has at most {} lines ({} materials chosen); split them over several RFQs",
                 bounds::MAX_RFQ_LINES,
@@ -458,7 +466,7 @@ pub async fn create_rfq(
     {
         errors.push(FieldError::new(
             "material_ids",
-            "quantity_too_large",
+            ErrorCode::QuantityTooLarge,
             format!(
                 "the round's demand for {code} ({m}) sums to more than {} {unit}, the largest quantity of an RFQ line; split the demand over several rounds",
                 bounds::MAX_QUANTITY
@@ -471,13 +479,13 @@ pub async fn create_rfq(
         if !chosen.contains(&m) {
             errors.push(FieldError::new(
                 field,
-                "not_in_rfq",
+                ErrorCode::NotInRfq,
                 "is not one of this RFQ's materials",
             ));
         } else if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
             errors.push(FieldError::new(
                 field,
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 "must be from 0 to 100 (percent)",
             ));
         } else if decimal_ok(&field, rate, Decimal::ONE_HUNDRED, &mut errors) {
@@ -491,12 +499,14 @@ pub async fn create_rfq(
             Err(e) => errors.push(e),
             Ok(t) if !incoterms.contains(&t) => errors.push(FieldError::new(
                 field,
-                "incoterm_not_allowed",
+                ErrorCode::IncotermNotAllowed,
                 "is not one of this RFQ's Incoterms",
             )),
-            Ok(_) if amount < Decimal::ZERO => {
-                errors.push(FieldError::new(field, "negative", "must not be negative"))
-            }
+            Ok(_) if amount < Decimal::ZERO => errors.push(FieldError::new(
+                field,
+                ErrorCode::Negative,
+                "must not be negative",
+            )),
             Ok(t) => {
                 if decimal_ok(&field, amount, bounds::MAX_PRICE, &mut errors) {
                     adders.push((t, amount.normalize()));
@@ -550,20 +560,7 @@ pub async fn create_rfq(
         .transaction(async |conn| -> Result<Rfq, AppError> {
             // The round is closed for good (closed rounds never reopen), so its demand
             // cannot change under this snapshot.
-            let r = repo::insert_rfq(conn, &rfq, &lines, &supplier_ids, &adders)
-                .await
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        ref info,
-                    ) if info.constraint_name() == Some("rfq_lines_one_live_per_material") => {
-                        AppError::conflict(
-                            "material_in_live_rfq",
-                            "A material of this RFQ is already in another live RFQ of the round; cancel that one first.",
-                        )
-                    }
-                    other => other.into(),
-                })?;
+            let r = repo::insert_rfq(conn, &rfq, &lines, &supplier_ids, &adders).await?;
             let data = json!({"title": r.title, "round_id": round.id, "deadline": r.deadline,
                 "lines": lines.len(), "suppliers": supplier_ids.len(),
                 "currencies": r.currencies, "incoterms": r.incoterms,
@@ -625,20 +622,20 @@ pub async fn publish(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<RfqOut, Ap
                 RfqStatus::Draft => {}
                 other => {
                     return Err(AppError::conflict(
-                        "invalid_transition",
+                        ErrorCode::InvalidTransition,
                         format!("The RFQ is {}; only a draft can be published.", other.as_str()),
                     ))
                 }
             }
             if r.deadline <= now {
                 return Err(AppError::conflict(
-                    "deadline_passed",
+                    ErrorCode::DeadlinePassed,
                     "The deadline has passed; set a later one (PATCH) before publishing.",
                 ));
             }
             if repo::suppliers_of(conn, &[id]).await?.is_empty() {
                 return Err(AppError::conflict(
-                    "no_suppliers",
+                    ErrorCode::NoSuppliers,
                     "Invite at least one supplier (PATCH supplier_ids) before publishing.",
                 ));
             }
@@ -683,7 +680,7 @@ pub async fn cancel(
             let was = r.status_at(now);
             if matches!(was, RfqStatus::Awarded | RfqStatus::Cancelled) {
                 return Err(AppError::conflict(
-                    "invalid_transition",
+                    ErrorCode::InvalidTransition,
                     format!("The RFQ is {}.", was.as_str()),
                 ));
             }
@@ -750,33 +747,33 @@ pub async fn update(
             match status {
                 RfqStatus::Draft => {
                     if patch.deadline.is_some() && deadline <= now {
-                        return Err(AppError::invalid("deadline", "in_the_past", "must be in the future"));
+                        return Err(AppError::invalid("deadline", ErrorCode::InThePast, "must be in the future"));
                     }
                 }
                 RfqStatus::Published => {
                     if patch.title.is_some() || patch.delivery_place.is_some() || patch.supplier_ids.is_some() {
                         return Err(AppError::conflict(
-                            "rfq_published",
+                            ErrorCode::RfqPublished,
                             "A published RFQ can only have its deadline extended.",
                         ));
                     }
                     if deadline <= r.deadline || deadline <= now {
                         return Err(AppError::invalid(
                             "deadline",
-                            "not_later",
+                            ErrorCode::NotLater,
                             format!("must be later than now and than the current deadline {}", r.deadline.to_rfc3339()),
                         ));
                     }
                 }
                 RfqStatus::Closed => {
                     return Err(AppError::conflict(
-                        "rfq_closed",
+                        ErrorCode::RfqClosed,
                         "The deadline has passed and quotes are open; it can no longer change.",
                     ))
                 }
                 other => {
                     return Err(AppError::conflict(
-                        "invalid_transition",
+                        ErrorCode::InvalidTransition,
                         format!("The RFQ is {}.", other.as_str()),
                     ))
                 }
@@ -812,4 +809,104 @@ pub async fn update(
         })
         .await?;
     render_one(&mut conn, who, rfq, ctx.clock.now()).await
+}
+
+/// The specification of each line's material, for whoever may read the RFQ (an invited
+/// supplier quotes against it): lines without one are absent.
+pub async fn line_specs(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<std::collections::HashMap<crate::ids::RfqLineId, String>, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    Ok(repo::line_specs(&mut conn, rfq.id)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// How far the messages of one channel got: queued, sent (accepted), given up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub pending: usize,
+    pub sent: usize,
+    pub dead: usize,
+}
+
+impl Delivery {
+    fn count(&mut self, status: &str) {
+        match status {
+            "sent" => self.sent += 1,
+            "dead" => self.dead += 1,
+            _ => self.pending += 1,
+        }
+    }
+}
+
+/// An invited supplier as the buyer sees it: who will be (or was) told, and how the
+/// announcements of this RFQ were delivered. Nothing of any quote.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub supplier_id: SupplierId,
+    pub name: String,
+    pub country: String,
+    /// The supplier's country differs from the cooperative's.
+    pub overseas: bool,
+    /// The addresses the announcements go to (the supplier's active users and its contact
+    /// address, deduplicated).
+    pub recipients: Vec<String>,
+    /// Whether the supplier has a webhook (its URL is not shown to cooperatives).
+    pub webhook: bool,
+    /// The emails of this RFQ's announcements to this supplier.
+    pub emails: Delivery,
+    /// Its webhook deliveries.
+    pub webhooks: Delivery,
+}
+
+/// The invited suppliers of an RFQ with their announcement delivery status (the
+/// cooperative's admins and platform admins; 404 for anyone else, as `GET /rfqs/{id}`).
+pub async fn invitations(
+    ctx: &Ctx,
+    who: &Principal,
+    id: RfqId,
+) -> Result<Vec<Invitation>, AppError> {
+    who.require(&[Role::PlatformAdmin, Role::CoopAdmin])?;
+    let mut conn = db::conn(&ctx.pool).await?;
+    let rfq = rfq_in_scope(&mut conn, who, id).await?;
+    let coop = cooperative(&mut conn, &rfq).await?;
+    let (emails, webhooks) = repo::announcement_deliveries(&mut conn, id).await?;
+    let mut out = Vec::new();
+    for (_, supplier_id) in repo::suppliers_of(&mut conn, &[id]).await? {
+        let Some((s, recipients)) = supplier_repo::recipients(&mut conn, supplier_id).await? else {
+            continue;
+        };
+        let addresses: Vec<String> = recipients.into_iter().map(|r| r.email).collect();
+        let mut mail = Delivery::default();
+        for (key, status) in &emails {
+            let to = key.rsplit(':').next().unwrap_or("");
+            if !key.contains(":webhook:") && addresses.iter().any(|a| a.eq_ignore_ascii_case(to)) {
+                mail.count(status);
+            }
+        }
+        let mut hooks = Delivery::default();
+        let suffix = format!(":webhook:{supplier_id}");
+        for (key, status) in &webhooks {
+            if key.ends_with(&suffix) {
+                hooks.count(status);
+            }
+        }
+        out.push(Invitation {
+            supplier_id,
+            overseas: s.country != coop.country,
+            name: s.name,
+            country: s.country,
+            recipients: addresses,
+            webhook: s.webhook_url.is_some(),
+            emails: mail,
+            webhooks: hooks,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }

@@ -92,30 +92,59 @@ pub const CSV_HEADER: &str = "\u{feff}level,material_id,code,name,unit,member_id
 pub struct Prelude {
     sites: HashMap<MaterialId, Vec<SiteQuantity>>,
     names: HashMap<MemberId, String>,
+    /// Materials whose total demand cannot be held in a `Decimal` (every member and site
+    /// sum is at most its material's total, demand being positive).
+    pub beyond: Vec<MaterialId>,
 }
 
-/// Loads the per-site sums and member names of a round.
+#[derive(QueryableByName)]
+struct SiteRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    material_id: MaterialId,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    delivery_site: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Numeric>)]
+    quantity: Option<Decimal>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    beyond: bool,
+}
+
+/// What the stream needs before it starts: the sums per material and delivery site (in the
+/// same pass, which materials' totals are out of range — their sums are not decoded), and
+/// the cooperative's member names.
 pub async fn prelude(
     conn: &mut AsyncPgConnection,
     round_id: RoundId,
     cooperative: CooperativeId,
 ) -> QueryResult<Prelude> {
-    let by_site: Vec<(MaterialId, String, Option<Decimal>)> = demand_lines::table
-        .filter(demand_lines::round_id.eq(round_id))
-        .group_by((demand_lines::material_id, demand_lines::delivery_site))
-        .select((
-            demand_lines::material_id,
-            demand_lines::delivery_site,
-            sum(demand_lines::quantity_base),
-        ))
-        .load(conn)
-        .await?;
+    let by_site: Vec<SiteRow> = diesel::sql_query(
+        "SELECT material_id, delivery_site, \
+                CASE WHEN beyond THEN NULL ELSE quantity END AS quantity, beyond \
+         FROM (SELECT material_id, delivery_site, sum(quantity_base) AS quantity, \
+                      sum(sum(quantity_base)) OVER (PARTITION BY material_id) > $2 AS beyond \
+               FROM demand_lines WHERE round_id = $1 \
+               GROUP BY material_id, delivery_site) s",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(round_id)
+    .bind::<diesel::sql_types::Numeric, _>(Decimal::MAX)
+    .load(conn)
+    .await?;
     let mut sites: HashMap<MaterialId, Vec<SiteQuantity>> = HashMap::new();
-    for (material, site, qty) in by_site {
-        sites.entry(material).or_default().push(SiteQuantity {
-            delivery_site: site,
-            quantity: qty.unwrap_or_default().normalize(),
-        });
+    let mut beyond = Vec::new();
+    for row in by_site {
+        if row.beyond {
+            if !beyond.contains(&row.material_id) {
+                beyond.push(row.material_id);
+            }
+            continue;
+        }
+        sites
+            .entry(row.material_id)
+            .or_default()
+            .push(SiteQuantity {
+                delivery_site: row.delivery_site,
+                quantity: row.quantity.unwrap_or_default().normalize(),
+            });
     }
     for v in sites.values_mut() {
         v.sort_by(|a, b| {
@@ -131,22 +160,11 @@ pub async fn prelude(
         .await?
         .into_iter()
         .collect();
-    Ok(Prelude { sites, names })
-}
-
-/// Materials of the round whose total demand cannot be held in a `Decimal` (every member
-/// and site sum is at most its material's total, demand being positive).
-pub async fn out_of_range(
-    conn: &mut AsyncPgConnection,
-    round_id: RoundId,
-) -> QueryResult<Vec<MaterialId>> {
-    demand_lines::table
-        .filter(demand_lines::round_id.eq(round_id))
-        .group_by(demand_lines::material_id)
-        .having(sum(demand_lines::quantity_base).gt(Decimal::MAX))
-        .select(demand_lines::material_id)
-        .load(conn)
-        .await
+    Ok(Prelude {
+        sites,
+        names,
+        beyond,
+    })
 }
 
 /// Aggregates one material: per-member sums stream out of the index in member order.

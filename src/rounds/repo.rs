@@ -159,18 +159,24 @@ pub async fn set_status(
 
 /// Inserts a line and its audit event in one statement, only if the round is open and
 /// neither `now` (the server's clock) nor the database's clock has reached its close;
-/// the round row is share-locked for the rest of the (implicit) transaction. Returns
-/// whether the line was inserted.
+/// the round row is share-locked for the rest of the (implicit) transaction. With
+/// `check_member`, also only if the line's member is an active member of the round's
+/// cooperative (so an admin's entry needs no separate lookup). Returns whether the line
+/// was inserted.
 pub async fn insert_line_if_open(
     conn: &mut AsyncPgConnection,
     l: &DemandLine,
     actor: UserId,
     audit_data: &serde_json::Value,
+    check_member: bool,
 ) -> QueryResult<bool> {
-    use diesel::sql_types::{Date, Jsonb, Numeric, Text, Timestamptz, Uuid};
+    use diesel::sql_types::{Bool, Date, Jsonb, Numeric, Text, Timestamptz, Uuid};
     let n = diesel::sql_query(
         "WITH r AS (SELECT id, cooperative_id FROM demand_rounds \
-                    WHERE id = $1 AND status = 'open' AND closes_at > greatest($2, clock_timestamp()) FOR SHARE), \
+                    WHERE id = $1 AND status = 'open' AND closes_at > greatest($2, clock_timestamp()) \
+                      AND (NOT $14 OR EXISTS (SELECT 1 FROM members m WHERE m.id = $4 \
+                           AND m.cooperative_id = demand_rounds.cooperative_id AND NOT m.disabled)) \
+                    FOR SHARE OF demand_rounds), \
               l AS (INSERT INTO demand_lines (id, round_id, cooperative_id, member_id, material_id, quantity, unit, \
                       quantity_base, required_by, delivery_site, created_by, created_at, updated_at) \
                     SELECT $3, r.id, r.cooperative_id, $4, $5, $6, $7, $8, $9, $10, $11, $2, $2 FROM r \
@@ -193,6 +199,7 @@ pub async fn insert_line_if_open(
     .bind::<Uuid, _>(actor)
     .bind::<Uuid, _>(uuid::Uuid::now_v7())
     .bind::<Jsonb, _>(audit_data)
+    .bind::<Bool, _>(check_member)
     .execute(conn)
     .await?;
     Ok(n == 1)

@@ -14,7 +14,7 @@ use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
 use crate::cooperatives::service::cooperative_in_scope;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
 use crate::materials::repo as material_repo;
 use crate::materials::units;
@@ -34,7 +34,7 @@ pub struct NewRound {
 
 fn round_not_open(status: RoundStatus) -> AppError {
     AppError::conflict(
-        "round_not_open",
+        ErrorCode::RoundNotOpen,
         format!(
             "The round is {}; demand can be changed only while it is open.",
             status.as_str()
@@ -90,7 +90,7 @@ pub async fn create_round(
     } else if input.closes_at <= now {
         errors.push(FieldError::new(
             "closes_at",
-            "in_the_past",
+            ErrorCode::InThePast,
             "must be in the future",
         ));
     }
@@ -99,7 +99,7 @@ pub async fn create_round(
         Some(ids) if ids.is_empty() => {
             errors.push(FieldError::new(
                 "material_ids",
-                "empty",
+                ErrorCode::Empty,
                 "must name at least one material",
             ));
             vec![]
@@ -110,7 +110,7 @@ pub async fn create_round(
             if let Some(bad) = ids.iter().find(|m| !catalog.contains(m)) {
                 errors.push(FieldError::new(
                     "material_ids",
-                    "unknown_material",
+                    ErrorCode::UnknownMaterial,
                     format!("{bad} is not in this cooperative's catalog"),
                 ));
             }
@@ -119,7 +119,7 @@ pub async fn create_round(
         None if catalog.is_empty() => {
             errors.push(FieldError::new(
                 "material_ids",
-                "empty_catalog",
+                ErrorCode::EmptyCatalog,
                 "the cooperative has no materials yet",
             ));
             vec![]
@@ -230,7 +230,7 @@ pub async fn transition(
                 }
                 (Transition::Open, RoundStatus::Draft) => {
                     return Err(AppError::conflict(
-                        "closes_at_passed",
+                        ErrorCode::ClosesAtPassed,
                         "The closing time has passed; create a new round.",
                     ))
                 }
@@ -240,7 +240,7 @@ pub async fn transition(
                 }
                 (_, status) => {
                     return Err(AppError::conflict(
-                        "invalid_transition",
+                        ErrorCode::InvalidTransition,
                         format!("The round is {}.", status.as_str()),
                     ));
                 }
@@ -321,14 +321,14 @@ fn validate_quantities(
     if quantity <= Decimal::ZERO {
         errors.push(FieldError::new(
             "quantity",
-            "not_positive",
+            ErrorCode::NotPositive,
             "must be greater than 0",
         ));
         ok = false;
     } else if quantity.normalize().scale() > 6 {
         errors.push(FieldError::new(
             "quantity",
-            "too_precise",
+            ErrorCode::TooPrecise,
             "may have at most 6 decimal places",
         ));
         ok = false;
@@ -342,7 +342,7 @@ fn validate_quantities(
         (None, _) => {
             errors.push(FieldError::new(
                 "unit",
-                "unknown_unit",
+                ErrorCode::UnknownUnit,
                 "is not a supported unit (see GET /api/v1/units)",
             ));
             None
@@ -352,14 +352,14 @@ fn validate_quantities(
                 if quantity.normalize().scale() > u.precision {
                     errors.push(FieldError::new(
                         "quantity",
-                        "too_precise",
+                        ErrorCode::TooPrecise,
                         format!("{} takes at most {} decimal places", u.code, u.precision),
                     ));
                     None
                 } else if q > bounds::MAX_QUANTITY {
                     errors.push(FieldError::new(
                         "quantity",
-                        "too_large",
+                        ErrorCode::TooLarge,
                         format!(
                             "is {} {} in the material's unit; at most {} is accepted",
                             q,
@@ -375,7 +375,7 @@ fn validate_quantities(
             Err(units::UnitError::Overflow) => {
                 errors.push(FieldError::new(
                     "quantity",
-                    "too_large",
+                    ErrorCode::TooLarge,
                     format!(
                         "is too large in the material's unit {}; at most {} is accepted",
                         b.code,
@@ -387,7 +387,7 @@ fn validate_quantities(
             Err(units::UnitError::Incompatible { .. }) => {
                 errors.push(FieldError::new(
                     "unit",
-                    "incompatible_unit",
+                    ErrorCode::IncompatibleUnit,
                     format!(
                         "{} cannot be converted to the material's unit {}",
                         u.code, b.code
@@ -396,7 +396,11 @@ fn validate_quantities(
                 None
             }
             Err(e) => {
-                errors.push(FieldError::new("unit", "inexact_conversion", e.to_string()));
+                errors.push(FieldError::new(
+                    "unit",
+                    ErrorCode::InexactConversion,
+                    e.to_string(),
+                ));
                 None
             }
         },
@@ -407,7 +411,7 @@ fn validate_quantities(
     } else if required_by <= close_date {
         errors.push(FieldError::new(
             "required_by",
-            "too_early",
+            ErrorCode::TooEarly,
             format!("must be after the round's closing date {close_date}"),
         ));
     }
@@ -453,7 +457,7 @@ pub async fn submit_demand(
             _ => {
                 return Err(AppError::invalid(
                     "member_id",
-                    "not_your_member",
+                    ErrorCode::NotYourMember,
                     "members enter demand only for themselves",
                 ))
             }
@@ -462,33 +466,24 @@ pub async fn submit_demand(
             let Some(m) = input.member_id else {
                 return Err(AppError::invalid(
                     "member_id",
-                    "required",
+                    ErrorCode::Required,
                     "name the member the demand is for",
                 ));
             };
-            match coop_repo::find_member(&mut conn, m).await? {
-                Some(member)
-                    if member.cooperative_id == facts.cooperative_id && !member.disabled =>
-                {
-                    m
-                }
-                _ => {
-                    return Err(AppError::invalid(
-                        "member_id",
-                        "unknown_member",
-                        "is not an active member of this cooperative",
-                    ))
-                }
-            }
+            m
         }
     };
+    // An admin names the member: checked in the insert itself (one round trip), and here
+    // first only when the answer is an error anyway, so that the member's error still
+    // comes before the fields'.
+    let check_member = who.role != Role::Member;
     let mut errors = Vec::new();
     let base_unit = match facts.materials.get(&input.material_id) {
         Some(unit) => unit.clone(),
         None => {
             errors.push(FieldError::new(
                 "material_id",
-                "not_in_round",
+                ErrorCode::NotInRound,
                 "is not one of this round's materials",
             ));
             String::new()
@@ -504,6 +499,9 @@ pub async fn submit_demand(
         &mut errors,
     );
     let Some(q) = q.filter(|_| errors.is_empty()) else {
+        if check_member {
+            active_member(&mut conn, member_id, facts.cooperative_id).await?;
+        }
         return Err(AppError::Validation(errors));
     };
     let now = ctx.clock.now().trunc_subsecs(6);
@@ -523,7 +521,7 @@ pub async fn submit_demand(
         updated_at: now,
     };
     let data = json!({"member_id": member_id, "material_id": line.material_id, "quantity": line.quantity, "unit": line.unit, "quantity_base": line.quantity_base});
-    if repo::insert_line_if_open(&mut conn, &line, who.user_id, &data).await? {
+    if repo::insert_line_if_open(&mut conn, &line, who.user_id, &data, check_member).await? {
         // Inside an idempotent request the statement's commit is the request's: the close
         // is checked again, by both clocks, just before that commit.
         db::request::commit_before(db::request::CommitDeadline {
@@ -534,6 +532,9 @@ pub async fn submit_demand(
         return Ok(DemandOut::new(line, base_unit));
     }
     // Not inserted: say exactly why.
+    if check_member {
+        active_member(&mut conn, member_id, facts.cooperative_id).await?;
+    }
     let round = round_in_scope(&mut conn, who, round_id).await?;
     let status = match round.status_at(ctx.clock.now()) {
         // Still reads open by our clock: the database's clock had reached `closes_at`.
@@ -541,6 +542,22 @@ pub async fn submit_demand(
         other => other,
     };
     Err(round_not_open(status))
+}
+
+/// `unknown_member` unless `member` is an active member of `cooperative`.
+async fn active_member(
+    conn: &mut AsyncPgConnection,
+    member: MemberId,
+    cooperative: CooperativeId,
+) -> Result<(), AppError> {
+    match coop_repo::find_member(conn, member).await? {
+        Some(m) if m.cooperative_id == cooperative && !m.disabled => Ok(()),
+        _ => Err(AppError::invalid(
+            "member_id",
+            ErrorCode::UnknownMember,
+            "is not an active member of this cooperative",
+        )),
+    }
 }
 
 /// A line the caller may change or see: the member's own users, the cooperative's admins.
@@ -698,19 +715,7 @@ pub async fn aggregate(
     let only = visible_member(who)?;
     let materials = repo::round_materials(&mut conn, round.id).await?;
     // Settle everything that could fail before the stream starts (its status is final).
-    let beyond = super::aggregate::out_of_range(&mut conn, round.id).await?;
-    if !beyond.is_empty() {
-        let codes: Vec<&str> = materials
-            .iter()
-            .filter(|(id, ..)| beyond.contains(id))
-            .map(|(_, code, ..)| code.as_str())
-            .collect();
-        return Err(bounds::overflow(format_args!(
-            "the demand for {}",
-            codes.join(", ")
-        )));
-    }
-    let prelude = super::aggregate::prelude(&mut conn, round.id, round.cooperative_id).await?;
+    let prelude = checked_prelude(&mut conn, &round, &materials).await?;
     drop(conn);
     Ok(super::aggregate::stream(
         ctx.pool.clone(),
@@ -721,4 +726,48 @@ pub async fn aggregate(
         only,
         format,
     ))
+}
+
+/// The aggregate's prelude, or 409 naming the materials whose total is out of range.
+async fn checked_prelude(
+    conn: &mut AsyncPgConnection,
+    round: &Round,
+    materials: &[(MaterialId, String, String, String)],
+) -> Result<super::aggregate::Prelude, AppError> {
+    let prelude = super::aggregate::prelude(conn, round.id, round.cooperative_id).await?;
+    if prelude.beyond.is_empty() {
+        return Ok(prelude);
+    }
+    let codes: Vec<&str> = materials
+        .iter()
+        .filter(|(id, ..)| prelude.beyond.contains(id))
+        .map(|(_, code, ..)| code.as_str())
+        .collect();
+    Err(bounds::overflow(format_args!(
+        "the demand for {}",
+        codes.join(", ")
+    )))
+}
+
+/// The aggregate of `GET /rounds/{id}/aggregate` as data (the portal's table): the same
+/// visibility as [`aggregate`] (a member sees the totals and only its own entries).
+pub async fn aggregate_table(
+    ctx: &Ctx,
+    who: &Principal,
+    round_id: RoundId,
+) -> Result<super::aggregate::Aggregate, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let round = round_in_scope(&mut conn, who, round_id).await?;
+    let only = visible_member(who)?;
+    let materials = repo::round_materials(&mut conn, round.id).await?;
+    let mut prelude = checked_prelude(&mut conn, &round, &materials).await?;
+    let mut out = Vec::with_capacity(materials.len());
+    for m in &materials {
+        out.push(super::aggregate::material(&mut conn, round.id, m, &mut prelude, only).await?);
+    }
+    Ok(super::aggregate::Aggregate {
+        round_id: round.id,
+        status: round.status_at(ctx.clock.now()),
+        materials: out,
+    })
 }

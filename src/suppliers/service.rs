@@ -11,7 +11,7 @@ use crate::audit::{self, Event};
 use crate::auth::{Locale, Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
-use crate::error::{unique_violation, AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::SupplierId;
 use crate::validation::Collect;
 use crate::webhooks::address;
@@ -164,7 +164,7 @@ pub async fn create(
             None => {
                 errors.push(FieldError::new(
                     "business_number",
-                    "required",
+                    ErrorCode::Required,
                     "is required for Korean suppliers",
                 ));
                 (None, None)
@@ -180,7 +180,7 @@ pub async fn create(
             None => {
                 errors.push(FieldError::new(
                     "tax_id",
-                    "required",
+                    ErrorCode::Required,
                     "is required for suppliers outside Korea",
                 ));
                 (None, None)
@@ -237,15 +237,7 @@ pub async fn create(
     let country_of_caller = caller_country(&mut conn, who).await?;
     let supplier = conn
         .transaction(async |conn| -> Result<Supplier, AppError> {
-            let s = repo::insert(conn, &supplier).await.map_err(|e| {
-                unique_violation(
-                    e,
-                    &[
-                        ("suppliers_business_number_key", "business_number"),
-                        ("suppliers_tax_id_key", "tax_id"),
-                    ],
-                )
-            })?;
+            let s = repo::insert(conn, &supplier).await?;
             audit::record(
                 conn,
                 now,

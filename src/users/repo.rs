@@ -6,8 +6,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::models::User;
 use crate::db::like_pattern;
-use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
-use crate::schema::{invitations, sessions, users};
+use crate::ids::{CooperativeId, MemberId, RfqId, SupplierId, UserId};
+use crate::schema::{invitations, sessions, supplier_claims, users};
 
 /// Who a list of users belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -115,6 +115,20 @@ pub async fn disable_member_users(
     Ok((ids.len(), sessions))
 }
 
+/// Makes a supplier user an admin of its supplier, or not.
+pub async fn set_supplier_admin(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    admin: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((users::supplier_admin.eq(admin), users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
 /// Stores an invitation token (hashed).
 pub async fn insert_invitation(
     conn: &mut AsyncPgConnection,
@@ -160,6 +174,84 @@ pub async fn use_invitation(
 ) -> QueryResult<usize> {
     diesel::update(invitations::table.find(hash))
         .set(invitations::used_at.eq(now))
+        .execute(conn)
+        .await
+}
+
+/// Whether a supplier has a user who can sign in (not disabled, with a password).
+pub async fn supplier_has_active_user(
+    conn: &mut AsyncPgConnection,
+    supplier: SupplierId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::supplier_id.eq(supplier))
+            .filter(users::disabled.eq(false))
+            .filter(users::password_hash.is_not_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// A supplier's account claim (hashed token), as stored.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = supplier_claims)]
+pub struct NewClaim {
+    pub token_hash: Vec<u8>,
+    pub supplier_id: SupplierId,
+    pub rfq_id: RfqId,
+    pub email: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored claim.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = supplier_claims, check_for_backend(diesel::pg::Pg))]
+pub struct ClaimRow {
+    pub supplier_id: SupplierId,
+    pub rfq_id: RfqId,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a claim.
+pub async fn insert_claim(conn: &mut AsyncPgConnection, c: &NewClaim) -> QueryResult<usize> {
+    diesel::insert_into(supplier_claims::table)
+        .values(c)
+        .execute(conn)
+        .await
+}
+
+/// The claim of a token hash (`lock`: for update).
+pub async fn find_claim(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    lock: bool,
+) -> QueryResult<Option<ClaimRow>> {
+    let q = supplier_claims::table
+        .find(hash)
+        .select(ClaimRow::as_select());
+    if lock {
+        q.for_update().first(conn).await.optional()
+    } else {
+        q.first(conn).await.optional()
+    }
+}
+
+/// Marks a claim used by `user`.
+pub async fn use_claim(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    user: UserId,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(supplier_claims::table.find(hash))
+        .set((
+            supplier_claims::used_at.eq(now),
+            supplier_claims::user_id.eq(user),
+        ))
         .execute(conn)
         .await
 }

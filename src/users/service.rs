@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
 use crate::cooperatives::repo::timezone_of;
 use crate::cooperatives::service::cooperative_in_scope;
-use crate::error::{unique_violation, AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{CooperativeId, MemberId, SupplierId, UserId};
 use crate::notifications::templates::{Invitation, ZonedTime};
 use crate::notifications::{self, Email};
@@ -40,6 +40,8 @@ pub struct UserOut {
     pub disabled: bool,
     /// True until an invited user has set a password.
     pub invitation_pending: bool,
+    /// A supplier user who may invite colleagues and manage the company's webhook.
+    pub supplier_admin: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -56,6 +58,7 @@ impl From<User> for UserOut {
             supplier_id: u.supplier_id,
             locale: u.locale,
             disabled: u.disabled,
+            supplier_admin: u.supplier_admin,
             created_at: u.created_at,
         }
     }
@@ -87,6 +90,10 @@ pub struct NewSupplierUser {
     pub password: Option<String>,
     /// Default: the supplier's locale.
     pub locale: Option<Locale>,
+    /// May invite colleagues and manage the company's webhook. Default: true when a
+    /// platform admin creates the user (the supplier's first account), false when a
+    /// supplier admin invites a colleague.
+    pub supplier_admin: Option<bool>,
 }
 
 struct Draft {
@@ -99,6 +106,7 @@ struct Draft {
     locale: Locale,
     password: Option<String>,
     organisation: String,
+    supplier_admin: bool,
 }
 
 fn validate_common(
@@ -137,25 +145,25 @@ pub async fn create_coop_user(
         (Role::CoopAdmin, None) => {}
         (Role::CoopAdmin, Some(_)) => errors.push(FieldError::new(
             "member_id",
-            "not_allowed",
+            ErrorCode::NotAllowed,
             "is only for member users",
         )),
         (Role::Member, None) => errors.push(FieldError::new(
             "member_id",
-            "required",
+            ErrorCode::Required,
             "is required for member users",
         )),
         (Role::Member, Some(m)) => match coop_repo::find_member(&mut conn, m).await? {
             Some(member) if member.cooperative_id == coop.id && !member.disabled => {}
             _ => errors.push(FieldError::new(
                 "member_id",
-                "unknown_member",
+                ErrorCode::UnknownMember,
                 "is not an active member of this cooperative",
             )),
         },
         (_, _) => errors.push(FieldError::new(
             "role",
-            "invalid_role",
+            ErrorCode::InvalidRole,
             "must be `coop_admin` or `member`",
         )),
     }
@@ -172,6 +180,7 @@ pub async fn create_coop_user(
         locale: input.locale.unwrap_or(Locale::Ko),
         password: input.password,
         organisation: coop.name,
+        supplier_admin: false,
     };
     create(ctx, &mut conn, who, draft).await
 }
@@ -192,6 +201,14 @@ pub async fn create_supplier_user(
     let supplier = supplier_repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Of a supplier's users, only its admins invite colleagues.
+    if who.role == Role::Supplier
+        && !auth_repo::find_user(&mut conn, who.user_id)
+            .await?
+            .is_some_and(|u| u.supplier_admin)
+    {
+        return Err(AppError::Forbidden);
+    }
     let mut errors = Vec::new();
     let (email, name) = validate_common(
         &input.email,
@@ -214,6 +231,9 @@ pub async fn create_supplier_user(
             .unwrap_or(Locale::parse(&supplier.locale).unwrap_or(Locale::En)),
         password: input.password,
         organisation: supplier.name,
+        supplier_admin: input
+            .supplier_admin
+            .unwrap_or(who.role == Role::PlatformAdmin),
     };
     create(ctx, &mut conn, who, draft).await
 }
@@ -251,9 +271,10 @@ async fn create(
     let public_url = ctx.settings.public_url.clone();
     let user = conn
         .transaction(async |conn| -> Result<User, AppError> {
-            let user = auth_repo::insert_user(conn, &new)
-                .await
-                .map_err(|e| unique_violation(e, &[("users_email_key", "email")]))?;
+            let mut user = auth_repo::insert_user(conn, &new).await?;
+            if d.supplier_admin {
+                user = repo::set_supplier_admin(conn, user.id, true, now).await?;
+            }
             if let Some(token) = &invitation {
                 let expires = now + INVITATION_TTL;
                 repo::insert_invitation(conn, &tokens::digest(token), user.id, now, expires).await?;
@@ -296,7 +317,7 @@ pub struct AcceptInvite {
 fn invalid_invitation() -> AppError {
     AppError::invalid(
         "token",
-        "invalid_invitation",
+        ErrorCode::InvalidInvitation,
         "this invitation link is unknown, already used or expired",
     )
 }
@@ -454,7 +475,7 @@ pub async fn update_user(
     let user = user_in_scope(&mut conn, who, id).await?;
     if patch.disabled == Some(true) && user.id == who.user_id {
         return Err(AppError::conflict(
-            "cannot_disable_self",
+            ErrorCode::CannotDisableSelf,
             "You cannot disable your own account.",
         ));
     }

@@ -16,6 +16,7 @@ pub mod assets;
 pub mod csrf;
 pub mod forms;
 pub mod headers;
+pub mod idempotent;
 pub mod pages;
 pub mod render;
 pub mod session;
@@ -41,6 +42,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::audit::routes(cfg);
     pages::fx_rates::routes(cfg);
     pages::outbox::routes(cfg);
+    pages::comparison::routes(cfg);
+    pages::awards::routes(cfg);
+    pages::quotes::routes(cfg);
+    pages::demand::routes(cfg);
+    pages::claim::routes(cfg);
+    pages::company::routes(cfg);
 }
 
 /// A portal page's routes at one path, wrapped in [`portal`]; any other method answers 405

@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use askama::Template;
 
 use super::session::{login_url, Page};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// `text/html` with `status`.
 pub fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -68,9 +68,13 @@ pub fn error_response(
     let (heading, body) = match (status, error) {
         (StatusCode::FORBIDDEN, _) => (t.error_forbidden_title, t.error_forbidden_body.to_owned()),
         (StatusCode::NOT_FOUND, _) => (t.error_not_found_title, t.error_not_found_body.to_owned()),
-        (StatusCode::CONFLICT, Some(AppError::Conflict { code: "sealed", .. })) => {
-            (t.error_conflict_title, t.error_sealed_body.to_owned())
-        }
+        (
+            StatusCode::CONFLICT,
+            Some(AppError::Conflict {
+                code: ErrorCode::Sealed,
+                ..
+            }),
+        ) => (t.error_conflict_title, t.error_sealed_body.to_owned()),
         (StatusCode::CONFLICT, _) => (t.error_conflict_title, t.error_conflict_body.to_owned()),
         (
             StatusCode::TOO_MANY_REQUESTS,

@@ -24,7 +24,7 @@ use super::assets::{self, Urls};
 use super::csrf::{self, Binding};
 use crate::auth::browser::{self, ABSOLUTE_LIFETIME};
 use crate::auth::{tokens, Locale, Principal, Role};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::i18n::{self, Msgs};
 use crate::state::AppState;
 
@@ -183,7 +183,7 @@ impl Page {
     /// The signed-in user, or 401 (which the portal turns into the sign-in page).
     pub fn who(&self) -> Result<&Principal, AppError> {
         self.user.as_ref().ok_or_else(|| {
-            AppError::unauthenticated("sign_in_required", "Sign in to see this page.")
+            AppError::unauthenticated(ErrorCode::SignInRequired, "Sign in to see this page.")
         })
     }
 

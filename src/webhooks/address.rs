@@ -20,7 +20,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 
 /// IPv4 special-purpose blocks (IANA registry, plus multicast and the limited broadcast):
 /// `(network, prefix length)`.
@@ -126,7 +126,7 @@ fn refused_name(host: &str) -> Option<&'static str> {
 /// A webhook URL: https to a public host, or http/https to loopback when `allow_loopback`.
 /// Returns the URL as it will be used.
 pub fn url(field: &str, raw: &str, allow_loopback: bool) -> Result<String, FieldError> {
-    let bad = |m: &str| Err(FieldError::new(field, "invalid_webhook_url", m));
+    let bad = |m: &str| Err(FieldError::new(field, ErrorCode::InvalidWebhookUrl, m));
     let Ok(u) = url::Url::parse(raw.trim()) else {
         return bad("is not an absolute URL");
     };

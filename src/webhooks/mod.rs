@@ -16,7 +16,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 
 use crate::audit::{self, Actor, Event};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::ids::SupplierId;
 use crate::notifications::OutboxStatus;
 use crate::schema::outbox_webhooks;
@@ -94,7 +94,7 @@ pub async fn retry(
             .ok_or(AppError::NotFound)?;
         if row.status == "sent" {
             return Err(AppError::conflict(
-                "already_sent",
+                ErrorCode::AlreadySent,
                 "This webhook was already delivered.",
             ));
         }

@@ -132,6 +132,7 @@ fn postgres_processes_for(data_dir: &Path) -> Vec<i32> {
 }
 
 async fn wait_ready(port: u16, child: &mut Child) {
+    coprocure::tls::install();
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
@@ -220,6 +221,7 @@ async fn serve_with_nothing_configured_runs_its_own_postgres_and_cleans_up() {
     // Third run starts cleanly after the crash; SIGTERM stops it gracefully.
     let mut child = start();
     wait_ready(port, &mut child).await;
+    coprocure::tls::install();
     let r = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
         .json(&json!({"email": "nobody@coop.kr", "password": PASSWORD}))

@@ -225,6 +225,10 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
     // = 1,288,928,000, cheaper than 100 t from s2 alone (1,317,920,000).
     let s = &l["suggestion"];
     assert_eq!(s["optimal"], true);
+    assert_eq!(
+        (s["feasible"].clone(), s["reason"].clone()),
+        (json!(true), Value::Null)
+    );
     assert_eq!(s["covers_full_quantity"], true);
     assert_eq!(s["total_base"], "1288928000");
     assert_eq!(
@@ -295,6 +299,19 @@ async fn offers_are_compared_on_landed_cost_with_the_optimal_split() {
         late.json["lines"][0]["suggestion"]["covers_full_quantity"],
         false
     );
+    // Not a suggestion of nothing that claims to be optimal: an explicit "none", and why.
+    let s = &late.json["lines"][0]["suggestion"];
+    assert_eq!(
+        (
+            s["feasible"].clone(),
+            s["reason"].clone(),
+            s["optimal"].clone()
+        ),
+        (json!(false), json!("expired"), json!(false)),
+        "{s}"
+    );
+    assert_eq!(s["allocations"], json!([]));
+    assert_eq!(s["total_base"], "0");
     // Deliver what the test's actions queued.
     app.run_jobs_until_idle().await;
 }

@@ -138,6 +138,7 @@ async fn kill_9_during_keyed_writes_then_retries_lose_nothing_and_duplicate_noth
     let dir = temp_dir();
     let mut server = Server::start(&app.db.url, &dir).await;
     let path = format!("/api/v1/rounds/{}/demand", w.a.round);
+    coprocure::tls::install();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()

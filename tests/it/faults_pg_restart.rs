@@ -130,6 +130,7 @@ async fn a_database_restart_under_load_answers_503_then_recovers_without_restart
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let transport_errors = Arc::new(AtomicUsize::new(0));
+    coprocure::tls::install();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -28,7 +28,7 @@ const FOUNDATION: &[&str] = &[
     "src/csv.rs",
     "src/db/",
     "src/decimal.rs",
-    "src/error.rs",
+    "src/error/",
     "src/i18n/",
     "src/idempotency/",
     "src/ids.rs",

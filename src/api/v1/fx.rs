@@ -113,7 +113,7 @@ pub async fn get_comparison(
 ) -> Result<HttpResponse, AppError> {
     let wants_csv = api::wants_csv(query.format.as_deref(), &req)?;
     let id = id.into_inner();
-    let c = comparison::comparison(&state, &who, id).await?;
+    let c = comparison::shared(&state, &who, id).await?;
     if wants_csv {
         Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
@@ -123,6 +123,6 @@ pub async fn get_comparison(
             ))
             .body(comparison::csv(&c)))
     } else {
-        Ok(HttpResponse::Ok().json(c))
+        Ok(HttpResponse::Ok().json(&*c))
     }
 }

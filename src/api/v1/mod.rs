@@ -26,6 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/me", "GET").route(web::get().to(auth::me)))
         .service(
+            resource("/auth/claim", "POST").route(web::post().to(organisations::claim_account)),
+        )
+        .service(
             resource("/auth/accept-invite", "POST")
                 .route(web::post().to(organisations::accept_invite)),
         )

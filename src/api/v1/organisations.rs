@@ -16,6 +16,7 @@ use crate::materials::service::{
 };
 use crate::state::AppState;
 use crate::suppliers::service::{self as suppliers, NewSupplier, SupplierOut};
+use crate::users::claim::{ClaimAccount, Claimed};
 use crate::users::service::{
     self as users, AcceptInvite, NewCoopUser, NewSupplierUser, UserOut, UserPatch,
 };
@@ -181,6 +182,25 @@ pub async fn accept_invite(
 ) -> Result<HttpResponse, AppError> {
     users::accept_invite(&state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Claims a supplier's account from the one-time link of an RFQ invitation (sent to the
+/// contact address of a supplier without an active user): creates a supplier admin for that
+/// address with this password. The link works once, until the RFQ's deadline.
+#[utoipa::path(post, path = "/api/v1/auth/claim", tag = "auth", request_body = ClaimAccount, responses(
+    (status = 201, body = Claimed, description = "The account; log in with it. `Location` is the RFQ"),
+    (status = 422, description = "`invalid_claim` (unknown, used or expired) or a password rule", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn claim_account(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    body: web::Json<ClaimAccount>,
+) -> Result<HttpResponse, AppError> {
+    let claimed = crate::users::claim::claim(&state, body.into_inner()).await?;
+    Ok(created(
+        format!("/api/v1/rfqs/{}", claimed.rfq_id),
+        &claimed,
+    ))
 }
 
 /// Registers a supplier.

@@ -10,7 +10,7 @@ use super::FormErrors;
 use crate::api::extract::AuthRateLimit;
 use crate::auth::service::{self, ClientMeta};
 use crate::auth::{browser, reset as password_reset, Locale};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 use crate::users;
 use crate::web::render::{page, page_with, see_other};
@@ -108,7 +108,7 @@ pub struct LoginForm {
 }
 
 /// Sets the session cookie (and ends the browser session this browser had before).
-async fn start(
+pub(super) async fn start(
     state: &AppState,
     p: &Page,
     token: String,
@@ -205,7 +205,7 @@ pub async fn language(
     let Some(locale) = Locale::parse(&form.lang) else {
         return Err(AppError::invalid(
             "lang",
-            "invalid_locale",
+            ErrorCode::InvalidLocale,
             "must be ko or en",
         ));
     };

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use super::{zone_of, Fmt, FormErrors};
 use crate::auth::Role;
 use crate::cooperatives::service::get_cooperative;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::fx::service::{self as fx, FxRateOut, NewFxRate, RatesInForce, RefreshReport};
 use crate::i18n::operations::{self, OpsMsgs};
 use crate::state::AppState;
@@ -148,13 +148,13 @@ pub async fn index(
 }
 
 /// The entry form's message for an API field error `code`.
-fn message(p: &Page, m: &'static OpsMsgs, code: &str) -> &'static str {
-    match code {
+fn message(p: &Page, m: &'static OpsMsgs, code: ErrorCode) -> &'static str {
+    match code.as_str() {
         "same_as_base" => m.err_same_as_base,
         "out_of_range" | "too_large" | "too_small" | "too_many_decimals" | "not_positive" => {
             m.err_out_of_range
         }
-        c => p.t.field_error(c),
+        _ => p.t.field_error(code),
     }
 }
 
@@ -209,7 +209,7 @@ pub async fn enter(
             }
             Err(AppError::Validation(errs)) => {
                 for e in &errs {
-                    errors.push(&e.field, message(&p, m, &e.code));
+                    errors.push(&e.field, message(&p, m, e.code));
                 }
             }
             Err(e) => return Err(e),

@@ -39,6 +39,12 @@ struct HomePage<'a> {
 /// `GET /`.
 pub async fn home(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
+    if who.role == Role::Supplier {
+        return super::quotes::supplier_home(state, p).await;
+    }
+    if who.role == Role::Member {
+        return super::demand::member_home(state, p).await;
+    }
     let tz = zone_of(&state, &who).await?;
     let f = Fmt::new(&p, tz, state.clock.now());
     let (mut cooperatives, mut rounds, mut rfqs, mut pos) = (vec![], vec![], vec![], vec![]);

@@ -3,10 +3,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod awards;
+pub mod claim;
+pub mod company;
+pub mod comparison;
+pub mod demand;
 pub mod fx_rates;
 pub mod home;
 pub mod outbox;
 pub mod purchase_orders;
+pub mod quotes;
 pub mod rfqs;
 pub mod rounds;
 
@@ -111,7 +117,7 @@ impl FormErrors {
         Self(
             errors
                 .iter()
-                .map(|e| (e.field.clone(), t.field_error(&e.code)))
+                .map(|e| (e.field.clone(), t.field_error(e.code)))
                 .collect(),
         )
     }

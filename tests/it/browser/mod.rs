@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
@@ -185,8 +186,7 @@ where
         std::process::id(),
         uuid::Uuid::new_v4()
     ));
-    let client = ClientBuilder::rustls()
-        .expect("TLS roots")
+    let client = ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities(&profile, viewport))
         .connect(&format!("http://127.0.0.1:{port}"))
         .await

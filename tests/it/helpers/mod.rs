@@ -354,6 +354,8 @@ pub struct TestApp {
     pub data_dir: std::path::PathBuf,
     /// This instance's background jobs.
     pub jobs: Runner,
+    /// The instance's context (its caches can be inspected).
+    pub ctx: Ctx,
     /// Work this instance's requests started after answering.
     detached: Arc<coprocure::state::Detached>,
     vars: HashMap<String, String>,
@@ -430,7 +432,7 @@ impl TestApp {
         .unwrap();
         let ctx = Ctx::new(pool, settings, clock.clone());
         let jobs = Runner::from_settings(&ctx).expect("jobs");
-        let app = Application::build(ctx).expect("build app");
+        let app = Application::build(ctx.clone()).expect("build app");
         let detached = app.detached();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
@@ -446,6 +448,7 @@ impl TestApp {
             db,
             data_dir,
             jobs,
+            ctx,
             detached,
             vars,
             handle,

@@ -5,15 +5,19 @@
 //! or `detail`. Internal errors are logged with their cause chain and answered with a
 //! generic 500 whose body reveals nothing.
 
+use crate::db::PoolError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use diesel_async::pooled_connection::deadpool::PoolError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::config::BODY_LIMIT;
 use crate::decimal;
+
+mod codes;
+
+pub use codes::ErrorCode;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -24,21 +28,17 @@ pub struct FieldError {
     /// JSON path of the field (`email`, `lines[2].unit_price`), empty for the whole body.
     pub field: String,
     /// Stable snake_case reason (`required`, `too_short`, `common_password`…).
-    pub code: String,
+    pub code: ErrorCode,
     /// Human-readable explanation.
     pub message: String,
 }
 
 impl FieldError {
     /// A field error.
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(field: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -69,7 +69,7 @@ pub struct Problem {
     /// Explanation specific to this occurrence.
     pub detail: String,
     /// Stable machine-readable identifier.
-    pub code: String,
+    pub code: ErrorCode,
     /// Invalid fields (422 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
@@ -80,10 +80,10 @@ pub struct Problem {
 pub enum AppError {
     /// 400: the body or a parameter cannot be parsed at all.
     #[error("bad request: {detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: ErrorCode, detail: String },
     /// 401: no credentials, or credentials that are not (or no longer) valid.
     #[error("unauthenticated: {code}")]
-    Unauthenticated { code: &'static str, detail: String },
+    Unauthenticated { code: ErrorCode, detail: String },
     /// 403: the caller's role may never do this.
     #[error("forbidden")]
     Forbidden,
@@ -95,7 +95,7 @@ pub enum AppError {
     MethodNotAllowed { allow: &'static str },
     /// 409: not allowed in the current state.
     #[error("conflict: {code}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ErrorCode, detail: String },
     /// 413: body over the limit.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
@@ -108,12 +108,12 @@ pub enum AppError {
     /// 429: throttled; retry after the given number of seconds.
     #[error("rate limited")]
     RateLimited {
-        code: &'static str,
+        code: ErrorCode,
         retry_after_secs: u64,
     },
     /// 503: a dependency (the database) is unavailable right now.
     #[error("unavailable: {detail}")]
-    Unavailable { code: &'static str, detail: String },
+    Unavailable { code: ErrorCode, detail: String },
     /// 500: a bug or an unexpected failure; logged, never echoed.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -121,7 +121,7 @@ pub enum AppError {
 
 impl AppError {
     /// A 409 with a stable code.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             detail: detail.into(),
@@ -129,7 +129,7 @@ impl AppError {
     }
 
     /// A 401 with a stable code.
-    pub fn unauthenticated(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unauthenticated(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::Unauthenticated {
             code,
             detail: detail.into(),
@@ -137,61 +137,60 @@ impl AppError {
     }
 
     /// A 422 about one field.
-    pub fn invalid(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn invalid(field: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+    fn parts(&self) -> (StatusCode, ErrorCode, &'static str, String) {
         match self {
-            Self::BadRequest { code, detail } => {
-                (StatusCode::BAD_REQUEST, code, "Bad request", detail.clone())
-            }
+            Self::BadRequest { code, detail } => (
+                StatusCode::BAD_REQUEST,
+                *code,
+                "Bad request",
+                detail.clone(),
+            ),
             Self::Unauthenticated { code, detail } => (
                 StatusCode::UNAUTHORIZED,
-                code,
+                *code,
                 "Unauthenticated",
                 detail.clone(),
             ),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                ErrorCode::Forbidden,
                 "Forbidden",
                 "Your role may not perform this action.".into(),
             ),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "Not found",
                 "The resource does not exist or is not visible to you.".into(),
             ),
             Self::MethodNotAllowed { allow } => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "Method not allowed",
                 format!("This resource supports: {allow}."),
             ),
             Self::Conflict { code, detail } => {
-                (StatusCode::CONFLICT, code, "Conflict", detail.clone())
+                (StatusCode::CONFLICT, *code, "Conflict", detail.clone())
             }
             Self::PayloadTooLarge { limit } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 "Payload too large",
                 format!("The request body exceeds {limit} bytes."),
             ),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "Unsupported media type",
                 "Send the body as application/json.".into(),
             ),
             Self::Validation(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 "Invalid field values",
                 match errors.as_slice() {
                     [one] if !one.field.is_empty() => format!("{}: {}", one.field, one.message),
@@ -204,25 +203,25 @@ impl AppError {
                 retry_after_secs,
             } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                code,
+                *code,
                 "Too many requests",
                 format!("Try again in {retry_after_secs} seconds."),
             ),
             Self::Unavailable { code, detail } => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                code,
+                *code,
                 "Service unavailable",
                 detail.clone(),
             ),
             Self::Internal(e) if lost_database(e) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
+                ErrorCode::DatabaseUnavailable,
                 "Service unavailable",
                 LOST.into(),
             ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
+                ErrorCode::InternalError,
                 "Internal server error",
                 "An unexpected error occurred; it has been logged.".into(),
             ),
@@ -234,7 +233,7 @@ impl AppError {
         let (status, code, title, detail) = self.parts();
         let code = match self {
             Self::Validation(errors) => shared_code(errors),
-            _ => code.to_owned(),
+            _ => code,
         };
         Problem {
             type_: format!("/problems/{code}"),
@@ -253,10 +252,10 @@ impl AppError {
 /// The `code` of a 422: the field errors' code when they all share one (so a client can
 /// switch on `invalid_business_number` or `rationale_required` directly), else
 /// `validation_failed`.
-fn shared_code(errors: &[FieldError]) -> String {
+fn shared_code(errors: &[FieldError]) -> ErrorCode {
     match errors.first() {
-        Some(first) if errors.iter().all(|e| e.code == first.code) => first.code.clone(),
-        _ => "validation_failed".to_owned(),
+        Some(first) if errors.iter().all(|e| e.code == first.code) => first.code,
+        _ => ErrorCode::ValidationFailed,
     }
 }
 
@@ -278,7 +277,7 @@ impl ResponseError for AppError {
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
             Self::Unauthenticated { code, .. } => {
-                let value = if *code == "missing_token" {
+                let value = if *code == ErrorCode::MissingToken {
                     "Bearer realm=\"coprocure\"".to_owned()
                 } else {
                     format!("Bearer realm=\"coprocure\", error=\"invalid_token\", error_description=\"{code}\"")
@@ -352,6 +351,9 @@ fn lost_database(err: &anyhow::Error) -> bool {
 
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
+        if let Some(known) = violation(&err) {
+            return known.into();
+        }
         match err {
             diesel::result::Error::NotFound => Self::NotFound,
             diesel::result::Error::DatabaseError(_, ref info) if is_nul_refusal(info.message()) => {
@@ -361,14 +363,14 @@ impl From<diesel::result::Error> for AppError {
                 tracing::warn!(error = %err, "a NUL character reached the database");
                 Self::invalid(
                     "",
-                    "invalid_characters",
+                    ErrorCode::InvalidCharacters,
                     "text must not contain NUL characters",
                 )
             }
             lost if connection_lost(&lost) => {
                 tracing::warn!(error = %lost, "database connection lost");
                 Self::Unavailable {
-                    code: "database_unavailable",
+                    code: ErrorCode::DatabaseUnavailable,
                     detail: LOST.into(),
                 }
             }
@@ -384,32 +386,105 @@ fn is_nul_refusal(message: &str) -> bool {
         || message.contains("unsupported Unicode escape sequence")
 }
 
-/// Maps a unique-constraint violation to a 422 on the field its constraint guards
-/// (`constraints`: constraint or index name → field); any other error passes through.
-pub fn unique_violation(err: diesel::result::Error, constraints: &[(&str, &str)]) -> AppError {
-    use diesel::result::{DatabaseErrorKind, Error};
-    if let Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &err {
-        if let Some(name) = info.constraint_name() {
-            if let Some((_, field)) = constraints.iter().find(|(c, _)| *c == name) {
-                return AppError::invalid(*field, "taken", "is already in use");
-            }
+/// What a violated database constraint means to the client.
+#[derive(Debug, Clone, Copy)]
+pub enum Violation {
+    /// A 422 on one field: the value is unacceptable (already in use…).
+    Field(&'static str, ErrorCode, &'static str),
+    /// A 409: the state does not allow the write.
+    Conflict(ErrorCode, &'static str),
+}
+
+/// Every constraint (or unique index) whose violation is the client's doing, by name: the
+/// one place where database constraints become API errors. A violation of any other
+/// constraint is a bug and stays a 500.
+pub const CONSTRAINTS: &[(&str, Violation)] = &[
+    (
+        "users_email_key",
+        Violation::Field("email", ErrorCode::Taken, TAKEN),
+    ),
+    (
+        "cooperatives_business_number_key",
+        Violation::Field("business_number", ErrorCode::Taken, TAKEN),
+    ),
+    (
+        "members_business_number_key",
+        Violation::Field("business_number", ErrorCode::Taken, TAKEN),
+    ),
+    (
+        "suppliers_business_number_key",
+        Violation::Field("business_number", ErrorCode::Taken, TAKEN),
+    ),
+    (
+        "suppliers_tax_id_key",
+        Violation::Field("tax_id", ErrorCode::Taken, TAKEN),
+    ),
+    (
+        "materials_code_key",
+        Violation::Field("code", ErrorCode::Taken, TAKEN),
+    ),
+    (
+        "rfq_lines_one_live_per_material",
+        Violation::Conflict(
+            ErrorCode::MaterialInLiveRfq,
+            "A material of this RFQ is already in another live RFQ of the round; cancel that one first.",
+        ),
+    ),
+    (
+        "quotes_one_per_supplier",
+        Violation::Conflict(
+            ErrorCode::QuoteExists,
+            "You have quoted on this RFQ already; revise it with PUT /quotes/{id}.",
+        ),
+    ),
+    (
+        "awards_one_per_rfq",
+        Violation::Conflict(
+            ErrorCode::AlreadyAwarded,
+            "This RFQ has been awarded already.",
+        ),
+    ),
+];
+
+const TAKEN: &str = "is already in use";
+
+/// The meaning of a unique or foreign-key violation of a constraint listed in
+/// [`CONSTRAINTS`], if `err` is one.
+pub fn violation(err: &diesel::result::Error) -> Option<Violation> {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    match err {
+        Error::DatabaseError(K::UniqueViolation | K::ForeignKeyViolation, info) => {
+            let name = info.constraint_name()?;
+            CONSTRAINTS
+                .iter()
+                .find(|(c, _)| *c == name)
+                .map(|(_, v)| *v)
+        }
+        _ => None,
+    }
+}
+
+impl From<Violation> for AppError {
+    fn from(v: Violation) -> Self {
+        match v {
+            Violation::Field(field, code, message) => Self::invalid(field, code, message),
+            Violation::Conflict(code, detail) => Self::conflict(code, detail),
         }
     }
-    err.into()
 }
 
 impl From<PoolError> for AppError {
     fn from(err: PoolError) -> Self {
         match err {
             PoolError::Timeout(_) => Self::Unavailable {
-                code: "database_unavailable",
+                code: ErrorCode::DatabaseUnavailable,
                 detail: "No database connection became available in time; try again shortly."
                     .into(),
             },
             PoolError::Backend(e) => {
                 tracing::warn!(error = %e, "cannot connect to the database");
                 Self::Unavailable {
-                    code: "database_unavailable",
+                    code: ErrorCode::DatabaseUnavailable,
                     detail: "The database cannot be reached right now; try again shortly.".into(),
                 }
             }
@@ -429,18 +504,18 @@ impl From<actix_web::error::JsonPayloadError> for AppError {
             J::Deserialize(e) if e.is_data() => {
                 let message = e.to_string();
                 // A decimal refused as it was parsed keeps its own code (`too_precise`…).
-                let code = decimal::error_code(&message).unwrap_or("invalid_body");
+                let code = decimal::error_code(&message).unwrap_or(ErrorCode::InvalidBody);
                 Self::invalid("", code, message)
             }
             J::Deserialize(e) => Self::BadRequest {
-                code: "malformed_json",
+                code: ErrorCode::MalformedJson,
                 detail: format!("The body is not valid JSON: {e}"),
             },
             J::Payload(actix_web::error::PayloadError::Overflow) => {
                 Self::PayloadTooLarge { limit: BODY_LIMIT }
             }
             other => Self::BadRequest {
-                code: "malformed_body",
+                code: ErrorCode::MalformedBody,
                 detail: format!("The body cannot be read: {other}"),
             },
         }
@@ -449,7 +524,7 @@ impl From<actix_web::error::JsonPayloadError> for AppError {
 
 impl From<actix_web::error::QueryPayloadError> for AppError {
     fn from(err: actix_web::error::QueryPayloadError) -> Self {
-        Self::invalid("", "invalid_query", err.to_string())
+        Self::invalid("", ErrorCode::InvalidQuery, err.to_string())
     }
 }
 
@@ -491,8 +566,11 @@ mod tests {
 
     #[test]
     fn validation_lists_fields() {
-        let (status, body, headers) =
-            body_of(AppError::invalid("email", "required", "email is required"));
+        let (status, body, headers) = body_of(AppError::invalid(
+            "email",
+            ErrorCode::Required,
+            "email is required",
+        ));
         assert_eq!(status, 422);
         assert_eq!(headers.get("content-type").unwrap(), PROBLEM_JSON);
         assert_eq!(body["errors"][0]["field"], "email");
@@ -506,7 +584,10 @@ mod tests {
 
     #[test]
     fn unauthenticated_carries_www_authenticate() {
-        let (_, _, headers) = body_of(AppError::unauthenticated("token_expired", "expired"));
+        let (_, _, headers) = body_of(AppError::unauthenticated(
+            ErrorCode::TokenExpired,
+            "expired",
+        ));
         let v = headers.get("www-authenticate").unwrap().to_str().unwrap();
         assert!(v.starts_with("Bearer"));
         assert!(v.contains("invalid_token"));
@@ -547,6 +628,60 @@ mod tests {
             500,
             "only a diesel error in the chain counts"
         );
+    }
+
+    #[test]
+    fn listed_constraints_exist_and_their_violations_map_to_errors() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut sql = String::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let up = entry.unwrap().path().join("up.sql");
+            sql.push_str(&std::fs::read_to_string(up).unwrap_or_default());
+        }
+        for (name, _) in CONSTRAINTS {
+            assert!(sql.contains(name), "{name} is not in any migration");
+        }
+
+        struct Info(&'static str);
+        impl diesel::result::DatabaseErrorInformation for Info {
+            fn message(&self) -> &str {
+                "duplicate key value violates unique constraint"
+            }
+            fn details(&self) -> Option<&str> {
+                None
+            }
+            fn hint(&self) -> Option<&str> {
+                None
+            }
+            fn table_name(&self) -> Option<&str> {
+                None
+            }
+            fn column_name(&self) -> Option<&str> {
+                None
+            }
+            fn constraint_name(&self) -> Option<&str> {
+                Some(self.0)
+            }
+            fn statement_position(&self) -> Option<i32> {
+                None
+            }
+        }
+        let unique = |name| {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                Box::new(Info(name)),
+            )
+        };
+        let taken = AppError::from(unique("suppliers_tax_id_key")).problem();
+        assert_eq!((taken.status, taken.code), (422, ErrorCode::Taken));
+        assert_eq!(taken.errors.unwrap()[0].field, "tax_id");
+        let awarded = AppError::from(unique("awards_one_per_rfq")).problem();
+        assert_eq!(
+            (awarded.status, awarded.code),
+            (409, ErrorCode::AlreadyAwarded)
+        );
+        let other = AppError::from(unique("audit_chain_position"));
+        assert_eq!(other.status_code(), 500, "an unlisted constraint is a bug");
     }
 
     #[test]

@@ -1,0 +1,16 @@
+DROP TRIGGER cooperatives_notify ON cooperatives;
+DROP TRIGGER materials_notify ON materials;
+DROP TRIGGER suppliers_notify ON suppliers;
+DROP TRIGGER fx_rates_notify ON fx_rates;
+DROP FUNCTION coprocure_notify_all();
+DROP TRIGGER rfq_fx_rates_notify ON rfq_fx_rates;
+DROP TRIGGER rfq_logistics_adders_notify ON rfq_logistics_adders;
+DROP TRIGGER rfq_lines_notify ON rfq_lines;
+DROP TRIGGER quotes_notify ON quotes;
+DROP TRIGGER rfqs_notify ON rfqs;
+DROP FUNCTION coprocure_notify_rfq();
+DROP TRIGGER users_notify ON users;
+DROP FUNCTION coprocure_notify_user();
+DROP TRIGGER sessions_notify_delete ON sessions;
+DROP TRIGGER sessions_notify_update ON sessions;
+DROP FUNCTION coprocure_notify_session();
