@@ -297,6 +297,8 @@ pub struct EventOut {
 /// list is the buyer side's, and a quote event's time is the revision's submission time and
 /// its data the revision's digest. They appear once the deadline has passed; the chain holds
 /// them all along, and verification covers them.
+// The filters of one list query, each optional; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn list_events(
     conn: &mut AsyncPgConnection,
     chain: &str,

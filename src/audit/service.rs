@@ -112,6 +112,8 @@ pub async fn verify_all(ctx: &Ctx, who: &Principal) -> Result<Vec<ChainReport>, 
 /// `GET /cooperatives/{id}/audit`: a page of the cooperative's events (since an instant, if
 /// given), newest first; events
 /// of quotes still sealed are withheld until their RFQ's deadline ([`repo::list_events`]).
+// The filters of one list query, each optional; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn list_cooperative(
     ctx: &Ctx,
     who: &Principal,
