@@ -238,6 +238,32 @@ pub async fn verify_chain(
     })
 }
 
+/// The entity kinds a chain's events name, sorted.
+pub async fn entities_of(conn: &mut AsyncPgConnection, chain: &str) -> QueryResult<Vec<String>> {
+    audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .select(audit_events::entity)
+        .distinct()
+        .order(audit_events::entity.asc())
+        .load(conn)
+        .await
+}
+
+/// One event of a chain.
+pub async fn find_event(
+    conn: &mut AsyncPgConnection,
+    chain: &str,
+    id: uuid::Uuid,
+) -> QueryResult<Option<EventRow>> {
+    audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .filter(audit_events::id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Every chain that has events.
 pub async fn chains(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
     audit_events::table
@@ -271,11 +297,14 @@ pub struct EventOut {
 /// list is the buyer side's, and a quote event's time is the revision's submission time and
 /// its data the revision's digest. They appear once the deadline has passed; the chain holds
 /// them all along, and verification covers them.
+// The filters of one list query, each optional; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn list_events(
     conn: &mut AsyncPgConnection,
     chain: &str,
     entity: Option<&str>,
     entity_id: Option<&str>,
+    since: Option<DateTime<Utc>>,
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
     now: DateTime<Utc>,
@@ -311,6 +340,9 @@ pub async fn list_events(
     }
     if let Some(id) = entity_id {
         q = q.filter(audit_events::entity_id.eq(id.to_owned()));
+    }
+    if let Some(since) = since {
+        q = q.filter(audit_events::at.ge(since));
     }
     if let Some((at, id)) = after {
         q = q.filter(

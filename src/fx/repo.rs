@@ -198,3 +198,29 @@ pub async fn fixed_currencies(
         .load(conn)
         .await
 }
+
+/// The rates `scope` sees dated from `from` to `to` (a cooperative's own and the shared
+/// ones), newest first, then by currency; at most `limit`.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    base: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<FxRate>> {
+    fx_rates::table
+        .filter(fx_rates::base.eq(base))
+        .filter(fx_rates::date.ge(from))
+        .filter(fx_rates::date.le(to))
+        .filter(seen_by(scope))
+        .order((
+            fx_rates::date.desc(),
+            fx_rates::currency.asc(),
+            fx_rates::cooperative_id.asc().nulls_last(),
+        ))
+        .limit(limit)
+        .select(FxRate::as_select())
+        .load(conn)
+        .await
+}

@@ -271,6 +271,29 @@ pub async fn in_force(
     })
 }
 
+/// The rates the caller sees dated in the `days` days up to `date` (its cooperative's own and
+/// the shared ones; a platform admin's and a supplier's: the shared ones), newest first; at
+/// most 500.
+pub async fn history(
+    ctx: &Ctx,
+    who: &Principal,
+    base: Option<&str>,
+    date: Option<NaiveDate>,
+    days: i64,
+) -> Result<Vec<FxRateOut>, AppError> {
+    let base = reference::currency("base", base.unwrap_or("KRW"))
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let to = date.unwrap_or_else(|| ctx.clock.now().date_naive());
+    validation::date("date", to).map_err(|e| AppError::Validation(vec![e]))?;
+    let from = to - chrono::Duration::days(days.clamp(1, 366) - 1);
+    let mut conn = db::conn(&ctx.pool).await?;
+    let scope = scope_for(&mut conn, who, None)
+        .await?
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let rows = repo::history(&mut conn, scope, &base, from, to, 500).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 /// The rates an RFQ is compared and awarded at (see the `rfq_fx_rates` migration): per
 /// allowed currency, the rate fixed at the first buyer-side read after the deadline, fixing
 /// now what is in force for the RFQ's cooperative (its own rates over the shared ones) on

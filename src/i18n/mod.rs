@@ -51,6 +51,7 @@ pub mod demand;
 pub mod format;
 pub mod lint;
 mod messages;
+pub mod operations;
 pub mod quotes;
 pub mod report;
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Serialize;
 use serde_json::json;
 
 use super::models::{AllocationOut, PoLineOut, PurchaseOrder, PurchaseOrderOut};
@@ -11,11 +12,13 @@ use super::repo::{self, PoScope};
 use crate::audit::{self, Event};
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
+use crate::cooperatives::models::show_business_number;
 use crate::cooperatives::repo as coop_repo;
 use crate::db;
 use crate::error::{AppError, ErrorCode};
 use crate::ids::{MemberId, PurchaseOrderId};
 use crate::materials::repo as material_repo;
+use crate::quotes::repo as quote_repo;
 use crate::rfqs::repo as rfq_repo;
 use crate::suppliers::repo as supplier_repo;
 
@@ -212,6 +215,77 @@ pub async fn get(
         .await?
         .pop()
         .ok_or(AppError::NotFound)
+}
+
+/// A party named on a purchase order's document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Party {
+    pub name: String,
+    /// Business registration number (or tax id abroad), if known.
+    pub registration: Option<String>,
+    /// ISO 3166 country code (suppliers).
+    pub country: Option<String>,
+}
+
+/// A purchase order as its document (발주서) shows it: the PO as [`get`] returns it to the
+/// caller, both parties, and the terms of the awarded quote.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoDocument {
+    pub po: PurchaseOrderOut,
+    pub buyer: Party,
+    pub supplier: Party,
+    pub payment_terms: Option<String>,
+    pub lead_time_days: Option<i32>,
+    pub valid_until: Option<chrono::NaiveDate>,
+}
+
+/// The document of a PO, for whoever may see the PO ([`get`]'s rules and allocations).
+pub async fn document(
+    ctx: &Ctx,
+    who: &Principal,
+    id: PurchaseOrderId,
+) -> Result<PoDocument, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let po = po_in_scope(&mut conn, who, id).await?;
+    let coop = coop_repo::find_cooperative(&mut conn, po.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let supplier = supplier_repo::find(&mut conn, po.supplier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // The awarded quote: its RFQ's deadline has passed, so the buyer's reading shows it.
+    let quote = quote_repo::find(
+        &mut conn,
+        po.quote_id,
+        quote_repo::Reader::Buyer {
+            cooperative: Some(po.cooperative_id),
+            now: ctx.clock.now(),
+        },
+    )
+    .await?;
+    let po = render(&mut conn, vec![po], allocation_view(who)?)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    Ok(PoDocument {
+        po,
+        buyer: Party {
+            name: coop.name,
+            registration: Some(show_business_number(&coop.country, &coop.business_number)),
+            country: None,
+        },
+        supplier: Party {
+            name: supplier.name,
+            registration: supplier
+                .business_number
+                .map(|b| show_business_number(&supplier.country, &b))
+                .or(supplier.tax_id),
+            country: Some(supplier.country),
+        },
+        payment_terms: quote.as_ref().and_then(|q| q.payment_terms.clone()),
+        lead_time_days: quote.as_ref().map(|q| q.lead_time_days),
+        valid_until: quote.as_ref().map(|q| q.valid_until),
+    })
 }
 
 /// `POST /purchase-orders/{id}/acknowledge` (its supplier): issued → acknowledged.

@@ -39,6 +39,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::rfqs::routes(cfg);
     pages::rounds::routes(cfg);
     pages::purchase_orders::routes(cfg);
+    pages::audit::routes(cfg);
+    pages::fx_rates::routes(cfg);
+    pages::outbox::routes(cfg);
     pages::comparison::routes(cfg);
     pages::awards::routes(cfg);
     pages::quotes::routes(cfg);

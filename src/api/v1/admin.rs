@@ -202,6 +202,7 @@ pub async fn list_cooperative_audit(
         id.into_inner(),
         query.entity.as_deref(),
         query.entity_id.as_deref(),
+        None,
         after,
         limit,
     )

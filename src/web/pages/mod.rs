@@ -2,6 +2,7 @@
 //! calls, and renders a template; formatting goes through [`Fmt`].
 
 pub mod admin_cooperatives;
+pub mod audit;
 pub mod auth;
 pub mod awards;
 pub mod claim;
@@ -12,6 +13,8 @@ pub mod award_report;
 pub mod home;
 pub mod materials;
 pub mod members;
+pub mod fx_rates;
+pub mod outbox;
 pub mod purchase_orders;
 pub mod quotes;
 pub mod rfqs;
