@@ -335,7 +335,8 @@ async fn events_of(
     entities.extend(pos.iter().map(|p| ("purchase_order", p.to_string())));
     let mut out = Vec::new();
     for (entity, id) in entities {
-        let events = list_events(conn, &chain, Some(entity), Some(&id), None, 500, now).await?;
+        let events =
+            list_events(conn, &chain, Some(entity), Some(&id), None, None, 500, now).await?;
         out.extend(events.into_iter().map(|e| AuditLink {
             href: admin.then(|| {
                 format!(

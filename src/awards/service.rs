@@ -316,9 +316,8 @@ pub async fn preview(
             unit: line.unit.clone(),
             landed_total_base: money(c.landed, minor),
         });
-        po.landed_total_base = bounds::add(po.landed_total_base, c.landed).map_err(|_| {
-            bounds::overflow(format_args!("the RFQ {}", computed.rfq.title))
-        })?;
+        po.landed_total_base = bounds::add(po.landed_total_base, c.landed)
+            .map_err(|_| bounds::overflow(format_args!("the RFQ {}", computed.rfq.title)))?;
     }
     let winners: Vec<SupplierId> = chosen.iter().map(|c| c.supplier).collect();
     let mut conn = db::conn(&ctx.pool).await?;

@@ -226,7 +226,7 @@ async fn load(
     let mut entities = vec![("rfq", rfq.id.to_string())];
     entities.extend(po_ids.iter().map(|p| ("purchase_order", p.to_string())));
     for (entity, id) in entities {
-        for e in list_events(conn, &chain, Some(entity), Some(&id), None, 500, now).await? {
+        for e in list_events(conn, &chain, Some(entity), Some(&id), None, None, 500, now).await? {
             events.push(StageEvent {
                 id: e.id,
                 at: e.at,
@@ -390,8 +390,13 @@ pub async fn feed(
     let after = match cursor {
         None => None,
         Some(c) => {
-            let bad =
-                || AppError::invalid("cursor", ErrorCode::InvalidCursor, "is not a cursor of this feed");
+            let bad = || {
+                AppError::invalid(
+                    "cursor",
+                    ErrorCode::InvalidCursor,
+                    "is not a cursor of this feed",
+                )
+            };
             let raw = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
             let text = String::from_utf8(raw).map_err(|_| bad())?;
             let parts: Vec<&str> = text.split('\n').collect();

@@ -9,7 +9,7 @@ use crate::api;
 use crate::api::extract::Authed;
 use crate::auth::Principal;
 use crate::awards::report::{self, AwardReport, ReportVerification};
-use crate::error::{AppError, Problem, ErrorCode};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::ids::{CooperativeId, RfqId};
 use crate::ocds::service::{self as ocds, OcdsSettings};
 use crate::ocds::to_json;
