@@ -3,4 +3,5 @@
 pub mod cache;
 pub mod landed;
 pub mod optimise;
+pub mod reason;
 pub mod service;

@@ -1,7 +1,7 @@
 //! Words of the comparison and award pages (`web/pages/comparison.rs`, `awards.rs`).
 
 use crate::auth::Locale;
-use crate::comparison::service::NoSuggestion;
+use crate::comparison::reason::NoSuggestion;
 use rust_decimal::Decimal;
 
 catalogue!(

@@ -188,3 +188,51 @@ async fn a_buyer_creates_a_round_and_publishes_an_rfq_in_chromium() {
     .await;
     app.run_jobs_until_idle().await;
 }
+
+/// The whole buyer flow in one browser session: the round and the RFQ from the pages,
+/// members' demand and the suppliers' quotes through the API, the clock moved past the
+/// deadline, then the comparison, the award of the suggestion, the PO and its print view
+/// (the walk of `buyer_flow_award`); the PO's figures are the API's.
+#[tokio::test]
+async fn the_whole_buyer_flow_from_a_round_to_the_printed_po() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app).await;
+    let (app_ref, w_ref) = (&app, &w);
+    with_browser("buyer-whole-flow", Viewport::Desktop, |c| async move {
+        let suppliers = [w_ref.s1.as_str(), w_ref.s2.as_str()];
+        let rfq = buyer_creates_and_publishes(&c, app_ref, w_ref, &suppliers, "40", 5).await;
+        let api = app_ref
+            .get(&format!("/api/v1/rfqs/{rfq}"), Some(&w_ref.a.admin))
+            .await;
+        let line = api.json["lines"][0]["id"].as_str().unwrap().to_owned();
+        for (token, price) in [(&w_ref.s1_token, "13450000"), (&w_ref.s2_token, "12100000")] {
+            created(
+                app_ref,
+                &format!("/api/v1/rfqs/{rfq}/quotes"),
+                token,
+                crate::helpers::world::quote_body(&line, "KRW", price),
+            )
+            .await;
+        }
+        app_ref.clock.advance(Span::days(6));
+        crate::browser::sign_in(&c, app_ref, "admin-a@coop.kr", PASSWORD).await;
+        let po = crate::buyer_flow_award::buyer_compares_and_awards(&c, app_ref, &rfq).await;
+        assert!(po.starts_with("/purchase-orders/"), "{po}");
+        // The awarded PO is the supplier with the lower landed cost (12,100,000 + 3 % duty
+        // from abroad, against 13,450,000 at home), as the API has it.
+        let admin = crate::helpers::token(app_ref, "admin-a@coop.kr").await;
+        let pos = app_ref.get("/api/v1/purchase-orders", Some(&admin)).await;
+        assert_eq!(pos.status, 200, "{}", pos.text);
+        let items: Vec<_> = pos.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["rfq_id"] == rfq.as_str())
+            .collect();
+        assert_eq!(items.len(), 1, "{}", pos.text);
+        assert_eq!(items[0]["supplier_id"], w_ref.s2.as_str());
+        assert!(po.ends_with(items[0]["id"].as_str().unwrap()), "{po}");
+    })
+    .await;
+    app.run_jobs_until_idle().await;
+}

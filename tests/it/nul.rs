@@ -252,6 +252,14 @@ async fn a_nul_in_any_text_field_of_a_body_is_422_and_changes_nothing() {
         ),
         call(
             "PATCH",
+            "/api/v1/cooperatives/{id}",
+            format!("/api/v1/cooperatives/{}", a.coop),
+            &w.platform,
+            json!({"name": "Coop A renamed"}),
+            Some(200),
+        ),
+        call(
+            "PATCH",
             "/api/v1/members/{id}",
             format!("/api/v1/members/{}", a.member),
             &a.admin,
@@ -457,6 +465,14 @@ async fn a_nul_in_any_text_field_of_a_body_is_422_and_changes_nothing() {
         ),
         call(
             "POST",
+            "/api/v1/auth/claim",
+            "/api/v1/auth/claim".into(),
+            "",
+            json!({"token": "not-a-token", "password": PASSWORD}),
+            None,
+        ),
+        call(
+            "POST",
             "/api/v1/auth/password",
             "/api/v1/auth/password".into(),
             &admin,
@@ -496,6 +512,8 @@ async fn a_nul_in_any_text_field_of_a_body_is_422_and_changes_nothing() {
                 ("put", "/api/v1/quotes/{id}"),
                 ("post", "/api/v1/fx-rates"),
                 ("post", "/api/v1/rfqs/{id}/cancel"),
+                // Two booleans: no text field to carry a NUL.
+                ("put", "/api/v1/cooperatives/{id}/ocds-settings"),
             ]
             .map(|(m, t)| (m.to_owned(), t.to_owned())),
         )
