@@ -36,6 +36,7 @@ mod local_postgres;
 mod nul;
 mod organisations;
 mod outbox;
+mod po_admin_browser;
 mod po_admin_pages;
 mod portal;
 mod portal_browser;
