@@ -49,6 +49,7 @@ async fn po_audit_fx_and_outbox_pages_pass_axe_and_a_supplier_acknowledges_on_a_
     })
     .await;
     let po = pw.po.clone();
+    let rfq = pw.api["rfq_id"].as_str().unwrap().to_owned();
     with_browser("po-acknowledge-phone", Viewport::Phone, |c| async move {
         sign_in(&c, app_ref, "rep@kcopper.kr", PASSWORD).await;
         c.goto(&app_ref.url(&format!("/purchase-orders/{po}")))
@@ -62,13 +63,19 @@ async fn po_audit_fx_and_outbox_pages_pass_axe_and_a_supplier_acknowledges_on_a_
             app_ref,
             "supplier",
             &[
-                "/purchase-orders".to_owned(),
+                "/".to_owned(),
+                "/rfqs".into(),
+                // After the award: the supplier's own rank and landed cost.
+                format!("/rfqs/{rfq}"),
+                "/company".into(),
+                "/purchase-orders".into(),
                 format!("/purchase-orders/{po}"),
                 format!("/purchase-orders/{po}/acknowledge"),
             ],
             &mut checked,
         )
         .await;
+        assert_eq!(checked, 14);
         c.goto(&app_ref.url(&format!("/purchase-orders/{po}/acknowledge")))
             .await
             .unwrap();
