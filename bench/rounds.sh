@@ -14,6 +14,7 @@
 #      with the query plans (no external sort; which index);
 #   4. server RSS idle and peak (VmHWM);
 # and the ratios against the targets. Needs: wrk, pgbench, psql, python3, curl.
+# PERF=1 also records the server's CPU profile during the 8-connection POST run (perf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for t in wrk pgbench psql python3 curl; do command -v $t >/dev/null || { echo "bench/rounds.sh needs $t" >&2; exit 1; }; done
@@ -29,7 +30,15 @@ export COPROCURE_LISTEN=127.0.0.1:$PORT COPROCURE_DATA_DIR=$WORK/var RUST_LOG=wa
 export COPROCURE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
 $BIN serve >"$WORK/server.log" 2>&1 &
 SERVER=$!
-cleanup() { kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() {
+  local status=$?
+  if [ $status -ne 0 ]; then
+    echo "bench/rounds.sh failed ($status); the server's last lines:" >&2
+    tail -5 "$WORK/server.log" >&2
+    for f in "$WORK"/pgbench.out "$WORK"/wrk8.out; do [ -f "$f" ] && tail -5 "$f" >&2; done
+  fi
+  kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"
+}
 trap cleanup EXIT
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 
@@ -125,7 +134,24 @@ end
 ''')
 PY
 # At pgbench's concurrency (8) for the ratio, then at 32 connections.
+if [ -n "${PERF:-}" ]; then
+  # PERF=1: the server's CPU profile during the 8-connection run (perf from linux-perf).
+  perf record -e cpu-clock -F 999 -o "$WORK/perf.data" -p $SERVER -- sleep 18 >/dev/null 2>&1 &
+  PERF_PID=$!
+  # …and the whole machine's, to see the CPU split between wrk, the server and PostgreSQL.
+  perf record -a -e cpu-clock -F 199 -o "$WORK/perf-all.data" -- sleep 18 >/dev/null 2>&1 &
+  PERF_ALL_PID=$!
+fi
 wrk -t2 -c8 -d20s --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/api/v1/rounds/$ROUND/demand" >"$WORK/wrk8.out"
+if [ -n "${PERF:-}" ]; then
+  wait $PERF_PID $PERF_ALL_PID || true
+  perf report -i "$WORK/perf-all.data" --sort comm --stdio >"$WORK/perf.comm" 2>/dev/null || true
+  OUT=${PERF_OUT:-/tmp/coprocure-post-perf.txt}
+  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio >"$WORK/perf.sym" 2>/dev/null || true
+  perf report -i "$WORK/perf.data" --sort dso --stdio >"$WORK/perf.dso" 2>/dev/null || true
+  { grep -E '^ +[0-9.]+%' "$WORK/perf.sym" | sed -n 1,40p; echo; grep -E '^ +[0-9.]+%' "$WORK/perf.dso" | sed -n 1,12p; echo; echo "whole machine, by command:"; grep -E '^ +[0-9.]+%' "$WORK/perf.comm" | sed -n 1,12p; } >"$OUT" || true
+  echo "perf top frames of the server during the 8-connection POST run: $OUT" >&2
+fi
 read -r _ API_RPS API_P50 API_P99 API_SOCKERR API_STATUSERR API_N < <(grep '^RESULT' "$WORK/wrk8.out")
 wrk -t2 -c32 -d20s --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/api/v1/rounds/$ROUND/demand" >"$WORK/wrk32.out"
 read -r _ API32_RPS API32_P50 API32_P99 API32_SOCKERR API32_STATUSERR API32_N < <(grep '^RESULT' "$WORK/wrk32.out")

@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .insert_header((header::LOCATION, "/api/docs/"))
             .finish()
     })))
+    .service(resource(openapi::DOCUMENT_PATH, "GET").route(web::get().to(openapi::document)))
     .service(openapi::swagger_ui())
     .service(
         web::scope("/api/v1")

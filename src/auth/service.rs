@@ -67,7 +67,7 @@ fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     }
 }
 
-/// Serialises password attempts on one account key until the transaction ends, so parallel
+/// Serialises the decisions on one account key until the transaction ends, so parallel
 /// guesses cannot all pass the throttle before any of their failures is recorded.
 async fn lock_account_key(conn: &mut AsyncPgConnection, key: &str) -> Result<(), AppError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
@@ -167,7 +167,8 @@ async fn issue_refresh_token(
 
 /// `POST /auth/login`. Unknown email, wrong password and disabled account all answer the
 /// same 401 after the same amount of hashing work; a throttled attempt (module
-/// [`throttle`](super::throttle)) answers 429 without the password being looked at.
+/// [`throttle`](super::throttle)) answers 429 whatever the password (and, when it was
+/// throttled before it began, without the password being hashed).
 pub async fn login(
     ctx: &Ctx,
     jwt: &JwtKeys,
@@ -195,7 +196,24 @@ pub async fn login(
 
     let source = throttle::source_key(meta.ip.as_deref());
 
-    // One transaction per attempt, serialised per account key (see `lock_account_key`).
+    // First a short read, no lock held: an attempt the throttle refuses already costs no
+    // argon2 work, and the account's hash is read for the verification.
+    let mut conn = db::conn(&ctx.pool).await?;
+    check_throttle(&mut conn, &key, &source, now, true).await?;
+    let read = match &shown_email {
+        Some(e) => repo::find_user_by_email(&mut conn, e).await?,
+        None => None,
+    };
+    let read_hash = read.as_ref().and_then(|u| u.password_hash.clone());
+    // The verification holds no pooled connection: fifty people signing in at once wait
+    // for the argon2 threads, not for connections that other requests need.
+    drop(conn);
+    let password_matches = password::verify_blocking(password, read_hash.clone()).await?;
+
+    // Then one transaction per attempt, serialised per account key (see
+    // `lock_account_key`): the throttle is checked again, so attempts verified in parallel
+    // are counted exactly, and the account is read again — a password changed meanwhile
+    // makes this attempt a failure.
     let mut conn = db::conn(&ctx.pool).await?;
     let outcome = conn
         .transaction(async |conn| -> Result<Result<TokenPair, AppError>, AppError> {
@@ -207,7 +225,8 @@ pub async fn login(
                 Some(e) => repo::find_user_by_email(conn, e).await?,
                 None => None,
             };
-            let verified = password::verify_blocking(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
+            let verified = password_matches
+                && user.as_ref().map(|u| (u.id, &u.password_hash)) == read.as_ref().map(|u| (u.id, &read_hash));
             match user {
                 Some(user) if verified && !user.disabled => {
                     repo::record_login_success(conn, &key, &source, now).await?;
