@@ -174,7 +174,8 @@ impl Settings {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
-    /// Parses settings from any key → value lookup; empty values count as unset.
+    /// Parses settings from any key → value lookup; empty values count as unset. Variables
+    /// are checked in a fixed order, so the first bad one is the one reported.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |k: &str| {
             get(k)
@@ -182,96 +183,15 @@ impl Settings {
                 .filter(|v| !v.is_empty())
         };
 
-        let database_url = match var("DATABASE_URL") {
-            Some(u) => Some(parse_db_url(&u)?),
-            None => None,
-        };
+        let database_url = var("DATABASE_URL").map(|u| parse_db_url(&u)).transpose()?;
         let data_dir = PathBuf::from(var("COPROCURE_DATA_DIR").unwrap_or_else(|| "./var".into()));
-        let listen: SocketAddr = match var("COPROCURE_LISTEN") {
-            Some(v) => v.parse().map_err(|_| {
-                ConfigError::new(
-                    "COPROCURE_LISTEN",
-                    format!("`{v}` is not host:port, e.g. 127.0.0.1:8080"),
-                )
-            })?,
-            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-        };
-        let public_url = match var("COPROCURE_PUBLIC_URL") {
-            Some(v) => {
-                let u = url::Url::parse(&v).map_err(|e| {
-                    ConfigError::new(
-                        "COPROCURE_PUBLIC_URL",
-                        format!("`{v}` is not an absolute URL ({e})"),
-                    )
-                })?;
-                if !matches!(u.scheme(), "http" | "https") {
-                    return Err(ConfigError::new(
-                        "COPROCURE_PUBLIC_URL",
-                        "must be an http:// or https:// URL",
-                    ));
-                }
-                v.trim_end_matches('/').to_owned()
-            }
-            None => format!("http://{listen}"),
-        };
-        let jwt_secret = match var("COPROCURE_JWT_SECRET") {
-            Some(s) if s.len() < MIN_JWT_SECRET_BYTES => {
-                return Err(ConfigError::new(
-                    "COPROCURE_JWT_SECRET",
-                    format!(
-                        "must be at least {MIN_JWT_SECRET_BYTES} bytes, got {}",
-                        s.len()
-                    ),
-                ))
-            }
-            Some(s) => Some(s.into_bytes()),
-            None => None,
-        };
-        let smtp_url = match var("COPROCURE_SMTP_URL") {
-            Some(v) => {
-                let u = url::Url::parse(&v).map_err(|e| {
-                    ConfigError::new(
-                        "COPROCURE_SMTP_URL",
-                        format!("`{}` is not a URL ({e})", redact_url(&v)),
-                    )
-                })?;
-                if !matches!(u.scheme(), "smtp" | "smtps") {
-                    return Err(ConfigError::new(
-                        "COPROCURE_SMTP_URL",
-                        "scheme must be smtp:// or smtps://",
-                    ));
-                }
-                Some(v)
-            }
-            None => None,
-        };
-        let mail_from =
-            var("COPROCURE_MAIL_FROM").unwrap_or_else(|| "coprocure <no-reply@localhost>".into());
-        if !mail_from.contains('@') {
-            return Err(ConfigError::new(
-                "COPROCURE_MAIL_FROM",
-                format!("`{mail_from}` is not an email address"),
-            ));
-        }
-        let fx_url = match var("COPROCURE_FX_URL") {
-            Some(v) => {
-                url::Url::parse(&v).map_err(|e| {
-                    ConfigError::new("COPROCURE_FX_URL", format!("`{v}` is not a URL ({e})"))
-                })?;
-                Some(v)
-            }
-            None => None,
-        };
-        let fx_provider = match var("COPROCURE_FX_PROVIDER").as_deref() {
-            None | Some("ecb") => FxProvider::Ecb,
-            Some("koreaexim") => FxProvider::KoreaExim,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "COPROCURE_FX_PROVIDER",
-                    format!("`{other}` is not `ecb` or `koreaexim`"),
-                ))
-            }
-        };
+        let listen = parse_listen(var("COPROCURE_LISTEN"))?;
+        let public_url = parse_public_url(var("COPROCURE_PUBLIC_URL"), listen)?;
+        let jwt_secret = parse_jwt_secret(var("COPROCURE_JWT_SECRET"))?;
+        let smtp_url = parse_smtp_url(var("COPROCURE_SMTP_URL"))?;
+        let mail_from = parse_mail_from(var("COPROCURE_MAIL_FROM"))?;
+        let fx_url = parse_fx_url(var("COPROCURE_FX_URL"))?;
+        let fx_provider = parse_fx_provider(var("COPROCURE_FX_PROVIDER").as_deref())?;
         let fx_key = var("COPROCURE_FX_KEY").filter(|k| !k.trim().is_empty());
         if fx_provider == FxProvider::KoreaExim && fx_key.is_none() {
             return Err(ConfigError::new(
@@ -288,16 +208,7 @@ impl Settings {
             100,
             60_000,
         )?);
-        let log_format = match var("COPROCURE_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "COPROCURE_LOG_FORMAT",
-                    format!("`{other}` is not `text` or `json`"),
-                ))
-            }
-        };
+        let log_format = parse_log_format(var("COPROCURE_LOG_FORMAT").as_deref())?;
         let db_pool_size = parse_num(&var, "COPROCURE_DB_POOL_SIZE", 16usize, 1, 1000)?;
         let acquire_ms = parse_num(
             &var,
@@ -312,46 +223,15 @@ impl Settings {
             Some(_) => Some(parse_num(&var, "COPROCURE_WORKERS", 1usize, 1, 512)?),
             None => None,
         };
-
-        let allow_loopback_webhooks = match var("COPROCURE_ALLOW_LOOPBACK_WEBHOOKS").as_deref() {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "COPROCURE_ALLOW_LOOPBACK_WEBHOOKS",
-                    format!("`{other}` is not 0 or 1"),
-                ))
-            }
-        };
-
-        let trust_forwarded = match var("COPROCURE_TRUST_FORWARDED").as_deref() {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "COPROCURE_TRUST_FORWARDED",
-                    format!("`{other}` is not 0 or 1"),
-                ))
-            }
-        };
-
-        let ocds_prefix = match var("COPROCURE_OCDS_PREFIX") {
-            Some(p) => {
-                let ok = p.len() == 11
-                    && p.starts_with("ocds-")
-                    && p[5..]
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-                if !ok {
-                    return Err(ConfigError::new(
-                        "COPROCURE_OCDS_PREFIX",
-                        format!("`{p}` is not an OCID prefix: `ocds-` and 6 lower-case letters or digits, as registered with the Open Contracting Partnership"),
-                    ));
-                }
-                Some(p)
-            }
-            None => None,
-        };
+        let allow_loopback_webhooks = parse_flag(
+            "COPROCURE_ALLOW_LOOPBACK_WEBHOOKS",
+            var("COPROCURE_ALLOW_LOOPBACK_WEBHOOKS").as_deref(),
+        )?;
+        let trust_forwarded = parse_flag(
+            "COPROCURE_TRUST_FORWARDED",
+            var("COPROCURE_TRUST_FORWARDED").as_deref(),
+        )?;
+        let ocds_prefix = parse_ocds_prefix(var("COPROCURE_OCDS_PREFIX"))?;
 
         Ok(Self {
             ocds_prefix,
@@ -431,6 +311,149 @@ fn parse_db_url(raw: &str) -> Result<String, ConfigError> {
         ));
     }
     Ok(raw.to_owned())
+}
+
+/// `COPROCURE_LISTEN`: `host:port`, by default the loopback port 8080.
+fn parse_listen(v: Option<String>) -> Result<SocketAddr, ConfigError> {
+    match v {
+        Some(v) => v.parse().map_err(|_| {
+            ConfigError::new(
+                "COPROCURE_LISTEN",
+                format!("`{v}` is not host:port, e.g. 127.0.0.1:8080"),
+            )
+        }),
+        None => Ok(SocketAddr::from(([127, 0, 0, 1], 8080))),
+    }
+}
+
+/// `COPROCURE_PUBLIC_URL`: an absolute http(s) URL without its trailing slash, by default
+/// the listening address.
+fn parse_public_url(v: Option<String>, listen: SocketAddr) -> Result<String, ConfigError> {
+    let Some(v) = v else {
+        return Ok(format!("http://{listen}"));
+    };
+    let u = url::Url::parse(&v).map_err(|e| {
+        ConfigError::new(
+            "COPROCURE_PUBLIC_URL",
+            format!("`{v}` is not an absolute URL ({e})"),
+        )
+    })?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(ConfigError::new(
+            "COPROCURE_PUBLIC_URL",
+            "must be an http:// or https:// URL",
+        ));
+    }
+    Ok(v.trim_end_matches('/').to_owned())
+}
+
+/// `COPROCURE_JWT_SECRET`: long enough for HS256, or unset (generated later).
+fn parse_jwt_secret(v: Option<String>) -> Result<Option<Vec<u8>>, ConfigError> {
+    match v {
+        Some(s) if s.len() < MIN_JWT_SECRET_BYTES => Err(ConfigError::new(
+            "COPROCURE_JWT_SECRET",
+            format!(
+                "must be at least {MIN_JWT_SECRET_BYTES} bytes, got {}",
+                s.len()
+            ),
+        )),
+        Some(s) => Ok(Some(s.into_bytes())),
+        None => Ok(None),
+    }
+}
+
+/// `COPROCURE_SMTP_URL`: `smtp://` or `smtps://` (its password never echoed), or unset.
+fn parse_smtp_url(v: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(v) = v else {
+        return Ok(None);
+    };
+    let u = url::Url::parse(&v).map_err(|e| {
+        ConfigError::new(
+            "COPROCURE_SMTP_URL",
+            format!("`{}` is not a URL ({e})", redact_url(&v)),
+        )
+    })?;
+    if !matches!(u.scheme(), "smtp" | "smtps") {
+        return Err(ConfigError::new(
+            "COPROCURE_SMTP_URL",
+            "scheme must be smtp:// or smtps://",
+        ));
+    }
+    Ok(Some(v))
+}
+
+/// `COPROCURE_MAIL_FROM`: anything with an `@`, by default the local no-reply address.
+fn parse_mail_from(v: Option<String>) -> Result<String, ConfigError> {
+    let mail_from = v.unwrap_or_else(|| "coprocure <no-reply@localhost>".into());
+    if !mail_from.contains('@') {
+        return Err(ConfigError::new(
+            "COPROCURE_MAIL_FROM",
+            format!("`{mail_from}` is not an email address"),
+        ));
+    }
+    Ok(mail_from)
+}
+
+/// `COPROCURE_FX_URL`: any URL, or unset (the provider's own).
+fn parse_fx_url(v: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(v) = v else {
+        return Ok(None);
+    };
+    url::Url::parse(&v)
+        .map_err(|e| ConfigError::new("COPROCURE_FX_URL", format!("`{v}` is not a URL ({e})")))?;
+    Ok(Some(v))
+}
+
+/// `COPROCURE_FX_PROVIDER`: `ecb` (the default) or `koreaexim`.
+fn parse_fx_provider(v: Option<&str>) -> Result<FxProvider, ConfigError> {
+    match v {
+        None | Some("ecb") => Ok(FxProvider::Ecb),
+        Some("koreaexim") => Ok(FxProvider::KoreaExim),
+        Some(other) => Err(ConfigError::new(
+            "COPROCURE_FX_PROVIDER",
+            format!("`{other}` is not `ecb` or `koreaexim`"),
+        )),
+    }
+}
+
+/// `COPROCURE_LOG_FORMAT`: `text` (the default) or `json`.
+fn parse_log_format(v: Option<&str>) -> Result<LogFormat, ConfigError> {
+    match v {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(ConfigError::new(
+            "COPROCURE_LOG_FORMAT",
+            format!("`{other}` is not `text` or `json`"),
+        )),
+    }
+}
+
+/// An on/off variable: `1`/`true` or `0`/`false`, off when unset.
+fn parse_flag(name: &'static str, v: Option<&str>) -> Result<bool, ConfigError> {
+    match v {
+        None | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(other) => Err(ConfigError::new(name, format!("`{other}` is not 0 or 1"))),
+    }
+}
+
+/// `COPROCURE_OCDS_PREFIX`: `ocds-` and 6 lower-case letters or digits, or unset.
+fn parse_ocds_prefix(v: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(p) = v else {
+        return Ok(None);
+    };
+    let ok = p.len() == 11
+        && p.starts_with("ocds-")
+        && p[5..]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !ok {
+        return Err(ConfigError::new(
+            "COPROCURE_OCDS_PREFIX",
+            format!("`{p}` is not an OCID prefix: `ocds-` and 6 lower-case letters or digits, as registered with the Open Contracting Partnership"),
+        ));
+    }
+    Ok(Some(p))
 }
 
 fn parse_num<T>(

@@ -23,13 +23,14 @@ use crate::comparison::service::{
 };
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
+use crate::csv::field as f;
 use crate::db;
 use crate::error::{AppError, ErrorCode};
 use crate::ids::{
     AwardId, CooperativeId, MaterialId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId,
     RfqLineId, SupplierId, UserId,
 };
-use crate::purchase_orders::models::{PurchaseOrder, PurchaseOrderOut};
+use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder, PurchaseOrderOut};
 use crate::purchase_orders::repo as po_repo;
 use crate::purchase_orders::service::{render as render_pos, AllocationView};
 use crate::quotes::repo::{self as quote_repo, Reader};
@@ -359,64 +360,176 @@ async fn events_of(
     Ok(out)
 }
 
-/// `GET /rfqs/{id}/award-report`.
-pub async fn report(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<AwardReport, AppError> {
-    let mut conn = db::conn(&ctx.pool).await?;
-    let (rfq, viewer) = report_scope(&mut conn, who, id).await?;
-    let now = ctx.clock.now();
+/// What the report reads from the database besides the comparison.
+struct Loaded {
+    award: AwardRow,
+    cooperative_name: String,
+    decided_by: String,
+    /// (line, quote, quantity, landed total) of the award.
+    allocations: Vec<(RfqLineId, QuoteId, Decimal, Decimal)>,
+    adders: Vec<(RfqId, String, Decimal)>,
+    po_numbers: BTreeMap<PurchaseOrderId, String>,
+    po_lines: Vec<PoLine>,
+    /// Every member's shares; only those of `member_names` are shown in detail.
+    shares: Vec<MemberAllocation>,
+    pos_out: Vec<PurchaseOrderOut>,
+    events: Vec<AuditLink>,
+    /// The members the viewer sees in detail, with their names.
+    member_names: BTreeMap<MemberId, String>,
+}
+
+/// Reads the award (409 `not_awarded` before it) and everything around it.
+async fn load(
+    conn: &mut AsyncPgConnection,
+    rfq: &Rfq,
+    viewer: Viewer,
+    now: DateTime<Utc>,
+) -> Result<Loaded, AppError> {
     if rfq.status_at(now) != RfqStatus::Awarded {
         return Err(not_awarded());
     }
-    let award = award_of(&mut conn, rfq.id).await?.ok_or_else(not_awarded)?;
-    let coop = coop_repo::find_cooperative(&mut conn, rfq.cooperative_id)
+    let award = award_of(conn, rfq.id).await?.ok_or_else(not_awarded)?;
+    let coop = coop_repo::find_cooperative(conn, rfq.cooperative_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let decided_by: String = users::table
         .find(award.decided_by)
         .select(users::name)
-        .first(&mut conn)
+        .first(conn)
         .await
         .optional()?
         .unwrap_or_default();
-    let allocations = award_allocations_of(&mut conn, award.id).await?;
-    let adders = rfq_repo::adders_of(&mut conn, &[rfq.id]).await?;
-    let pos = pos_of_rfq(&mut conn, rfq.id).await?;
+    let allocations = award_allocations_of(conn, award.id).await?;
+    let adders = rfq_repo::adders_of(conn, &[rfq.id]).await?;
+    let pos = pos_of_rfq(conn, rfq.id).await?;
     let po_ids: Vec<PurchaseOrderId> = pos.iter().map(|p| p.id).collect();
-    let po_numbers: BTreeMap<PurchaseOrderId, String> =
-        pos.iter().map(|p| (p.id, p.number.clone())).collect();
-    let po_lines = po_repo::lines_of(&mut conn, &po_ids).await?;
-    let all_shares = po_repo::allocations_of(&mut conn, &po_ids, None).await?;
-    let pos_out = render_pos(&mut conn, pos, AllocationView::None).await?;
+    let po_numbers = pos.iter().map(|p| (p.id, p.number.clone())).collect();
+    let po_lines = po_repo::lines_of(conn, &po_ids).await?;
+    let shares = po_repo::allocations_of(conn, &po_ids, None).await?;
+    let pos_out = render_pos(conn, pos, AllocationView::None).await?;
     let admin = matches!(viewer, Viewer::Admin);
-    let events = events_of(&mut conn, &rfq, &po_ids, now, admin).await?;
-    let mut member_names: BTreeMap<MemberId, String> = BTreeMap::new();
-    for a in &all_shares {
+    let events = events_of(conn, rfq, &po_ids, now, admin).await?;
+    let member_names = visible_member_names(conn, &shares, viewer).await?;
+    Ok(Loaded {
+        award,
+        cooperative_name: coop.name,
+        decided_by,
+        allocations,
+        adders,
+        po_numbers,
+        po_lines,
+        shares,
+        pos_out,
+        events,
+        member_names,
+    })
+}
+
+/// The names of the members whose shares the viewer sees: every one for admins, a member
+/// only itself.
+async fn visible_member_names(
+    conn: &mut AsyncPgConnection,
+    shares: &[MemberAllocation],
+    viewer: Viewer,
+) -> Result<BTreeMap<MemberId, String>, AppError> {
+    let mut names: BTreeMap<MemberId, String> = BTreeMap::new();
+    for a in shares {
         let visible = match viewer {
             Viewer::Admin => true,
             Viewer::Member(m) => a.member_id == m,
         };
-        if visible && !member_names.contains_key(&a.member_id) {
-            let name = coop_repo::find_member(&mut conn, a.member_id)
+        if visible && !names.contains_key(&a.member_id) {
+            let name = coop_repo::find_member(conn, a.member_id)
                 .await?
                 .map(|m| m.name)
                 .unwrap_or_default();
-            member_names.insert(a.member_id, name);
+            names.insert(a.member_id, name);
         }
     }
-    drop(conn);
+    Ok(names)
+}
 
-    let computed = comparison::compute_at(ctx, rfq.clone(), award.decided_at).await?;
-    let c: &Comparison = &computed.out;
-    let minor = computed.minor_unit;
-    let code_of = |line: RfqLineId| {
-        c.lines
+/// `GET /rfqs/{id}/award-report`.
+pub async fn report(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<AwardReport, AppError> {
+    let mut conn = db::conn(&ctx.pool).await?;
+    let (rfq, viewer) = report_scope(&mut conn, who, id).await?;
+    let loaded = load(&mut conn, &rfq, viewer, ctx.clock.now()).await?;
+    drop(conn);
+    let computed = comparison::compute_at(ctx, rfq.clone(), loaded.award.decided_at).await?;
+    Ok(assemble(rfq, &computed.out, computed.minor_unit, loaded))
+}
+
+/// The report from what was read and the comparison as at the award (`minor`: the base
+/// currency's decimal places).
+fn assemble(rfq: Rfq, c: &Comparison, minor: u32, l: Loaded) -> AwardReport {
+    let member_allocations = member_allocations(c, &l);
+    let allocation_totals = allocation_totals(c, &l);
+    AwardReport {
+        rfq_id: rfq.id,
+        title: rfq.title,
+        cooperative_id: rfq.cooperative_id,
+        cooperative_name: l.cooperative_name,
+        published_at: rfq.published_at,
+        deadline: rfq.deadline,
+        delivery_place: rfq.delivery_place,
+        rules: rules(c, l.adders),
+        suggested_total_base: c.suggested_total_base,
+        suggestion_proved_optimal: c.lines.iter().all(|line| line.suggestion.optimal),
+        lines: report_lines(c, &l.allocations, minor),
+        award: AwardMade {
+            award_id: l.award.id,
+            decided_at: l.award.decided_at,
+            decided_by: l.decided_by,
+            partial: l.award.partial,
+            total_base: money(l.award.total_base, minor),
+            optimum_base: money(l.award.optimum_base, minor),
+            difference_base: money(l.award.total_base - l.award.optimum_base, minor),
+            rationale: l.award.rationale,
+        },
+        purchase_orders: l.pos_out,
+        member_allocations,
+        allocation_totals,
+        audit: AuditOut {
+            chain: audit::chain_of(Some(rfq.cooperative_id)),
+            events: l.events,
+            verify: format!("/api/v1/rfqs/{}/award-report/verify", rfq.id),
+        },
+    }
+}
+
+/// The rules the comparison applied: weights, adders, duty rates and the FX basis.
+fn rules(c: &Comparison, adders: Vec<(RfqId, String, Decimal)>) -> RulesOut {
+    RulesOut {
+        weights: c.weights.clone(),
+        logistics_adders: adders
+            .into_iter()
+            .map(|(_, incoterm, amount)| AdderOut {
+                incoterm,
+                amount: amount.normalize(),
+            })
+            .collect(),
+        duty_rates: c
+            .lines
             .iter()
-            .find(|l| l.rfq_line_id == line)
-            .map(|l| l.material_code.clone())
-            .unwrap_or_default()
-    };
-    let lines = c
-        .lines
+            .map(|l| DutyOut {
+                rfq_line_id: l.rfq_line_id,
+                material_code: l.material_code.clone(),
+                duty_rate: l.duty_rate,
+            })
+            .collect(),
+        base_currency: c.base_currency.clone(),
+        fx_date: c.fx_date,
+        rates: c.rates.clone(),
+    }
+}
+
+/// The comparison's lines, each with what the award gave its offers.
+fn report_lines(
+    c: &Comparison,
+    allocations: &[(RfqLineId, QuoteId, Decimal, Decimal)],
+    minor: u32,
+) -> Vec<ReportLine> {
+    c.lines
         .iter()
         .map(|l| ReportLine {
             rfq_line_id: l.rfq_line_id,
@@ -445,44 +558,65 @@ pub async fn report(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<AwardReport
                 })
                 .collect(),
         })
-        .collect();
-    let member_allocations = all_shares
+        .collect()
+}
+
+/// The material code of a line of the comparison ("" if it has none).
+fn code_of(c: &Comparison, line: RfqLineId) -> String {
+    c.lines
         .iter()
-        .filter(|a| member_names.contains_key(&a.member_id))
+        .find(|l| l.rfq_line_id == line)
+        .map(|l| l.material_code.clone())
+        .unwrap_or_default()
+}
+
+/// The shares of the members the viewer sees in detail.
+fn member_allocations(c: &Comparison, l: &Loaded) -> Vec<MemberShareOut> {
+    l.shares
+        .iter()
+        .filter(|a| l.member_names.contains_key(&a.member_id))
         .filter_map(|a| {
-            let line = po_lines.iter().find(|l| l.id == a.po_line_id)?;
+            let line = l.po_lines.iter().find(|pl| pl.id == a.po_line_id)?;
             Some(MemberShareOut {
                 po_id: a.po_id,
-                po_number: po_numbers.get(&a.po_id).cloned().unwrap_or_default(),
+                po_number: l.po_numbers.get(&a.po_id).cloned().unwrap_or_default(),
                 po_line_id: a.po_line_id,
                 rfq_line_id: line.rfq_line_id,
-                material_code: code_of(line.rfq_line_id),
+                material_code: code_of(c, line.rfq_line_id),
                 member_id: a.member_id,
-                member_name: member_names.get(&a.member_id).cloned().unwrap_or_default(),
+                member_name: l
+                    .member_names
+                    .get(&a.member_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 quantity: a.quantity.normalize(),
                 unit: line.unit.clone(),
                 amount_base: a.amount_base.normalize(),
             })
         })
-        .collect();
-    let allocation_totals = po_lines
+        .collect()
+}
+
+/// Per PO line, every member's shares together and the part the viewer does not see.
+fn allocation_totals(c: &Comparison, l: &Loaded) -> Vec<AllocationTotal> {
+    l.po_lines
         .iter()
         .map(|line| {
             let (mut q, mut a, mut oq, mut oa) =
                 (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-            for share in all_shares.iter().filter(|s| s.po_line_id == line.id) {
+            for share in l.shares.iter().filter(|s| s.po_line_id == line.id) {
                 q += share.quantity;
                 a += share.amount_base;
-                if !member_names.contains_key(&share.member_id) {
+                if !l.member_names.contains_key(&share.member_id) {
                     oq += share.quantity;
                     oa += share.amount_base;
                 }
             }
             AllocationTotal {
-                po_number: po_numbers.get(&line.po_id).cloned().unwrap_or_default(),
+                po_number: l.po_numbers.get(&line.po_id).cloned().unwrap_or_default(),
                 po_line_id: line.id,
                 rfq_line_id: line.rfq_line_id,
-                material_code: code_of(line.rfq_line_id),
+                material_code: code_of(c, line.rfq_line_id),
                 unit: line.unit.clone(),
                 quantity: q.normalize(),
                 amount_base: a.normalize(),
@@ -490,60 +624,7 @@ pub async fn report(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<AwardReport
                 others_amount_base: oa.normalize(),
             }
         })
-        .collect();
-    let duty_rates = c
-        .lines
-        .iter()
-        .map(|l| DutyOut {
-            rfq_line_id: l.rfq_line_id,
-            material_code: l.material_code.clone(),
-            duty_rate: l.duty_rate,
-        })
-        .collect();
-    Ok(AwardReport {
-        rfq_id: rfq.id,
-        title: rfq.title.clone(),
-        cooperative_id: rfq.cooperative_id,
-        cooperative_name: coop.name,
-        published_at: rfq.published_at,
-        deadline: rfq.deadline,
-        delivery_place: rfq.delivery_place.clone(),
-        rules: RulesOut {
-            weights: c.weights.clone(),
-            logistics_adders: adders
-                .into_iter()
-                .map(|(_, incoterm, amount)| AdderOut {
-                    incoterm,
-                    amount: amount.normalize(),
-                })
-                .collect(),
-            duty_rates,
-            base_currency: c.base_currency.clone(),
-            fx_date: c.fx_date,
-            rates: c.rates.clone(),
-        },
-        suggested_total_base: c.suggested_total_base,
-        suggestion_proved_optimal: c.lines.iter().all(|l| l.suggestion.optimal),
-        lines,
-        award: AwardMade {
-            award_id: award.id,
-            decided_at: award.decided_at,
-            decided_by,
-            partial: award.partial,
-            total_base: money(award.total_base, minor),
-            optimum_base: money(award.optimum_base, minor),
-            difference_base: money(award.total_base - award.optimum_base, minor),
-            rationale: award.rationale,
-        },
-        purchase_orders: pos_out,
-        member_allocations,
-        allocation_totals,
-        audit: AuditOut {
-            chain: audit::chain_of(Some(rfq.cooperative_id)),
-            events,
-            verify: format!("/api/v1/rfqs/{}/award-report/verify", rfq.id),
-        },
-    })
+        .collect()
 }
 
 /// `GET /rfqs/{id}/award-report/verify`: recomputes the cooperative's chain from its first
@@ -587,119 +668,93 @@ pub async fn verify(ctx: &Ctx, who: &Principal, id: RfqId) -> Result<ReportVerif
 /// Header of the report CSV.
 pub const CSV_HEADER: &str = "\u{feff}section,line,material_code,material_name,rank,supplier,currency,incoterm,quantity,unit,unit_price,fx_rate,landed_total_base,landed_unit_base,score,suggested_quantity,awarded_quantity,awarded_landed_total_base,reference,value,note\r\n";
 
+/// One CSV row: the columns of [`CSV_HEADER`].
+type Row = [String; 21];
+
 /// The report as CSV (UTF-8 with BOM, CRLF): one row per rule, offer, award figure, PO,
 /// visible member share, allocation total and audit event; `section` says which.
 pub fn csv(r: &AwardReport) -> String {
-    use crate::csv::field as f;
     let mut out = String::from(CSV_HEADER);
-    let mut row = |cells: [String; 21]| {
-        out.push_str(&cells.join(","));
+    let sections = [
+        rule_rows(r),
+        line_rows(r),
+        award_rows(r),
+        purchase_order_rows(r),
+        member_allocation_rows(r),
+        allocation_total_rows(r),
+        audit_rows(r),
+    ];
+    for row in sections.iter().flatten() {
+        out.push_str(&row.join(","));
         out.push_str("\r\n");
-    };
-    let e = String::new;
-    let kv = |section: &str, reference: &str, value: String, note: &str| {
-        [
-            section.to_owned(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-            f(reference),
-            value,
-            f(note),
-        ]
-    };
-    row(kv(
-        "rule",
-        "weight_price",
-        r.rules.weights.price.to_string(),
-        "",
-    ));
-    row(kv(
-        "rule",
-        "weight_lead_time",
-        r.rules.weights.lead_time.to_string(),
-        "",
-    ));
-    row(kv(
-        "rule",
-        "fx_date",
-        r.rules.fx_date.to_string(),
-        &r.rules.base_currency,
-    ));
-    for rate in &r.rules.rates {
-        row(kv(
+    }
+    out
+}
+
+/// A row with only its section, a reference, a value and a note (the other cells empty).
+fn kv(section: &str, reference: &str, value: String, note: &str) -> Row {
+    let mut row = Row::default();
+    row[0] = section.to_owned();
+    row[18] = f(reference);
+    row[19] = value;
+    row[20] = f(note);
+    row
+}
+
+/// The published rules and the FX basis.
+fn rule_rows(r: &AwardReport) -> Vec<Row> {
+    let mut rows = vec![
+        kv(
+            "rule",
+            "weight_price",
+            r.rules.weights.price.to_string(),
+            "",
+        ),
+        kv(
+            "rule",
+            "weight_lead_time",
+            r.rules.weights.lead_time.to_string(),
+            "",
+        ),
+        kv(
+            "rule",
+            "fx_date",
+            r.rules.fx_date.to_string(),
+            &r.rules.base_currency,
+        ),
+    ];
+    rows.extend(r.rules.rates.iter().map(|rate| {
+        kv(
             "rule",
             &format!("fx_rate_{}", rate.currency),
             rate.rate.to_string(),
             &rate.date.to_string(),
-        ));
-    }
-    for a in &r.rules.logistics_adders {
-        row(kv(
+        )
+    }));
+    rows.extend(r.rules.logistics_adders.iter().map(|a| {
+        kv(
             "rule",
             &format!("logistics_adder_{}", a.incoterm),
             a.amount.to_string(),
             "",
-        ));
-    }
-    for d in &r.rules.duty_rates {
-        row(kv(
+        )
+    }));
+    rows.extend(r.rules.duty_rates.iter().map(|d| {
+        kv(
             "rule",
             &format!("duty_rate_{}", d.material_code),
             d.duty_rate.to_string(),
             "",
-        ));
-    }
+        )
+    }));
+    rows
+}
+
+/// Per line, every offer, then the line's suggestion.
+fn line_rows(r: &AwardReport) -> Vec<Row> {
+    let mut rows = Vec::new();
     for (n, l) in r.lines.iter().enumerate() {
-        for o in &l.offers {
-            let suggested = l
-                .suggestion
-                .allocations
-                .iter()
-                .find(|a| a.quote_id == o.quote_id)
-                .map(|a| a.quantity.to_string())
-                .unwrap_or_default();
-            let awarded = l.awarded.iter().find(|a| a.quote_id == o.quote_id);
-            row([
-                "offer".into(),
-                (n + 1).to_string(),
-                f(&l.material_code),
-                f(&l.material_name),
-                o.rank.map(|r| r.to_string()).unwrap_or_default(),
-                f(&o.supplier_name),
-                f(&o.currency),
-                f(&o.incoterm),
-                o.quantity.to_string(),
-                f(&l.unit),
-                o.unit_price.to_string(),
-                o.fx_rate.to_string(),
-                o.landed_total_base.to_string(),
-                o.landed_unit_base.to_string(),
-                o.score.map(|s| s.to_string()).unwrap_or_default(),
-                suggested,
-                awarded.map(|a| a.quantity.to_string()).unwrap_or_default(),
-                awarded
-                    .map(|a| a.landed_total_base.to_string())
-                    .unwrap_or_default(),
-                o.quote_id.to_string(),
-                e(),
-                f(&o.flags.join(" ")),
-            ]);
-        }
+        rows.extend(l.offers.iter().map(|o| offer_row(n + 1, l, o)));
         let mut s = kv(
             "suggestion",
             &l.material_code,
@@ -711,75 +766,143 @@ pub fn csv(r: &AwardReport) -> String {
             },
         );
         s[1] = (n + 1).to_string();
-        row(s);
+        rows.push(s);
     }
-    row(kv(
-        "award",
-        "suggested_total_base",
-        r.suggested_total_base.to_string(),
-        "",
-    ));
-    row(kv(
-        "award",
-        "total_base",
-        r.award.total_base.to_string(),
-        &r.award.decided_at.to_rfc3339(),
-    ));
-    row(kv(
-        "award",
-        "optimum_base",
-        r.award.optimum_base.to_string(),
-        "",
-    ));
-    row(kv(
-        "award",
-        "difference_base",
-        r.award.difference_base.to_string(),
-        r.award.rationale.as_deref().unwrap_or(""),
-    ));
-    for p in &r.purchase_orders {
-        let mut cells = kv("purchase_order", &p.number, p.total.to_string(), &p.status);
-        cells[5] = f(&p.supplier_name);
-        cells[6] = f(&p.currency);
-        cells[7] = f(&p.incoterm);
-        cells[11] = p.fx_rate.to_string();
-        cells[12] = p.total_base.to_string();
-        row(cells);
-    }
-    for a in &r.member_allocations {
-        let mut cells = kv(
-            "member_allocation",
-            &a.po_number,
-            a.amount_base.to_string(),
-            &a.member_name,
-        );
-        cells[2] = f(&a.material_code);
-        cells[8] = a.quantity.to_string();
-        cells[9] = f(&a.unit);
-        row(cells);
-    }
-    for t in &r.allocation_totals {
-        let mut cells = kv(
-            "allocation_total",
-            &t.po_number,
-            t.amount_base.to_string(),
-            &format!(
-                "others {} {} / {}",
-                t.others_quantity, t.unit, t.others_amount_base
-            ),
-        );
-        cells[2] = f(&t.material_code);
-        cells[8] = t.quantity.to_string();
-        cells[9] = f(&t.unit);
-        row(cells);
-    }
-    for ev in &r.audit.events {
-        row(kv(
-            "audit",
-            &ev.action,
-            ev.position.map(|p| p.to_string()).unwrap_or_default(),
-            ev.hash.as_deref().unwrap_or(""),
-        ));
-    }
-    out
+    rows
+}
+
+/// An offer of line number `n`, with what the suggestion and the award gave it.
+fn offer_row(n: usize, l: &ReportLine, o: &OfferOut) -> Row {
+    let suggested = l
+        .suggestion
+        .allocations
+        .iter()
+        .find(|a| a.quote_id == o.quote_id)
+        .map(|a| a.quantity.to_string())
+        .unwrap_or_default();
+    let awarded = l.awarded.iter().find(|a| a.quote_id == o.quote_id);
+    [
+        "offer".into(),
+        n.to_string(),
+        f(&l.material_code),
+        f(&l.material_name),
+        o.rank.map(|r| r.to_string()).unwrap_or_default(),
+        f(&o.supplier_name),
+        f(&o.currency),
+        f(&o.incoterm),
+        o.quantity.to_string(),
+        f(&l.unit),
+        o.unit_price.to_string(),
+        o.fx_rate.to_string(),
+        o.landed_total_base.to_string(),
+        o.landed_unit_base.to_string(),
+        o.score.map(|s| s.to_string()).unwrap_or_default(),
+        suggested,
+        awarded.map(|a| a.quantity.to_string()).unwrap_or_default(),
+        awarded
+            .map(|a| a.landed_total_base.to_string())
+            .unwrap_or_default(),
+        o.quote_id.to_string(),
+        String::new(),
+        f(&o.flags.join(" ")),
+    ]
+}
+
+/// The award's totals against the suggestion and the optimum.
+fn award_rows(r: &AwardReport) -> Vec<Row> {
+    vec![
+        kv(
+            "award",
+            "suggested_total_base",
+            r.suggested_total_base.to_string(),
+            "",
+        ),
+        kv(
+            "award",
+            "total_base",
+            r.award.total_base.to_string(),
+            &r.award.decided_at.to_rfc3339(),
+        ),
+        kv(
+            "award",
+            "optimum_base",
+            r.award.optimum_base.to_string(),
+            "",
+        ),
+        kv(
+            "award",
+            "difference_base",
+            r.award.difference_base.to_string(),
+            r.award.rationale.as_deref().unwrap_or(""),
+        ),
+    ]
+}
+
+fn purchase_order_rows(r: &AwardReport) -> Vec<Row> {
+    r.purchase_orders
+        .iter()
+        .map(|p| {
+            let mut cells = kv("purchase_order", &p.number, p.total.to_string(), &p.status);
+            cells[5] = f(&p.supplier_name);
+            cells[6] = f(&p.currency);
+            cells[7] = f(&p.incoterm);
+            cells[11] = p.fx_rate.to_string();
+            cells[12] = p.total_base.to_string();
+            cells
+        })
+        .collect()
+}
+
+fn member_allocation_rows(r: &AwardReport) -> Vec<Row> {
+    r.member_allocations
+        .iter()
+        .map(|a| {
+            let mut cells = kv(
+                "member_allocation",
+                &a.po_number,
+                a.amount_base.to_string(),
+                &a.member_name,
+            );
+            cells[2] = f(&a.material_code);
+            cells[8] = a.quantity.to_string();
+            cells[9] = f(&a.unit);
+            cells
+        })
+        .collect()
+}
+
+fn allocation_total_rows(r: &AwardReport) -> Vec<Row> {
+    r.allocation_totals
+        .iter()
+        .map(|t| {
+            let mut cells = kv(
+                "allocation_total",
+                &t.po_number,
+                t.amount_base.to_string(),
+                &format!(
+                    "others {} {} / {}",
+                    t.others_quantity, t.unit, t.others_amount_base
+                ),
+            );
+            cells[2] = f(&t.material_code);
+            cells[8] = t.quantity.to_string();
+            cells[9] = f(&t.unit);
+            cells
+        })
+        .collect()
+}
+
+fn audit_rows(r: &AwardReport) -> Vec<Row> {
+    r.audit
+        .events
+        .iter()
+        .map(|ev| {
+            kv(
+                "audit",
+                &ev.action,
+                ev.position.map(|p| p.to_string()).unwrap_or_default(),
+                ev.hash.as_deref().unwrap_or(""),
+            )
+        })
+        .collect()
 }

@@ -4,4 +4,5 @@ pub mod cache;
 pub mod landed;
 pub mod optimise;
 pub mod reason;
+pub mod scoring;
 pub mod service;

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,23 +19,25 @@ use utoipa::ToSchema;
 pub use super::reason::NoSuggestion;
 
 use super::cache::Cached;
-use super::landed::{self, OfferTerms};
-use super::optimise::{self, Limits};
+use super::landed::OfferTerms;
+use super::scoring::{self, Bid, LineBasis, LineOverflow, Priced, Rate};
 use crate::auth::{Principal, Role};
 use crate::bounds;
 use crate::context::Ctx;
+use crate::cooperatives::models::Cooperative;
 use crate::cooperatives::repo as coop_repo;
+use crate::db;
 use crate::error::{AppError, ErrorCode};
 use crate::fx::service::rfq_rates;
 use crate::ids::{MaterialId, QuoteId, RfqId, RfqLineId, SupplierId};
 use crate::quotes::models::{timestamp, QuoteLine};
-use crate::quotes::repo::{self as quote_repo, Reader};
+use crate::quotes::repo::{self as quote_repo, Reader, Unsealed};
+use crate::reference::currency_minor_unit;
 use crate::rfqs::models::{Rfq, RfqLine, Weights};
 use crate::rfqs::repo as rfq_repo;
 use crate::rfqs::service::rfq_in_scope;
 use crate::suppliers::repo::{self as supplier_repo, Supplier};
 use crate::suppliers::service::{origin as supplier_origin, Origin};
-use crate::{db, reference};
 
 /// One offer of a line.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -240,248 +243,28 @@ pub async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Compu
             "Quotes are sealed until the RFQ's deadline; there is nothing to compare yet.",
         ));
     }
-    let coop = coop_repo::find_cooperative(&mut conn, rfq.cooperative_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let fx_date = coop.local_date(rfq.deadline);
-    let today = coop.local_date(now);
-    let minor_unit = reference::currency_minor_unit(&coop.base_currency).unwrap_or(2);
-    let reader = Reader::Buyer {
-        cooperative: Some(rfq.cooperative_id),
-        now,
-    };
-    let quotes: Vec<_> = quote_repo::list_for_rfq(&mut conn, rfq.id, reader)
-        .await?
-        .into_iter()
-        .filter(|q| q.status == "submitted")
-        .collect();
-    let (qlines, breaks) = quote_repo::content_of(&mut conn, &quotes).await?;
-    let lines = rfq_repo::lines_of(&mut conn, &[rfq.id]).await?;
-    let adders: HashMap<String, Decimal> = rfq_repo::adders_of(&mut conn, &[rfq.id])
-        .await?
-        .into_iter()
-        .map(|(_, t, a)| (t, a))
-        .collect();
-    let locked = rfq_rates(&mut conn, &rfq, &coop.base_currency, fx_date, now).await?;
-    let mut rates = BTreeMap::new();
-    for q in &quotes {
-        if q.currency == coop.base_currency {
-            rates.insert(q.currency.clone(), (Decimal::ONE, None));
-            continue;
-        }
-        match locked.get(&q.currency) {
-            Some((r, d)) => {
-                rates.insert(q.currency.clone(), (*r, Some(*d)));
-            }
-            None => {
-                return Err(AppError::conflict(
-                    ErrorCode::FxRateMissing,
-                    format!(
-                        "No {} rate in {} on or before {fx_date}; enter one with POST /api/v1/fx-rates or refresh the feed.",
-                        q.currency, coop.base_currency
-                    ),
-                ))
-            }
-        }
-    }
-    let supplier_ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
-    let suppliers: HashMap<SupplierId, Supplier> =
-        supplier_repo::find_many(&mut conn, &supplier_ids)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+    let mut input = load(&mut conn, &rfq, now).await?;
     drop(conn);
-
-    let by_offer: HashMap<(QuoteId, RfqLineId), &QuoteLine> = qlines
-        .iter()
-        .map(|l| ((l.quote_id, l.rfq_line_id), l))
-        .collect();
-    let mut breaks_of: HashMap<(QuoteId, RfqLineId), Vec<(Decimal, Decimal)>> = HashMap::new();
-    for b in &breaks {
-        breaks_of
-            .entry((b.quote_id, b.rfq_line_id))
-            .or_default()
-            .push((b.min_quantity, b.unit_price));
-    }
-    let (wp, wl) = (rfq.weight_price, rfq.weight_lead_time);
+    let weights = Weights {
+        price: rfq.weight_price,
+        lead_time: rfq.weight_lead_time,
+    };
     let mut out_lines = Vec::new();
     let mut computed_lines = Vec::new();
     let mut suggested_total = Decimal::ZERO;
-    for (line, code, name) in lines {
-        let line_figures = || bounds::overflow(format_args!("the line {name} ({code})"));
-        // Each offer with its terms, landed cost and landed unit cost.
-        let mut offers: Vec<(OfferOut, OfferTerms, landed::Landed, Decimal)> = Vec::new();
-        for q in &quotes {
-            let Some(ql) = by_offer.get(&(q.id, line.id)) else {
-                continue;
-            };
-            let Some(supplier) = suppliers.get(&q.supplier_id) else {
-                continue;
-            };
-            let origin = supplier_origin(&supplier.country, &coop.country);
-            let (fx, _) = rates[&q.currency];
-            let terms = OfferTerms {
-                unit_price: ql.unit_price,
-                breaks: breaks_of.get(&(q.id, line.id)).cloned().unwrap_or_default(),
-                freight_per_unit: ql.freight_per_unit,
-                insurance_per_unit: ql.insurance_per_unit,
-                min_quantity: ql.min_quantity,
-                max_quantity: ql.max_quantity,
-                fx,
-                dutiable: landed::dutiable(origin == Origin::Overseas, &q.incoterm),
-                duty_rate: line.duty_rate,
-                adder_per_unit: adders.get(&q.incoterm).copied().unwrap_or_default(),
-            };
-            let qty = landed::priced_quantity(&terms, line.quantity);
-            let offer_figures = || {
-                bounds::overflow(format_args!(
-                    "{}'s offer on {} ({code})",
-                    supplier.name, name
-                ))
-            };
-            let l = landed::landed(&terms, qty).map_err(|_| offer_figures())?;
-            let landed_unit = l.unit().map_err(|_| offer_figures())?;
-            let mut flags = Vec::new();
-            if terms.min_quantity > line.quantity {
-                flags.push("min_above_quantity");
-            }
-            if q.valid_until < today {
-                flags.push("expired");
-            }
-            offers.push((
-                OfferOut {
-                    quote_id: q.id,
-                    supplier_id: q.supplier_id,
-                    supplier_name: supplier.name.clone(),
-                    origin,
-                    currency: q.currency.clone(),
-                    incoterm: q.incoterm.clone(),
-                    quantity: qty.normalize(),
-                    unit_price: l.unit_price.normalize(),
-                    fx_rate: fx.normalize(),
-                    goods_base: money(l.goods_base, minor_unit),
-                    charges_base: money(l.charges_base, minor_unit),
-                    duty_base: money(l.duty_base, minor_unit),
-                    adder_base: money(l.adder_base, minor_unit),
-                    landed_total_base: money(l.total, minor_unit),
-                    landed_unit_base: money(landed_unit, minor_unit),
-                    lead_time_days: q.lead_time_days,
-                    min_quantity: terms.min_quantity.normalize(),
-                    max_quantity: terms.max_quantity.map(|m| m.normalize()),
-                    valid_until: q.valid_until,
-                    covers_full_quantity: qty == line.quantity,
-                    meets_required_by: landed::meets_required_by(
-                        fx_date,
-                        q.lead_time_days,
-                        line.required_by,
-                    ),
-                    usable: flags.is_empty(),
-                    flags,
-                    score: None,
-                    rank: None,
-                    submitted_at: timestamp(q.submitted_at),
-                    tiers: tiers_of(&terms),
-                },
-                terms,
-                l,
-                landed_unit,
-            ));
-        }
-        // Rule 6 over the usable offers; rank by score, then landed cost, then time.
-        let usable: Vec<usize> = (0..offers.len()).filter(|i| offers[*i].0.usable).collect();
-        let inputs: Vec<(Decimal, i32)> = usable
-            .iter()
-            .map(|i| (offers[*i].3, offers[*i].0.lead_time_days))
-            .collect();
-        let s = landed::scores(&inputs, wp, wl).map_err(|_| line_figures())?;
-        for (k, i) in usable.iter().enumerate() {
-            offers[*i].0.score = Some(s[k]);
-        }
-        let mut order: Vec<usize> = usable.clone();
-        order.sort_by(|a, b| {
-            let (x, y) = (&offers[*a], &offers[*b]);
-            y.0.score
-                .cmp(&x.0.score)
-                .then(x.3.cmp(&y.3))
-                .then(x.0.submitted_at.cmp(&y.0.submitted_at))
-        });
-        for (r, i) in order.iter().enumerate() {
-            offers[*i].0.rank = Some(r + 1);
-        }
-        // Rule 7 over the usable offers, best-ranked first (ties go to them).
-        let opt_offers: Vec<optimise::Offer> = order
-            .iter()
-            .map(|i| landed::optimiser_offer(&offers[*i].1))
-            .collect::<Result<_, _>>()
-            .map_err(|_| line_figures())?;
-        let suggestion = optimise::suggest(&opt_offers, line.quantity, &Limits::default())
-            .map_err(|_| line_figures())?;
-        let allocations = order
-            .iter()
-            .zip(&suggestion.quantities)
-            .filter(|(_, q)| !q.is_zero())
-            .map(|(i, q)| {
-                Ok(SuggestedAllocation {
-                    quote_id: offers[*i].0.quote_id,
-                    quantity: q.normalize(),
-                    landed_total_base: money(landed::landed(&offers[*i].1, *q)?.total, minor_unit),
-                })
-            })
-            .collect::<Result<Vec<_>, bounds::Overflow>>()
-            .map_err(|_| line_figures())?;
-        let flags: Vec<&[&'static str]> = offers.iter().map(|o| o.0.flags.as_slice()).collect();
-        let reason = NoSuggestion::of(&flags, usable.len(), suggestion.covered);
-        suggested_total = bounds::add(suggested_total, suggestion.total_cost)
+    for (line, code, name) in std::mem::take(&mut input.lines) {
+        let compared = compare_line(&input, &weights, line, code, name)?;
+        suggested_total = bounds::add(suggested_total, compared.suggested_total)
             .map_err(|_| bounds::overflow(format_args!("the RFQ {}", rfq.title)))?;
-        computed_lines.push(ComputedLine {
-            line: line.clone(),
-            offers: offers
-                .iter()
-                .map(|(o, t, ..)| ComputedOffer {
-                    quote: o.quote_id,
-                    supplier: o.supplier_id,
-                    terms: t.clone(),
-                    usable: o.usable,
-                    digest: quotes
-                        .iter()
-                        .find(|q| q.id == o.quote_id)
-                        .map(|q| q.digest.clone())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-        });
-        let mut sorted: Vec<OfferOut> = order.iter().map(|i| offers[*i].0.clone()).collect();
-        sorted.extend(offers.iter().filter(|o| !o.0.usable).map(|o| o.0.clone()));
-        for o in &mut sorted {
-            o.score = o.score.map(|s| s.round_dp(6).normalize());
-        }
-        out_lines.push(LineOut {
-            rfq_line_id: line.id,
-            material_id: line.material_id,
-            material_code: code,
-            material_name: name,
-            quantity: line.quantity.normalize(),
-            unit: line.unit.clone(),
-            required_by: line.required_by,
-            duty_rate: line.duty_rate.normalize(),
-            offers: sorted,
-            suggestion: SuggestionOut {
-                allocations,
-                total_base: money(suggestion.total_cost, minor_unit),
-                covered_quantity: suggestion.covered.normalize(),
-                covers_full_quantity: suggestion.covers_full_quantity,
-                optimal: suggestion.optimal && reason.is_none(),
-                feasible: reason.is_none(),
-                reason,
-            },
-        });
+        out_lines.push(compared.out);
+        computed_lines.push(compared.computed);
     }
     let out = Comparison {
         rfq_id: rfq.id,
-        base_currency: coop.base_currency.clone(),
-        fx_date,
-        rates: rates
+        base_currency: input.coop.base_currency.clone(),
+        fx_date: input.fx_date,
+        rates: input
+            .rates
             .iter()
             .filter_map(|(c, (r, d))| {
                 d.map(|d| RateUsed {
@@ -492,22 +275,288 @@ pub async fn compute_at(ctx: &Ctx, rfq: Rfq, now: DateTime<Utc>) -> Result<Compu
             })
             .collect(),
         weights: Weights {
-            price: wp.normalize(),
-            lead_time: wl.normalize(),
+            price: weights.price.normalize(),
+            lead_time: weights.lead_time.normalize(),
         },
         lines: out_lines,
-        suggested_total_base: money(suggested_total, minor_unit),
+        suggested_total_base: money(suggested_total, input.minor_unit),
     };
     Ok(Computed {
         rfq,
-        timezone: coop.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul),
-        computed_on: today,
-        base_currency: coop.base_currency,
-        minor_unit,
-        fx_date,
+        timezone: input
+            .coop
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Seoul),
+        computed_on: input.today,
+        base_currency: input.coop.base_currency,
+        minor_unit: input.minor_unit,
+        fx_date: input.fx_date,
         lines: computed_lines,
         out,
     })
+}
+
+/// What a comparison is computed from, as read in one go.
+struct Inputs {
+    coop: Cooperative,
+    /// The deadline's local date: the FX date, and the day delivery is counted from.
+    fx_date: NaiveDate,
+    /// The local date of the computation: quotes' validity is judged on it.
+    today: NaiveDate,
+    /// Decimal places of the base currency.
+    minor_unit: u32,
+    /// The submitted quotes.
+    quotes: Vec<Unsealed>,
+    /// The RFQ's lines with their material's code and name.
+    lines: Vec<(RfqLine, String, String)>,
+    by_offer: HashMap<(QuoteId, RfqLineId), QuoteLine>,
+    breaks_of: HashMap<(QuoteId, RfqLineId), Vec<(Decimal, Decimal)>>,
+    /// Logistics adder per Incoterm.
+    adders: HashMap<String, Decimal>,
+    rates: BTreeMap<String, Rate>,
+    suppliers: HashMap<SupplierId, Supplier>,
+}
+
+/// Reads the cooperative, the submitted quotes with their content, the RFQ's lines and
+/// adders, the rates (409 `fx_rate_missing` for a currency without one) and the suppliers.
+async fn load(
+    conn: &mut AsyncPgConnection,
+    rfq: &Rfq,
+    now: DateTime<Utc>,
+) -> Result<Inputs, AppError> {
+    let coop = coop_repo::find_cooperative(conn, rfq.cooperative_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let fx_date = coop.local_date(rfq.deadline);
+    let reader = Reader::Buyer {
+        cooperative: Some(rfq.cooperative_id),
+        now,
+    };
+    let quotes: Vec<_> = quote_repo::list_for_rfq(conn, rfq.id, reader)
+        .await?
+        .into_iter()
+        .filter(|q| q.status == "submitted")
+        .collect();
+    let (qlines, breaks) = quote_repo::content_of(conn, &quotes).await?;
+    let lines = rfq_repo::lines_of(conn, &[rfq.id]).await?;
+    let adders = rfq_repo::adders_of(conn, &[rfq.id])
+        .await?
+        .into_iter()
+        .map(|(_, t, a)| (t, a))
+        .collect();
+    let locked = rfq_rates(conn, rfq, &coop.base_currency, fx_date, now).await?;
+    let rates = scoring::rates_for(
+        quotes.iter().map(|q| q.currency.as_str()),
+        &coop.base_currency,
+        &locked,
+    )
+    .map_err(|currency| missing_rate(&currency, &coop.base_currency, fx_date))?;
+    let supplier_ids: Vec<SupplierId> = quotes.iter().map(|q| q.supplier_id).collect();
+    let suppliers = supplier_repo::find_many(conn, &supplier_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut breaks_of: HashMap<_, Vec<_>> = HashMap::new();
+    for b in &breaks {
+        breaks_of
+            .entry((b.quote_id, b.rfq_line_id))
+            .or_default()
+            .push((b.min_quantity, b.unit_price));
+    }
+    Ok(Inputs {
+        today: coop.local_date(now),
+        minor_unit: currency_minor_unit(&coop.base_currency).unwrap_or(2),
+        coop,
+        fx_date,
+        quotes,
+        lines,
+        by_offer: qlines
+            .into_iter()
+            .map(|l| ((l.quote_id, l.rfq_line_id), l))
+            .collect(),
+        breaks_of,
+        adders,
+        rates,
+        suppliers,
+    })
+}
+
+/// 409 `fx_rate_missing`: no rate of `currency` for the RFQ's FX date.
+fn missing_rate(currency: &str, base: &str, fx_date: NaiveDate) -> AppError {
+    AppError::conflict(
+        ErrorCode::FxRateMissing,
+        format!(
+            "No {currency} rate in {base} on or before {fx_date}; enter one with POST /api/v1/fx-rates or refresh the feed.",
+        ),
+    )
+}
+
+/// Who made an offer on a line.
+struct Offerer<'a> {
+    quote: &'a Unsealed,
+    supplier: &'a Supplier,
+    origin: Origin,
+}
+
+/// The offers on `line`: every submitted quote that prices it (from a known supplier), with
+/// its terms.
+fn offers_on<'a>(input: &'a Inputs, line: &RfqLine) -> (Vec<Offerer<'a>>, Vec<Bid>) {
+    let mut offerers = Vec::new();
+    let mut bids = Vec::new();
+    for q in &input.quotes {
+        let Some(ql) = input.by_offer.get(&(q.id, line.id)) else {
+            continue;
+        };
+        let Some(supplier) = input.suppliers.get(&q.supplier_id) else {
+            continue;
+        };
+        let origin = supplier_origin(&supplier.country, &input.coop.country);
+        let (fx, _) = input.rates[&q.currency];
+        let breaks = input
+            .breaks_of
+            .get(&(q.id, line.id))
+            .cloned()
+            .unwrap_or_default();
+        bids.push(Bid {
+            terms: scoring::terms(
+                ql,
+                breaks,
+                fx,
+                origin == Origin::Overseas,
+                &q.incoterm,
+                line.duty_rate,
+                &input.adders,
+            ),
+            lead_time_days: q.lead_time_days,
+            valid_until: q.valid_until,
+            submitted_at: q.submitted_at,
+        });
+        offerers.push(Offerer {
+            quote: q,
+            supplier,
+            origin,
+        });
+    }
+    (offerers, bids)
+}
+
+/// One line compared: as shown, as the award needs it, and its unrounded suggested total.
+struct ComparedLine {
+    out: LineOut,
+    computed: ComputedLine,
+    suggested_total: Decimal,
+}
+
+/// Rules 5–7 for one line ([`scoring::score_line`]), shaped for the answer and the award.
+fn compare_line(
+    input: &Inputs,
+    weights: &Weights,
+    line: RfqLine,
+    code: String,
+    name: String,
+) -> Result<ComparedLine, AppError> {
+    let (offerers, bids) = offers_on(input, &line);
+    let basis = LineBasis {
+        quantity: line.quantity,
+        required_by: line.required_by,
+        fx_date: input.fx_date,
+        today: input.today,
+    };
+    let scored = scoring::score_line(&basis, &bids, weights).map_err(|e| match e {
+        LineOverflow::Offer(i) => bounds::overflow(format_args!(
+            "{}'s offer on {} ({code})",
+            offerers[i].supplier.name, name
+        )),
+        LineOverflow::Line => bounds::overflow(format_args!("the line {name} ({code})")),
+    })?;
+    let offers: Vec<OfferOut> = (0..bids.len())
+        .map(|i| offer_out(&offerers[i], &bids[i], &scored.priced[i], input.minor_unit))
+        .collect();
+    let g = &scored.suggestion;
+    let suggestion = SuggestionOut {
+        allocations: g
+            .allocations
+            .iter()
+            .map(|a| SuggestedAllocation {
+                quote_id: offerers[a.offer].quote.id,
+                quantity: a.quantity.normalize(),
+                landed_total_base: money(a.landed_total, input.minor_unit),
+            })
+            .collect(),
+        total_base: money(g.total, input.minor_unit),
+        covered_quantity: g.covered.normalize(),
+        covers_full_quantity: g.covers_full_quantity,
+        optimal: g.optimal,
+        feasible: g.reason.is_none(),
+        reason: g.reason,
+    };
+    let computed = ComputedLine {
+        line: line.clone(),
+        offers: (0..bids.len())
+            .map(|i| ComputedOffer {
+                quote: offerers[i].quote.id,
+                supplier: offerers[i].quote.supplier_id,
+                terms: bids[i].terms.clone(),
+                usable: scored.priced[i].usable(),
+                digest: offerers[i].quote.digest.clone(),
+            })
+            .collect(),
+    };
+    let out = LineOut {
+        rfq_line_id: line.id,
+        material_id: line.material_id,
+        material_code: code,
+        material_name: name,
+        quantity: line.quantity.normalize(),
+        unit: line.unit,
+        required_by: line.required_by,
+        duty_rate: line.duty_rate.normalize(),
+        offers: scored.listing().map(|i| offers[i].clone()).collect(),
+        suggestion,
+    };
+    Ok(ComparedLine {
+        out,
+        computed,
+        suggested_total: g.total,
+    })
+}
+
+/// An offer as the comparison shows it: money rounded to the base currency's `minor` places,
+/// the score to 6.
+fn offer_out(who: &Offerer, bid: &Bid, p: &Priced, minor: u32) -> OfferOut {
+    let q = who.quote;
+    let l = &p.landed;
+    OfferOut {
+        quote_id: q.id,
+        supplier_id: q.supplier_id,
+        supplier_name: who.supplier.name.clone(),
+        origin: who.origin,
+        currency: q.currency.clone(),
+        incoterm: q.incoterm.clone(),
+        quantity: p.quantity.normalize(),
+        unit_price: l.unit_price.normalize(),
+        fx_rate: bid.terms.fx.normalize(),
+        goods_base: money(l.goods_base, minor),
+        charges_base: money(l.charges_base, minor),
+        duty_base: money(l.duty_base, minor),
+        adder_base: money(l.adder_base, minor),
+        landed_total_base: money(l.total, minor),
+        landed_unit_base: money(p.landed_unit, minor),
+        lead_time_days: q.lead_time_days,
+        min_quantity: bid.terms.min_quantity.normalize(),
+        max_quantity: bid.terms.max_quantity.map(|m| m.normalize()),
+        valid_until: q.valid_until,
+        covers_full_quantity: p.covers_full_quantity,
+        meets_required_by: p.meets_required_by,
+        usable: p.usable(),
+        flags: p.flags.clone(),
+        score: p.score.map(|s| s.round_dp(6).normalize()),
+        rank: p.rank,
+        submitted_at: timestamp(q.submitted_at),
+        tiers: tiers_of(&bid.terms),
+    }
 }
 
 /// `GET /rfqs/{id}/comparison`.

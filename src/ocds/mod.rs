@@ -26,6 +26,7 @@ use serde_json::{json, Map, Value};
 use crate::comparison::landed::tier_price;
 use crate::cooperatives::models::{Cooperative, Member};
 use crate::ids::{AwardId, PurchaseOrderId, QuoteId, RfqLineId};
+use crate::materials::units;
 use crate::purchase_orders::models::{PoLine, PurchaseOrder};
 use crate::quotes::models::{PriceBreak, Quote, QuoteLine};
 use crate::rfqs::models::{Rfq, RfqLine};
@@ -346,7 +347,7 @@ fn unit(code: &str, value: Option<Value>) -> Value {
     let mut u = json!({
         "scheme": "UNCEFACT",
         "id": code,
-        "name": crate::materials::units::unit(code).map_or(code, |u| u.name),
+        "name": units::unit(code).map_or(code, |u| u.name),
     });
     if let Some(v) = value {
         u["value"] = v;
@@ -474,30 +475,107 @@ fn release(p: &Process, stages: &[Stage], i: usize) -> Value {
     for s in &stages[..=i] {
         apply(&mut st, p, s);
     }
-    let stage = &stages[i];
+    let mut parties = buyer_parties(p);
+    let mut tender = tender(p, &st);
+    let mut out = header(p, &stages[i]);
+    // Bids: only from the deadline on (the state, and the sealing gate behind `p.bids`).
+    let mut withheld = Vec::new();
+    if let Some(opened) = opened_bids(p, &st, &mut parties) {
+        let count = opened.tenderers.len();
+        tender["tenderers"] = Value::Array(opened.tenderers);
+        tender["numberOfTenderers"] = json!(count);
+        out.insert("bids".into(), opened.bids);
+        if opened.hidden {
+            withheld = withheld_prices();
+        }
+    }
+    out.insert("parties".into(), Value::Array(parties.list));
+    out.insert("tender".into(), tender);
+    if let Some(a) = p.award.as_ref().filter(|_| st.awarded) {
+        let awards = awards(p, a);
+        if !awards.is_empty() {
+            out.insert("awards".into(), Value::Array(awards));
+        }
+        let contracts = contracts(p, a, &st);
+        if !contracts.is_empty() {
+            out.insert("contracts".into(), Value::Array(contracts));
+        }
+    }
+    if !withheld.is_empty() {
+        out.insert("withheldInformation".into(), Value::Array(withheld));
+    }
+    Value::Object(out)
+}
+
+/// The release's own fields: which process, which stage, when, and the buyer.
+fn header(p: &Process, stage: &Stage) -> Map<String, Value> {
+    let coop = &p.cooperative;
+    let mut out = Map::new();
+    out.insert("ocid".into(), json!(p.ocid()));
+    out.insert("id".into(), json!(stage.id));
+    out.insert("date".into(), json!(date(stage.at)));
+    out.insert("tag".into(), json!(tags(&stage.kind)));
+    out.insert("initiationType".into(), json!("tender"));
+    out.insert("language".into(), json!("en"));
+    out.insert("title".into(), json!(p.rfq.title));
+    out.insert("buyer".into(), org_ref(&coop_party_id(coop), &coop.name));
+    out
+}
+
+/// The parties of a release, each listed once (by party id).
+struct Parties {
+    list: Vec<Value>,
+    seen: BTreeSet<String>,
+}
+
+impl Parties {
+    /// Lists `party` unless a party with `id` is listed already; says whether it was new.
+    fn add(&mut self, id: &str, party: Value) -> bool {
+        let new = self.seen.insert(id.to_owned());
+        if new {
+            self.list.push(party);
+        }
+        new
+    }
+}
+
+/// The cooperative (buyer and procuring entity) and its members with demand (buyers).
+fn buyer_parties(p: &Process) -> Parties {
     let coop = &p.cooperative;
     let coop_id = coop_party_id(coop);
-    let coop_ref = org_ref(&coop_id, &coop.name);
-    let mut parties = vec![json!({
-        "id": coop_id,
-        "name": coop.name,
-        "identifier": {"scheme": "KR-BRN", "id": digits(&coop.business_number), "legalName": coop.name},
-        "address": {"country": coop.country},
-        "roles": ["buyer", "procuringEntity"],
-    })];
-    let mut seen: BTreeSet<String> = BTreeSet::from([coop_id.clone()]);
+    let mut parties = Parties {
+        list: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    parties.add(
+        &coop_id,
+        json!({
+            "id": coop_id,
+            "name": coop.name,
+            "identifier": {"scheme": "KR-BRN", "id": digits(&coop.business_number), "legalName": coop.name},
+            "address": {"country": coop.country},
+            "roles": ["buyer", "procuringEntity"],
+        }),
+    );
     for m in &p.members {
         let id = member_party_id(m);
-        if seen.insert(id.clone()) {
-            parties.push(json!({
+        parties.add(
+            &id,
+            json!({
                 "id": id,
                 "name": m.name,
                 "identifier": {"scheme": "KR-BRN", "id": digits(&m.business_number), "legalName": m.name},
                 "address": {"country": coop.country},
                 "roles": ["buyer"],
-            }));
-        }
+            }),
+        );
     }
+    parties
+}
+
+/// The tender as it stood in `st`: without its tenderers, which only the opened bids add.
+fn tender(p: &Process, st: &State) -> Value {
+    let coop = &p.cooperative;
     let rfq = &p.rfq;
     let status = if st.cancelled.is_some() {
         "cancelled"
@@ -511,7 +589,7 @@ fn release(p: &Process, stages: &[Stage], i: usize) -> Value {
         "id": rfq.id.to_string(),
         "title": rfq.title,
         "status": status,
-        "procuringEntity": coop_ref,
+        "procuringEntity": org_ref(&coop_party_id(coop), &coop.name),
         "items": p.items.iter().map(tender_item).collect::<Vec<_>>(),
         "procurementMethod": "limited",
         "procurementMethodDetails": "Invited request for quotations, sealed until the deadline; cooperative joint purchase",
@@ -536,157 +614,152 @@ fn release(p: &Process, stages: &[Stage], i: usize) -> Value {
     if !st.amendments.is_empty() {
         tender["amendments"] = Value::Array(st.amendments.clone());
     }
-    let mut out = Map::new();
-    out.insert("ocid".into(), json!(p.ocid()));
-    out.insert("id".into(), json!(stage.id));
-    out.insert("date".into(), json!(date(stage.at)));
-    out.insert("tag".into(), json!(tags(&stage.kind)));
-    out.insert("initiationType".into(), json!("tender"));
-    out.insert("language".into(), json!("en"));
-    out.insert("title".into(), json!(rfq.title));
-    out.insert("buyer".into(), org_ref(&coop_id, &coop.name));
     if let Some((_, reason)) = &st.cancelled {
         tender["statusDetails"] = json!(reason.as_deref().unwrap_or("Cancelled"));
     }
+    tender
+}
 
-    // Bids: only from the deadline on (the state, and the sealing gate behind `p.bids`).
+/// The bids once opened: the tender's tenderers, the release's `bids` section, and whether
+/// some valid bid's prices were withheld.
+struct OpenedBids {
+    tenderers: Vec<Value>,
+    bids: Value,
+    hidden: bool,
+}
+
+/// The opened bids (`None` before the deadline or without bids); adds the tenderers, and
+/// the awarded ones as suppliers, to `parties`.
+fn opened_bids(p: &Process, st: &State, parties: &mut Parties) -> Option<OpenedBids> {
+    let rfq = &p.rfq;
     let opened = st.closed && p.now >= rfq.deadline;
+    if !opened || p.bids.is_empty() {
+        return None;
+    }
     let winners = if st.awarded {
         winning_quotes(p)
     } else {
         BTreeSet::new()
     };
-    let mut withheld = Vec::new();
-    if opened && !p.bids.is_empty() {
-        let valid: Vec<&Bid> = p
-            .bids
-            .iter()
-            .filter(|b| b.quote.status != "withdrawn")
-            .collect();
-        let mut tenderers = Vec::new();
-        for b in &valid {
-            let id = supplier_party_id(&b.supplier);
-            let roles: Vec<&str> = if winners.contains(&b.quote.id) {
-                vec!["tenderer", "supplier"]
-            } else {
-                vec!["tenderer"]
+    let valid: Vec<&Bid> = p
+        .bids
+        .iter()
+        .filter(|b| b.quote.status != "withdrawn")
+        .collect();
+    let mut tenderers = Vec::new();
+    for b in &valid {
+        let id = supplier_party_id(&b.supplier);
+        let roles: Vec<&str> = if winners.contains(&b.quote.id) {
+            vec!["tenderer", "supplier"]
+        } else {
+            vec!["tenderer"]
+        };
+        if parties.add(&id, supplier_party(&b.supplier, &roles)) {
+            tenderers.push(org_ref(&id, &b.supplier.name));
+        }
+    }
+    let mut hidden = false;
+    let details: Vec<Value> = p
+        .bids
+        .iter()
+        .map(|b| {
+            let show = match p.audience {
+                Audience::Members => true,
+                Audience::Public {
+                    withhold_losing_prices,
+                } => !withhold_losing_prices || winners.contains(&b.quote.id),
             };
-            if seen.insert(id.clone()) {
-                parties.push(supplier_party(&b.supplier, &roles));
-                tenderers.push(org_ref(&id, &b.supplier.name));
-            }
-        }
-        tender["tenderers"] = Value::Array(tenderers.clone());
-        tender["numberOfTenderers"] = json!(tenderers.len());
-        let mut hidden = false;
-        let details: Vec<Value> = p
-            .bids
-            .iter()
-            .map(|b| {
-                let show = match p.audience {
-                    Audience::Members => true,
-                    Audience::Public {
-                        withhold_losing_prices,
-                    } => !withhold_losing_prices || winners.contains(&b.quote.id),
-                };
-                hidden |= !show && b.quote.status != "withdrawn";
-                bid(p, b, show)
-            })
-            .collect();
-        out.insert(
-            "bids".into(),
-            json!({
-                "statistics": [
-                    {"id": "bids", "measure": "bids", "value": p.bids.len(), "date": date(rfq.deadline)},
-                    {"id": "validBids", "measure": "validBids", "value": valid.len(), "date": date(rfq.deadline)},
-                ],
-                "details": details,
-            }),
-        );
-        if hidden {
-            withheld.push(json!({
-                "id": "losing-bid-prices",
-                "field": "bids/details/value",
-                "name": "Prices of offers that were not awarded",
-                "rationale": "The cooperative publishes the prices of awarded offers only; members see every offer.",
-            }));
-            withheld.push(json!({
-                "id": "losing-bid-item-prices",
-                "field": "bids/details/items/unit/value",
-                "name": "Unit prices of offers that were not awarded",
-                "rationale": "The cooperative publishes the prices of awarded offers only; members see every offer.",
-            }));
-        }
-    }
-    out.insert("parties".into(), Value::Array(parties));
-    out.insert("tender".into(), tender);
+            hidden |= !show && b.quote.status != "withdrawn";
+            bid(p, b, show)
+        })
+        .collect();
+    let bids = json!({
+        "statistics": [
+            {"id": "bids", "measure": "bids", "value": p.bids.len(), "date": date(rfq.deadline)},
+            {"id": "validBids", "measure": "validBids", "value": valid.len(), "date": date(rfq.deadline)},
+        ],
+        "details": details,
+    });
+    Some(OpenedBids {
+        tenderers,
+        bids,
+        hidden,
+    })
+}
 
-    if st.awarded {
-        if let Some(a) = &p.award {
-            let awards: Vec<Value> =
-                p.purchase_orders
-                    .iter()
-                    .map(|(po, lines)| {
-                        let supplier =
-                            p.bids.iter().find(|b| b.quote.id == po.quote_id).map(|b| {
-                                org_ref(&supplier_party_id(&b.supplier), &b.supplier.name)
-                            });
-                        let mut v = json!({
-                            "id": award_id(a, po),
-                            "title": format!("{} — {}", rfq.title, po.number),
-                            "status": "active",
-                            "date": date(a.decided_at),
-                            "value": money(po.total, &po.currency),
-                            "items": po_items(p, po, lines),
-                            "relatedBids": [po.quote_id.to_string()],
-                        });
-                        if let Some(s) = supplier {
-                            v["suppliers"] = json!([s]);
-                        }
-                        if let Some(r) = &a.rationale {
-                            v["description"] = json!(r);
-                        }
-                        v
-                    })
-                    .collect();
-            if !awards.is_empty() {
-                out.insert("awards".into(), Value::Array(awards));
+/// What a public release withholds when losing prices are kept back, and why.
+fn withheld_prices() -> Vec<Value> {
+    vec![
+        json!({
+            "id": "losing-bid-prices",
+            "field": "bids/details/value",
+            "name": "Prices of offers that were not awarded",
+            "rationale": "The cooperative publishes the prices of awarded offers only; members see every offer.",
+        }),
+        json!({
+            "id": "losing-bid-item-prices",
+            "field": "bids/details/items/unit/value",
+            "name": "Unit prices of offers that were not awarded",
+            "rationale": "The cooperative publishes the prices of awarded offers only; members see every offer.",
+        }),
+    ]
+}
+
+/// One award per purchase order (that is, per winning supplier).
+fn awards(p: &Process, a: &AwardDecision) -> Vec<Value> {
+    p.purchase_orders
+        .iter()
+        .map(|(po, lines)| {
+            let supplier = p
+                .bids
+                .iter()
+                .find(|b| b.quote.id == po.quote_id)
+                .map(|b| org_ref(&supplier_party_id(&b.supplier), &b.supplier.name));
+            let mut v = json!({
+                "id": award_id(a, po),
+                "title": format!("{} — {}", p.rfq.title, po.number),
+                "status": "active",
+                "date": date(a.decided_at),
+                "value": money(po.total, &po.currency),
+                "items": po_items(p, po, lines),
+                "relatedBids": [po.quote_id.to_string()],
+            });
+            if let Some(s) = supplier {
+                v["suppliers"] = json!([s]);
             }
-        }
-    }
-    if let Some(a) = p.award.as_ref().filter(|_| st.awarded) {
-        let contracts: Vec<Value> = p
-            .purchase_orders
-            .iter()
-            .filter(|(po, _)| st.issued.contains(&po.id))
-            .map(|(po, lines)| {
-                let signed = st.acknowledged.get(&po.id);
-                let mut v = json!({
-                    "id": po.number,
-                    "awardID": award_id(a, po),
-                    "title": format!("Purchase order {}", po.number),
-                    "status": if signed.is_some() { "active" } else { "pending" },
-                    "value": money(po.total, &po.currency),
-                    "items": po_items(p, po, lines),
-                    "relatedBids": [po.quote_id.to_string()],
-                });
-                if let Some(at) = signed {
-                    v["dateSigned"] = json!(date(*at));
-                }
-                if let Some(end) = lines.iter().map(|l| l.required_by).max() {
-                    v["period"] = json!({"startDate": date(po.issued_at), "endDate": day(end)});
-                }
-                v
-            })
-            .collect();
-        if !contracts.is_empty() {
-            out.insert("contracts".into(), Value::Array(contracts));
-        }
-    }
-    if !withheld.is_empty() {
-        out.insert("withheldInformation".into(), Value::Array(withheld));
-    }
-    Value::Object(out)
+            if let Some(r) = &a.rationale {
+                v["description"] = json!(r);
+            }
+            v
+        })
+        .collect()
+}
+
+/// One contract per purchase order issued by this stage, active once acknowledged.
+fn contracts(p: &Process, a: &AwardDecision, st: &State) -> Vec<Value> {
+    p.purchase_orders
+        .iter()
+        .filter(|(po, _)| st.issued.contains(&po.id))
+        .map(|(po, lines)| {
+            let signed = st.acknowledged.get(&po.id);
+            let mut v = json!({
+                "id": po.number,
+                "awardID": award_id(a, po),
+                "title": format!("Purchase order {}", po.number),
+                "status": if signed.is_some() { "active" } else { "pending" },
+                "value": money(po.total, &po.currency),
+                "items": po_items(p, po, lines),
+                "relatedBids": [po.quote_id.to_string()],
+            });
+            if let Some(at) = signed {
+                v["dateSigned"] = json!(date(*at));
+            }
+            if let Some(end) = lines.iter().map(|l| l.required_by).max() {
+                v["period"] = json!({"startDate": date(po.issued_at), "endDate": day(end)});
+            }
+            v
+        })
+        .collect()
 }
 
 /// One release per stage, oldest first (none for a draft).

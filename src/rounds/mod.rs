@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod cache;
+pub mod input;
 pub mod models;
 pub mod reminders;
 pub mod repo;

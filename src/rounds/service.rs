@@ -1,12 +1,12 @@
 //! Use cases of rounds and demand lines.
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_json::json;
-use utoipa::ToSchema;
 
+pub use super::input::{DemandPatch, NewDemand, NewRound};
+
+use super::input::{demand_member, new_line, new_round, patched_line, RoundFields};
 use super::models::{DemandLine, DemandOut, Round, RoundOut, RoundStatus};
 use super::repo;
 use crate::audit::{self, Event};
@@ -14,23 +14,10 @@ use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
 use crate::cooperatives::service::cooperative_in_scope;
-use crate::error::{AppError, ErrorCode, FieldError};
+use crate::error::{AppError, ErrorCode};
 use crate::ids::{CooperativeId, DemandLineId, MaterialId, MemberId, RoundId};
 use crate::materials::repo as material_repo;
-use crate::materials::units;
-use crate::validation::Collect;
-use crate::{bounds, db, validation};
-
-/// `POST /cooperatives/{id}/rounds` body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRound {
-    pub title: String,
-    /// When the round stops taking demand (must be in the future).
-    pub closes_at: DateTime<Utc>,
-    /// Materials demand may be entered for (default: the whole catalog).
-    pub material_ids: Option<Vec<MaterialId>>,
-}
+use crate::{bounds, db};
 
 fn round_not_open(status: RoundStatus) -> AppError {
     AppError::conflict(
@@ -83,58 +70,18 @@ pub async fn create_round(
     let mut conn = db::conn(&ctx.pool).await?;
     let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
     let now = ctx.clock.now();
-    let mut errors = Vec::new();
-    let title = validation::text("title", &input.title, 200).collect_into(&mut errors);
-    if let Err(e) = validation::timestamp("closes_at", input.closes_at) {
-        errors.push(e);
-    } else if input.closes_at <= now {
-        errors.push(FieldError::new(
-            "closes_at",
-            ErrorCode::InThePast,
-            "must be in the future",
-        ));
-    }
     let catalog = material_repo::ids_of(&mut conn, coop.id).await?;
-    let materials = match input.material_ids {
-        Some(ids) if ids.is_empty() => {
-            errors.push(FieldError::new(
-                "material_ids",
-                ErrorCode::Empty,
-                "must name at least one material",
-            ));
-            vec![]
-        }
-        Some(mut ids) => {
-            ids.sort();
-            ids.dedup();
-            if let Some(bad) = ids.iter().find(|m| !catalog.contains(m)) {
-                errors.push(FieldError::new(
-                    "material_ids",
-                    ErrorCode::UnknownMaterial,
-                    format!("{bad} is not in this cooperative's catalog"),
-                ));
-            }
-            ids
-        }
-        None if catalog.is_empty() => {
-            errors.push(FieldError::new(
-                "material_ids",
-                ErrorCode::EmptyCatalog,
-                "the cooperative has no materials yet",
-            ));
-            vec![]
-        }
-        None => catalog,
-    };
-    let (Some(title), true) = (title, errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
+    let RoundFields {
+        title,
+        closes_at,
+        materials,
+    } = new_round(input, catalog, now)?;
     let round = Round {
         id: RoundId::new(),
         cooperative_id: coop.id,
         title,
         status: "draft".into(),
-        closes_at: input.closes_at,
+        closes_at,
         opened_at: None,
         closed_at: None,
         cancelled_at: None,
@@ -269,165 +216,6 @@ pub async fn transition(
     round_out(&mut conn, round, ctx.clock.now()).await
 }
 
-/// `POST /rounds/{id}/demand` body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDemand {
-    pub material_id: MaterialId,
-    /// Decimal string or number, > 0, at most 6 decimals.
-    #[serde(deserialize_with = "crate::decimal::exact")]
-    #[schema(value_type = String, example = "12.5")]
-    pub quantity: Decimal,
-    /// Any unit of the material's dimension.
-    pub unit: String,
-    /// After the round's closing date (in the cooperative's time zone).
-    pub required_by: NaiveDate,
-    pub delivery_site: String,
-    /// Required when a coop admin enters demand for a member; a member user may omit it.
-    pub member_id: Option<MemberId>,
-}
-
-/// `PATCH /demand/{id}` body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DemandPatch {
-    #[serde(default, deserialize_with = "crate::decimal::exact_opt")]
-    #[schema(value_type = Option<String>)]
-    pub quantity: Option<Decimal>,
-    pub unit: Option<String>,
-    pub required_by: Option<NaiveDate>,
-    pub delivery_site: Option<String>,
-}
-
-/// Validated quantity fields of a line.
-struct Quantities {
-    quantity: Decimal,
-    unit: String,
-    quantity_base: Decimal,
-    required_by: NaiveDate,
-    delivery_site: String,
-}
-
-fn validate_quantities(
-    quantity: Decimal,
-    unit_code: &str,
-    base_unit: &str,
-    required_by: NaiveDate,
-    close_date: NaiveDate,
-    site: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<Quantities> {
-    let mut ok = true;
-    if quantity <= Decimal::ZERO {
-        errors.push(FieldError::new(
-            "quantity",
-            ErrorCode::NotPositive,
-            "must be greater than 0",
-        ));
-        ok = false;
-    } else if quantity.normalize().scale() > 6 {
-        errors.push(FieldError::new(
-            "quantity",
-            ErrorCode::TooPrecise,
-            "may have at most 6 decimal places",
-        ));
-        ok = false;
-    } else if let Err(e) = bounds::quantity("quantity", quantity) {
-        errors.push(e);
-        ok = false;
-    }
-    let unit = units::unit(unit_code);
-    let base = units::unit(base_unit);
-    let converted = match (unit, base) {
-        (None, _) => {
-            errors.push(FieldError::new(
-                "unit",
-                ErrorCode::UnknownUnit,
-                "is not a supported unit (see GET /api/v1/units)",
-            ));
-            None
-        }
-        (Some(u), Some(b)) if ok => match units::convert(quantity, u, b) {
-            Ok(q) => {
-                if quantity.normalize().scale() > u.precision {
-                    errors.push(FieldError::new(
-                        "quantity",
-                        ErrorCode::TooPrecise,
-                        format!("{} takes at most {} decimal places", u.code, u.precision),
-                    ));
-                    None
-                } else if q > bounds::MAX_QUANTITY {
-                    errors.push(FieldError::new(
-                        "quantity",
-                        ErrorCode::TooLarge,
-                        format!(
-                            "is {} {} in the material's unit; at most {} is accepted",
-                            q,
-                            b.code,
-                            bounds::MAX_QUANTITY
-                        ),
-                    ));
-                    None
-                } else {
-                    Some((u.code.to_owned(), q))
-                }
-            }
-            Err(units::UnitError::Overflow) => {
-                errors.push(FieldError::new(
-                    "quantity",
-                    ErrorCode::TooLarge,
-                    format!(
-                        "is too large in the material's unit {}; at most {} is accepted",
-                        b.code,
-                        bounds::MAX_QUANTITY
-                    ),
-                ));
-                None
-            }
-            Err(units::UnitError::Incompatible { .. }) => {
-                errors.push(FieldError::new(
-                    "unit",
-                    ErrorCode::IncompatibleUnit,
-                    format!(
-                        "{} cannot be converted to the material's unit {}",
-                        u.code, b.code
-                    ),
-                ));
-                None
-            }
-            Err(e) => {
-                errors.push(FieldError::new(
-                    "unit",
-                    ErrorCode::InexactConversion,
-                    e.to_string(),
-                ));
-                None
-            }
-        },
-        _ => None,
-    };
-    if let Err(e) = validation::date("required_by", required_by) {
-        errors.push(e);
-    } else if required_by <= close_date {
-        errors.push(FieldError::new(
-            "required_by",
-            ErrorCode::TooEarly,
-            format!("must be after the round's closing date {close_date}"),
-        ));
-    }
-    let site = validation::text("delivery_site", site, 200).collect_into(errors);
-    match (converted, site, errors.is_empty()) {
-        (Some((unit, quantity_base)), Some(delivery_site), true) => Some(Quantities {
-            quantity: quantity.normalize(),
-            unit,
-            quantity_base,
-            required_by,
-            delivery_site,
-        }),
-        _ => None,
-    }
-}
-
 /// `POST /rounds/{id}/demand`. Validates everything first (422); then one statement
 /// share-locks the round, checks that it is open and that neither the server clock nor the
 /// database clock has reached `closes_at`, inserts the line and its audit event, and
@@ -450,59 +238,20 @@ pub async fn submit_demand(
         .await?
         .ok_or(AppError::NotFound)?;
     who.in_cooperative(facts.cooperative_id, &[Role::CoopAdmin, Role::Member])?;
-    let member_id = match who.role {
-        Role::Member => match (who.member_id, input.member_id) {
-            (Some(own), None) => own,
-            (Some(own), Some(m)) if m == own => own,
-            _ => {
-                return Err(AppError::invalid(
-                    "member_id",
-                    ErrorCode::NotYourMember,
-                    "members enter demand only for themselves",
-                ))
-            }
-        },
-        _ => {
-            let Some(m) = input.member_id else {
-                return Err(AppError::invalid(
-                    "member_id",
-                    ErrorCode::Required,
-                    "name the member the demand is for",
-                ));
-            };
-            m
-        }
-    };
+    let member_id = demand_member(who, input.member_id)?;
     // An admin names the member: checked in the insert itself (one round trip), and here
     // first only when the answer is an error anyway, so that the member's error still
     // comes before the fields'.
     let check_member = who.role != Role::Member;
-    let mut errors = Vec::new();
-    let base_unit = match facts.materials.get(&input.material_id) {
-        Some(unit) => unit.clone(),
-        None => {
-            errors.push(FieldError::new(
-                "material_id",
-                ErrorCode::NotInRound,
-                "is not one of this round's materials",
-            ));
-            String::new()
+    let base_unit = facts.materials.get(&input.material_id).cloned();
+    let q = match new_line(&input, base_unit.as_deref(), facts.close_date) {
+        Ok(q) => q,
+        Err(e) => {
+            if check_member {
+                active_member(&mut conn, member_id, facts.cooperative_id).await?;
+            }
+            return Err(e);
         }
-    };
-    let q = validate_quantities(
-        input.quantity,
-        &input.unit,
-        &base_unit,
-        input.required_by,
-        facts.close_date,
-        &input.delivery_site,
-        &mut errors,
-    );
-    let Some(q) = q.filter(|_| errors.is_empty()) else {
-        if check_member {
-            active_member(&mut conn, member_id, facts.cooperative_id).await?;
-        }
-        return Err(AppError::Validation(errors));
     };
     let now = ctx.clock.now().trunc_subsecs(6);
     let line = DemandLine {
@@ -529,7 +278,7 @@ pub async fn submit_demand(
             database_clock: true,
             error: || round_not_open(RoundStatus::Closed),
         });
-        return Ok(DemandOut::new(line, base_unit));
+        return Ok(DemandOut::new(line, base_unit.unwrap_or_default()));
     }
     // Not inserted: say exactly why.
     if check_member {
@@ -594,22 +343,7 @@ pub async fn update_demand(
         .get(&line.material_id)
         .cloned()
         .unwrap_or_default();
-    let mut errors = Vec::new();
-    let q = validate_quantities(
-        patch.quantity.unwrap_or(line.quantity),
-        patch.unit.as_deref().unwrap_or(&line.unit),
-        &base_unit,
-        patch.required_by.unwrap_or(line.required_by),
-        facts.close_date,
-        patch
-            .delivery_site
-            .as_deref()
-            .unwrap_or(&line.delivery_site),
-        &mut errors,
-    );
-    let Some(q) = q.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
+    let q = patched_line(&line, &patch, &base_unit, facts.close_date)?;
     let updated = conn
         .transaction(async |conn| -> Result<DemandLine, AppError> {
             let round = repo::share_round(conn, line.round_id).await?.ok_or(AppError::NotFound)?;
