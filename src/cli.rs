@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::audit::{self, Actor};
 use crate::auth::service::{create_user, CreateUser};
@@ -138,6 +139,12 @@ impl Database {
         }
     }
 
+    /// Brings the schema up to date and opens one connection (for a one-off command).
+    async fn migrated_connection(&self) -> anyhow::Result<AsyncPgConnection> {
+        db::run_migrations(&self.url).await?;
+        Ok(AsyncPgConnection::establish(&self.url).await?)
+    }
+
     fn close(mut self) {
         if let Some(local) = self.local.as_mut() {
             local.stop();
@@ -155,12 +162,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
         } => {
             let database = Database::open(&settings).await?;
             let result = async {
-                db::run_migrations(&database.url).await?;
-                let mut conn =
-                    <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
-                        &database.url,
-                    )
-                    .await?;
+                let mut conn = database.migrated_connection().await?;
                 // Chain whatever has committed, so the report covers it.
                 audit::seal_pending(&mut conn, SystemClock.now()).await?;
                 let chains = match chain {
@@ -224,12 +226,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
             let database = Database::open(&settings).await?;
             let result = async {
-                db::run_migrations(&database.url).await?;
-                let mut conn =
-                    <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
-                        &database.url,
-                    )
-                    .await?;
+                let mut conn = database.migrated_connection().await?;
                 let input = CreateUser {
                     email,
                     name,

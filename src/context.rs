@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::listen::{self, Listener, Subscriber};
 use crate::db::DbPool;
 use crate::rounds::cache::RoundCache;
+use crate::tls;
 
 /// The context of the use cases (cheap to clone).
 #[derive(Clone)]
@@ -34,7 +35,7 @@ impl Ctx {
     /// A context with an empty round cache.
     pub fn new(pool: DbPool, settings: Settings, clock: Arc<dyn Clock>) -> Self {
         // Outgoing TLS (SMTP, the FX feed, webhooks) needs the crypto provider first.
-        crate::tls::install();
+        tls::install();
         Self {
             pool,
             settings: Arc::new(settings),

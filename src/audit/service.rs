@@ -1,16 +1,21 @@
 //! The audit trail's use cases for a cooperative's admins: verify its chain, page through
 //! its events.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::repo::{self, EventOut};
 use super::{chain_of, verify, Verification};
+use crate::auth::repo::find_user;
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
+use crate::cooperatives::repo::find_cooperative;
 use crate::cooperatives::service::cooperative_in_scope;
 use crate::db;
 use crate::error::AppError;
-use crate::ids::CooperativeId;
+use crate::ids::{CooperativeId, UserId};
 
 /// `GET /cooperatives/{id}/audit/verify`: the cooperative's admins and platform admins.
 pub async fn verify_cooperative(
@@ -72,7 +77,7 @@ async fn report(
         None => None,
     };
     let cooperative = match uuid::Uuid::parse_str(chain) {
-        Ok(id) => crate::cooperatives::repo::find_cooperative(conn, CooperativeId(id))
+        Ok(id) => find_cooperative(conn, CooperativeId(id))
             .await?
             .map(|c| c.name),
         Err(_) => None,
@@ -147,15 +152,13 @@ pub async fn actor_names(
     who: &Principal,
     id: CooperativeId,
     events: &[EventOut],
-) -> Result<std::collections::HashMap<uuid::Uuid, String>, AppError> {
+) -> Result<HashMap<uuid::Uuid, String>, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
     cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin]).await?;
-    let mut names = std::collections::HashMap::new();
+    let mut names = HashMap::new();
     for actor in events.iter().filter_map(|e| e.actor_id) {
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(actor) {
-            if let Some(u) =
-                crate::auth::repo::find_user(&mut conn, crate::ids::UserId(actor)).await?
-            {
+        if let Entry::Vacant(e) = names.entry(actor) {
+            if let Some(u) = find_user(&mut conn, UserId(actor)).await? {
                 e.insert(u.name);
             }
         }

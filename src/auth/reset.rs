@@ -20,14 +20,14 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::models::User;
-use super::service::ClientMeta;
+use super::service::{tell_password_changed, ClientMeta};
 use super::{password, repo, tokens};
 use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
 use crate::cooperatives::repo::timezone_of;
 use crate::error::{self, AppError, ErrorCode};
 use crate::ids::UserId;
-use crate::notifications::templates::{PasswordChanged, PasswordReset, ZonedTime};
+use crate::notifications::templates::{PasswordReset, ZonedTime};
 use crate::notifications::{self, Email};
 use crate::schema::password_resets;
 use crate::{db, validation};
@@ -225,24 +225,7 @@ pub async fn reset(ctx: &Ctx, token: &str, new_password: String) -> Result<(), A
             .in_cooperative(user.cooperative_id),
         )
         .await?;
-        let zone = timezone_of(conn, user.cooperative_id).await?;
-        notifications::enqueue(
-            conn,
-            now,
-            Email {
-                to: &user.email,
-                locale: user.locale,
-                template: &PasswordChanged {
-                    name: user.name.clone(),
-                    email: user.email.clone(),
-                    changed_at: ZonedTime::new(now, &zone),
-                    other_sessions_revoked: revoked,
-                },
-                dedupe_key: None,
-            },
-        )
-        .await?;
-        Ok(())
+        tell_password_changed(conn, &user, revoked, now).await
     })
     .await
 }

@@ -522,26 +522,37 @@ pub async fn change_password(
             .in_cooperative(user.cooperative_id),
         )
         .await?;
-        let zone = timezone_of(conn, user.cooperative_id).await?;
-        notifications::enqueue(
-            conn,
-            now,
-            Email {
-                to: &user.email,
-                locale: user.locale,
-                template: &PasswordChanged {
-                    name: user.name.clone(),
-                    email: user.email.clone(),
-                    changed_at: ZonedTime::new(now, &zone),
-                    other_sessions_revoked: revoked,
-                },
-                dedupe_key: None,
-            },
-        )
-        .await?;
-        Ok(())
+        tell_password_changed(conn, &user, revoked, now).await
     })
     .await
+}
+
+/// Queues the email that tells `user` its password changed at `now` and how many of its
+/// other sessions were ended (after a change and after a reset alike).
+pub(super) async fn tell_password_changed(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    revoked: usize,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let zone = timezone_of(conn, user.cooperative_id).await?;
+    notifications::enqueue(
+        conn,
+        now,
+        Email {
+            to: &user.email,
+            locale: user.locale,
+            template: &PasswordChanged {
+                name: user.name.clone(),
+                email: user.email.clone(),
+                changed_at: ZonedTime::new(now, &zone),
+                other_sessions_revoked: revoked,
+            },
+            dedupe_key: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Input of [`create_user`].

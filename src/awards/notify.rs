@@ -25,6 +25,7 @@ use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder};
 use crate::rfqs::models::Rfq;
 use crate::schema::users;
 use crate::suppliers::repo::recipients as supplier_recipients;
+use crate::users::repo::{active_recipients, Owner};
 
 /// A PO the award issued, with its rows.
 pub struct IssuedPo {
@@ -246,20 +247,7 @@ async fn member_recipients(
     let m = find_member(conn, member)
         .await?
         .ok_or_else(|| anyhow::anyhow!("member {member} vanished"))?;
-    let mut recipients: Vec<Recipient> = users::table
-        .filter(users::member_id.eq(member))
-        .filter(users::disabled.eq(false))
-        .order(users::created_at)
-        .select((users::email, users::name, users::locale))
-        .load::<(String, String, String)>(conn)
-        .await?
-        .into_iter()
-        .map(|(email, name, l)| Recipient {
-            email,
-            name,
-            locale: Locale::parse(&l).unwrap_or(Locale::Ko),
-        })
-        .collect();
+    let mut recipients = active_recipients(conn, Owner::Member(member), Locale::Ko).await?;
     recipients.push(Recipient {
         email: m.contact_email.clone(),
         name: m.name.clone(),

@@ -9,13 +9,13 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::bounds;
 use crate::comparison::landed::{self, OfferTerms};
 use crate::comparison::optimise::{self, Limits};
 use crate::comparison::service::{money, Computed, ComputedLine};
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::ids::{
-    MaterialId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId, SupplierId,
+    CooperativeId, MaterialId, MemberId, PoLineId, PurchaseOrderId, QuoteId, RfqId, RfqLineId,
+    SupplierId,
 };
 use crate::materials::units;
 use crate::purchase_orders::allocation::largest_remainder;
@@ -23,13 +23,14 @@ use crate::purchase_orders::models::{MemberAllocation, PoLine, PurchaseOrder};
 use crate::quotes::models::Quote;
 use crate::reference;
 use crate::rfqs::models::RfqStatus;
+use crate::{bounds, decimal};
 
 /// One allocation in a request.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllocationIn {
     pub quote_id: QuoteId,
-    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[serde(deserialize_with = "decimal::exact")]
     #[schema(value_type = String, example = "60")]
     pub quantity: Decimal,
 }
@@ -337,7 +338,7 @@ pub fn by_quote(chosen: &[Chosen]) -> Vec<(QuoteId, Vec<&Chosen>)> {
 #[derive(Clone, Copy)]
 pub struct PoContext<'a> {
     pub rfq_id: RfqId,
-    pub cooperative_id: crate::ids::CooperativeId,
+    pub cooperative_id: CooperativeId,
     pub fx_date: NaiveDate,
     /// Decimal places of the base currency.
     pub base_minor: u32,
@@ -510,7 +511,7 @@ pub fn quotes_unchanged(
 mod tests {
     use super::*;
     use crate::comparison::service::ComputedOffer;
-    use crate::ids::{CooperativeId, RoundId};
+    use crate::ids::RoundId;
     use crate::rfqs::models::RfqLine;
     use chrono::TimeZone;
 

@@ -30,6 +30,7 @@ use crate::quotes::repo::{self as quote_repo, Reader};
 use crate::rfqs::models::RfqStatus;
 use crate::rfqs::repo as rfq_repo;
 use crate::schema::{award_allocations, awards, demand_lines};
+use crate::suppliers::repo as supplier_repo;
 use crate::{bounds, db, validation};
 
 /// A PO of the award response.
@@ -323,7 +324,7 @@ pub async fn preview(
     let mut conn = db::conn(&ctx.pool).await?;
     let addresses =
         async |conn: &mut AsyncPgConnection, s: SupplierId| -> Result<Vec<String>, AppError> {
-            Ok(crate::suppliers::repo::recipients(conn, s)
+            Ok(supplier_repo::recipients(conn, s)
                 .await?
                 .map(|(_, r)| r.into_iter().map(|r| r.email).collect())
                 .unwrap_or_default())

@@ -12,8 +12,8 @@ use diesel::upsert::{excluded, on_constraint};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
-use crate::ids::{CooperativeId, UserId};
-use crate::schema::{cooperatives, fx_rates};
+use crate::ids::{CooperativeId, RfqId, UserId};
+use crate::schema::{cooperatives, fx_rates, rfq_fx_rates};
 
 /// A rate row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -189,13 +189,49 @@ pub async fn bases(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
 /// The currencies whose rate is fixed for an RFQ already (`rfq_fx_rates`).
 pub async fn fixed_currencies(
     conn: &mut AsyncPgConnection,
-    rfq: crate::ids::RfqId,
+    rfq: RfqId,
 ) -> QueryResult<Vec<String>> {
-    use crate::schema::rfq_fx_rates as l;
-    l::table
-        .filter(l::rfq_id.eq(rfq))
-        .select(l::currency)
+    rfq_fx_rates::table
+        .filter(rfq_fx_rates::rfq_id.eq(rfq))
+        .select(rfq_fx_rates::currency)
         .load(conn)
+        .await
+}
+
+/// `(currency, rate, rate date)` of each rate fixed for an RFQ.
+pub async fn fixed_rates(
+    conn: &mut AsyncPgConnection,
+    rfq: RfqId,
+) -> QueryResult<Vec<(String, Decimal, NaiveDate)>> {
+    rfq_fx_rates::table
+        .filter(rfq_fx_rates::rfq_id.eq(rfq))
+        .select((
+            rfq_fx_rates::currency,
+            rfq_fx_rates::rate,
+            rfq_fx_rates::rate_date,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Fixes `rate` as an RFQ's rate of its currency at `now`, unless one is fixed already.
+pub async fn fix_rate(
+    conn: &mut AsyncPgConnection,
+    rfq: RfqId,
+    rate: &FxRate,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::insert_into(rfq_fx_rates::table)
+        .values((
+            rfq_fx_rates::rfq_id.eq(rfq),
+            rfq_fx_rates::currency.eq(&rate.currency),
+            rfq_fx_rates::rate.eq(rate.rate),
+            rfq_fx_rates::rate_date.eq(rate.date),
+            rfq_fx_rates::source.eq(&rate.source),
+            rfq_fx_rates::locked_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
         .await
 }
 

@@ -13,6 +13,8 @@
 //! is visible: a warning in the log, an `fx.refresh_failed` audit event, and the refresh
 //! response.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use rust_decimal::Decimal;
@@ -28,10 +30,11 @@ use crate::config::{FxProvider, Settings};
 use crate::context::Ctx;
 use crate::cooperatives::repo as coop_repo;
 use crate::error::{self, AppError, ErrorCode, FieldError};
-use crate::ids::CooperativeId;
-use crate::rfqs::models::Rfq;
+use crate::ids::{CooperativeId, RfqId};
+use crate::rfqs::models::{Rfq, RfqStatus};
+use crate::rfqs::repo::{self as rfq_repo, RfqScope};
 use crate::validation::Collect;
-use crate::{bounds, db, reference, validation};
+use crate::{bounds, db, decimal, reference, validation};
 
 /// Largest accepted move against the previous stored rate, unless forced.
 pub const MAX_CHANGE: Decimal = Decimal::from_parts(20, 0, 0, false, 2);
@@ -46,7 +49,7 @@ pub struct NewFxRate {
     /// The priced currency, e.g. `USD`.
     pub currency: String,
     /// Units of `base` per 1 unit of `currency` (> 0).
-    #[serde(deserialize_with = "crate::decimal::exact")]
+    #[serde(deserialize_with = "decimal::exact")]
     #[schema(value_type = String, example = "1386.8")]
     pub rate: Decimal,
     /// The cooperative the rate is for. A coop admin's rate is always its own
@@ -304,18 +307,8 @@ pub async fn rfq_rates(
     base: &str,
     fx_date: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<std::collections::BTreeMap<String, (Decimal, NaiveDate)>, AppError> {
-    use crate::schema::rfq_fx_rates as l;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    let load = async |conn: &mut AsyncPgConnection| -> diesel::QueryResult<Vec<(String, Decimal, NaiveDate)>> {
-        l::table
-            .filter(l::rfq_id.eq(rfq.id))
-            .select((l::currency, l::rate, l::rate_date))
-            .load(conn)
-            .await
-    };
-    let mut locked = load(conn).await?;
+) -> Result<BTreeMap<String, (Decimal, NaiveDate)>, AppError> {
+    let mut locked = repo::fixed_rates(conn, rfq.id).await?;
     let mut added = false;
     for currency in rfq.currency_list() {
         if currency == base || locked.iter().any(|(c, ..)| *c == currency) {
@@ -323,23 +316,12 @@ pub async fn rfq_rates(
         }
         let scope = Scope::Cooperative(rfq.cooperative_id);
         if let Some(r) = repo::rate_on(conn, scope, base, &currency, fx_date).await? {
-            diesel::insert_into(l::table)
-                .values((
-                    l::rfq_id.eq(rfq.id),
-                    l::currency.eq(&currency),
-                    l::rate.eq(r.rate),
-                    l::rate_date.eq(r.date),
-                    l::source.eq(&r.source),
-                    l::locked_at.eq(now),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
+            repo::fix_rate(conn, rfq.id, &r, now).await?;
             added = true;
         }
     }
     if added {
-        locked = load(conn).await?;
+        locked = repo::fixed_rates(conn, rfq.id).await?;
     }
     Ok(locked.into_iter().map(|(c, r, d)| (c, (r, d))).collect())
 }
@@ -573,7 +555,7 @@ pub async fn refresh_now(
 /// offers in it cannot be compared until one is entered.
 #[derive(Debug, Clone)]
 pub struct MissingRate {
-    pub rfq_id: crate::ids::RfqId,
+    pub rfq_id: RfqId,
     pub rfq_title: String,
     pub currency: String,
     /// The FX date of the RFQ (its deadline's date in the cooperative's zone).
@@ -587,8 +569,6 @@ pub async fn missing_rfq_rates(
     who: &Principal,
     coop_id: CooperativeId,
 ) -> Result<Vec<MissingRate>, AppError> {
-    use crate::rfqs::models::RfqStatus;
-    use crate::rfqs::repo::{self as rfq_repo, RfqScope};
     who.in_cooperative(coop_id, &[Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     let coop = coop_repo::find_cooperative(&mut conn, coop_id)

@@ -455,10 +455,11 @@ impl OpsMsgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::lint::is_hangul;
 
     #[test]
     fn both_languages_fill_every_message_in_their_language() {
-        let hangul = |s: &str| s.chars().any(crate::i18n::lint::is_hangul);
+        let hangul = |s: &str| s.chars().any(is_hangul);
         for (k, e) in KO.all().into_iter().zip(EN.all()) {
             assert!(!e.is_empty() && !k.is_empty());
             assert!(!hangul(e), "not English: {e}");

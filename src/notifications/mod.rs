@@ -8,6 +8,7 @@
 
 pub mod backoff;
 pub mod mailer;
+pub mod outbox;
 pub mod repo;
 pub mod service;
 pub mod templates;

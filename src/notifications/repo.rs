@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::outbox::{outbox_queries, stored_error};
 use crate::auth::Locale;
 use crate::schema::outbox_emails;
 
@@ -62,6 +63,8 @@ pub async fn insert(
     Ok((n == 1).then_some(id))
 }
 
+outbox_queries!(outbox_emails, row: OutboxEmail, due: OutboxEmail);
+
 /// Claims up to `limit` due rows, locking them until the transaction ends; rows locked by
 /// another worker are skipped.
 pub async fn claim_due(
@@ -69,16 +72,7 @@ pub async fn claim_due(
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<OutboxEmail>> {
-    outbox_emails::table
-        .filter(outbox_emails::status.eq("pending"))
-        .filter(outbox_emails::next_attempt_at.le(now))
-        .order(outbox_emails::next_attempt_at.asc())
-        .limit(limit)
-        .select(OutboxEmail::as_select())
-        .for_update()
-        .skip_locked()
-        .load(conn)
-        .await
+    lock_due(conn, now, limit).await
 }
 
 /// Records a successful send. One-time secrets in the payload (an invitation's or a password
@@ -113,7 +107,7 @@ pub async fn mark_failed(
     error: &str,
     next: Option<DateTime<Utc>>,
 ) -> QueryResult<usize> {
-    let error: String = error.chars().take(2000).collect();
+    let error = stored_error(error);
     let q = diesel::update(outbox_emails::table.find(id));
     match next {
         Some(at) => {
@@ -137,74 +131,6 @@ pub async fn mark_failed(
             .await
         }
     }
-}
-
-/// A page of rows of one status (or all), newest first, after a `(created_at, id)` cursor.
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    status: Option<&str>,
-    after: Option<(DateTime<Utc>, uuid::Uuid)>,
-    limit: i64,
-) -> QueryResult<Vec<OutboxEmail>> {
-    let mut q = outbox_emails::table
-        .select(OutboxEmail::as_select())
-        .into_boxed();
-    if let Some(s) = status {
-        q = q.filter(outbox_emails::status.eq(s.to_owned()));
-    }
-    if let Some((at, id)) = after {
-        q = q.filter(
-            outbox_emails::created_at
-                .lt(at)
-                .or(outbox_emails::created_at
-                    .eq(at)
-                    .and(outbox_emails::id.lt(id))),
-        );
-    }
-    q.order((outbox_emails::created_at.desc(), outbox_emails::id.desc()))
-        .limit(limit)
-        .load(conn)
-        .await
-}
-
-/// One row, locked for update.
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-) -> QueryResult<Option<OutboxEmail>> {
-    outbox_emails::table
-        .find(id)
-        .select(OutboxEmail::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Puts a row back in the queue now, with a fresh 48-hour retry window.
-pub async fn requeue(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-    now: DateTime<Utc>,
-) -> QueryResult<OutboxEmail> {
-    diesel::update(outbox_emails::table.find(id))
-        .set((
-            outbox_emails::status.eq("pending"),
-            outbox_emails::next_attempt_at.eq(now),
-            outbox_emails::retry_window_started_at.eq(now),
-        ))
-        .returning(OutboxEmail::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// How many rows have `status`.
-pub async fn count_by_status(conn: &mut AsyncPgConnection, status: &str) -> QueryResult<i64> {
-    outbox_emails::table
-        .filter(outbox_emails::status.eq(status))
-        .count()
-        .get_result(conn)
-        .await
 }
 
 #[derive(QueryableByName)]

@@ -5,9 +5,12 @@ use serde_json::json;
 
 use super::repo;
 use crate::audit::{self, Actor, Event};
+use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::db;
 use crate::error::{AppError, ErrorCode};
+use crate::ids::CooperativeId;
+use crate::webhooks::repo as hooks;
 
 /// Puts a dead (or waiting) email back in the queue for an immediate attempt with a fresh
 /// 48-hour retry window. A sent email is a 409 `already_sent`.
@@ -52,12 +55,8 @@ pub struct OutboxCounts {
 }
 
 /// [`OutboxCounts`] (platform admins).
-pub async fn outbox_counts(
-    ctx: &Ctx,
-    who: &crate::auth::Principal,
-) -> Result<OutboxCounts, AppError> {
-    use crate::webhooks::repo as hooks;
-    who.require(&[crate::auth::Role::PlatformAdmin])?;
+pub async fn outbox_counts(ctx: &Ctx, who: &Principal) -> Result<OutboxCounts, AppError> {
+    who.require(&[Role::PlatformAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     Ok(OutboxCounts {
         emails_pending: repo::count_by_status(&mut conn, "pending").await?,
@@ -71,11 +70,11 @@ pub async fn outbox_counts(
 /// and rounds, or to its users.
 pub async fn dead_of_cooperative(
     ctx: &Ctx,
-    who: &crate::auth::Principal,
-    coop_id: crate::ids::CooperativeId,
+    who: &Principal,
+    coop_id: CooperativeId,
     limit: i64,
 ) -> Result<Vec<repo::OutboxEmail>, AppError> {
-    who.in_cooperative(coop_id, &[crate::auth::Role::CoopAdmin])?;
+    who.in_cooperative(coop_id, &[Role::CoopAdmin])?;
     let mut conn = db::conn(&ctx.pool).await?;
     Ok(repo::dead_of_cooperative(&mut conn, coop_id.0, limit).await?)
 }

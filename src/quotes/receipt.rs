@@ -33,6 +33,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::models::timestamp;
 use crate::canonical;
 use crate::ids::{RfqId, RfqLineId, SupplierId};
 
@@ -129,7 +130,7 @@ pub fn seal(
         "rfq_id": rfq_id.to_string(),
         "supplier_id": supplier_id.to_string(),
         "revision": revision,
-        "submitted_at": super::models::timestamp(submitted_at),
+        "submitted_at": timestamp(submitted_at),
         "quote": content.to_json(),
     });
     let canonical = canonical::to_string(&doc);
@@ -270,11 +271,11 @@ mod tests {
         let at = Utc::now();
         let (rfq, supplier) = (RfqId::new(), SupplierId::new());
         let (canonical, digest) = seal(rfq, supplier, 1, at, &new_nonce().unwrap(), &content());
-        let guess = crate::canonical::to_string(&json!({
+        let guess = canonical::to_string(&json!({
             "rfq_id": rfq.to_string(),
             "supplier_id": supplier.to_string(),
             "revision": 1,
-            "submitted_at": crate::quotes::models::timestamp(at),
+            "submitted_at": timestamp(at),
             "quote": content().to_json(),
         }));
         assert_ne!(digest_of(&guess), digest);

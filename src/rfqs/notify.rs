@@ -14,6 +14,7 @@ use crate::notifications::templates::{
 };
 use crate::notifications::{enqueue_once, material_refs};
 use crate::suppliers::repo::recipients;
+use crate::users::claim;
 use crate::webhooks;
 
 /// Which announcement.
@@ -133,11 +134,9 @@ pub async fn announce(
         };
         // A supplier nobody can sign in for: its contact address may claim an account.
         let claim_link = match what {
-            Announcement::Published => {
-                crate::users::claim::issue(conn, &supplier, rfq.id, rfq.deadline, now)
-                    .await?
-                    .map(|token| format!("{public_url}/claim/{token}"))
-            }
+            Announcement::Published => claim::issue(conn, &supplier, rfq.id, rfq.deadline, now)
+                .await?
+                .map(|token| format!("{public_url}/claim/{token}")),
             _ => None,
         };
         for r in recipients {

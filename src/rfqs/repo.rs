@@ -7,9 +7,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
 use super::models::{Rfq, RfqLine};
-use crate::ids::{CooperativeId, MaterialId, RfqId, RoundId, SupplierId};
+use crate::ids::{CooperativeId, MaterialId, RfqId, RfqLineId, RoundId, SupplierId};
 use crate::schema::{
-    demand_lines, materials, quotes, rfq_lines, rfq_logistics_adders, rfq_suppliers, rfqs,
+    demand_lines, materials, outbox_emails, outbox_webhooks, quotes, rfq_lines,
+    rfq_logistics_adders, rfq_suppliers, rfqs,
 };
 
 /// Demand of a round per material: (material, total base quantity, earliest required-by).
@@ -330,7 +331,7 @@ pub async fn update_fields(
 pub async fn line_specs(
     conn: &mut AsyncPgConnection,
     id: RfqId,
-) -> QueryResult<Vec<(crate::ids::RfqLineId, String)>> {
+) -> QueryResult<Vec<(RfqLineId, String)>> {
     rfq_lines::table
         .inner_join(materials::table.on(materials::id.eq(rfq_lines::material_id)))
         .filter(rfq_lines::rfq_id.eq(id))
@@ -346,7 +347,6 @@ pub async fn announcement_deliveries(
     conn: &mut AsyncPgConnection,
     rfq: RfqId,
 ) -> QueryResult<(Vec<(String, String)>, Vec<(String, String)>)> {
-    use crate::schema::{outbox_emails, outbox_webhooks};
     let prefix = format!("rfq:{rfq}:%");
     let emails = outbox_emails::table
         .filter(outbox_emails::dedupe_key.like(prefix.clone()))

@@ -24,7 +24,7 @@ use crate::context::Ctx;
 use crate::cooperatives::models::Cooperative;
 use crate::cooperatives::repo as coop_repo;
 use crate::error::{AppError, ErrorCode, FieldError};
-use crate::ids::{CooperativeId, RfqId, RoundId, SupplierId};
+use crate::ids::{CooperativeId, RfqId, RfqLineId, RoundId, SupplierId};
 use crate::quotes::repo as quote_repo;
 use crate::rounds::models::RoundStatus;
 use crate::rounds::repo as round_repo;
@@ -568,7 +568,7 @@ pub async fn line_specs(
     ctx: &Ctx,
     who: &Principal,
     id: RfqId,
-) -> Result<std::collections::HashMap<crate::ids::RfqLineId, String>, AppError> {
+) -> Result<HashMap<RfqLineId, String>, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
     let rfq = rfq_in_scope(&mut conn, who, id).await?;
     Ok(repo::line_specs(&mut conn, rfq.id)

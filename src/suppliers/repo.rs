@@ -8,7 +8,8 @@ use crate::auth::Locale;
 use crate::db::like_pattern;
 use crate::ids::{SupplierId, UserId};
 use crate::notifications::{self, Recipient};
-use crate::schema::{suppliers, users};
+use crate::schema::suppliers;
+use crate::users::repo::{active_recipients, Owner};
 
 /// A supplier row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -55,20 +56,7 @@ pub async fn recipients(
     let Some(s) = find(conn, id).await? else {
         return Ok(None);
     };
-    let mut list: Vec<Recipient> = users::table
-        .filter(users::supplier_id.eq(id))
-        .filter(users::disabled.eq(false))
-        .order(users::created_at)
-        .select((users::email, users::name, users::locale))
-        .load::<(String, String, String)>(conn)
-        .await?
-        .into_iter()
-        .map(|(email, name, locale)| Recipient {
-            email,
-            name,
-            locale: Locale::parse(&locale).unwrap_or(Locale::En),
-        })
-        .collect();
+    let mut list = active_recipients(conn, Owner::Supplier(id), Locale::En).await?;
     list.push(Recipient {
         email: s.contact_email.clone(),
         name: s.name.clone(),

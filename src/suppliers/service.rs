@@ -38,13 +38,13 @@ pub struct NewSupplier {
     pub webhook_url: Option<String>,
 }
 
-/// Whether the caller may see a supplier's integration details: platform admins, the
-/// supplier's own users, and the user who registered it.
 /// Whether the caller may see the webhook signing key.
 fn shows_secret(who: &Principal, s: &Supplier) -> bool {
     who.role == Role::PlatformAdmin || who.supplier_id == Some(s.id)
 }
 
+/// Whether the caller may see a supplier's integration details: platform admins, the
+/// supplier's own users, and the user who registered it.
 fn shows_webhook(who: &Principal, s: &Supplier) -> bool {
     who.role == Role::PlatformAdmin
         || who.supplier_id == Some(s.id)

@@ -1,12 +1,15 @@
 //! Queries on organisation users and invitations.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::models::User;
+use crate::auth::Locale;
 use crate::db::like_pattern;
 use crate::ids::{CooperativeId, MemberId, RfqId, SupplierId, UserId};
+use crate::notifications::Recipient;
 use crate::schema::{invitations, sessions, supplier_claims, users};
 
 /// Who a list of users belongs to.
@@ -20,6 +23,46 @@ pub enum Owner {
     CoopAdmins(CooperativeId),
 }
 
+/// `query` narrowed to the users of `owner`.
+fn owned_by<'a, ST: 'a>(
+    query: users::BoxedQuery<'a, Pg, ST>,
+    owner: Owner,
+) -> users::BoxedQuery<'a, Pg, ST> {
+    match owner {
+        Owner::Cooperative(c) => query.filter(users::cooperative_id.eq(c)),
+        Owner::Supplier(s) => query.filter(users::supplier_id.eq(s)),
+        Owner::Member(m) => query.filter(users::member_id.eq(m)),
+        Owner::CoopAdmins(c) => query
+            .filter(users::cooperative_id.eq(c))
+            .filter(users::role.eq("coop_admin")),
+    }
+}
+
+/// The active users of `owner` as email recipients, oldest account first, each in its own
+/// locale (`fallback` where the stored one is unknown).
+pub async fn active_recipients(
+    conn: &mut AsyncPgConnection,
+    owner: Owner,
+    fallback: Locale,
+) -> QueryResult<Vec<Recipient>> {
+    let query = users::table
+        .filter(users::disabled.eq(false))
+        .select((users::email, users::name, users::locale))
+        .into_boxed();
+    let rows: Vec<(String, String, String)> = owned_by(query, owner)
+        .order(users::created_at)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(email, name, locale)| Recipient {
+            email,
+            name,
+            locale: Locale::parse(&locale).unwrap_or(fallback),
+        })
+        .collect())
+}
+
 /// A page of an organisation's users, newest first.
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -28,15 +71,7 @@ pub async fn list(
     after: Option<(DateTime<Utc>, uuid::Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<User>> {
-    let mut query = users::table.select(User::as_select()).into_boxed();
-    query = match owner {
-        Owner::Cooperative(c) => query.filter(users::cooperative_id.eq(c)),
-        Owner::Supplier(s) => query.filter(users::supplier_id.eq(s)),
-        Owner::Member(m) => query.filter(users::member_id.eq(m)),
-        Owner::CoopAdmins(c) => query
-            .filter(users::cooperative_id.eq(c))
-            .filter(users::role.eq("coop_admin")),
-    };
+    let mut query = owned_by(users::table.select(User::as_select()).into_boxed(), owner);
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
         let p = like_pattern(q);
         query = query.filter(users::name.ilike(p.clone()).or(users::email.ilike(p)));

@@ -419,13 +419,7 @@ pub async fn list_coop_users(
 ) -> Result<Vec<UserOut>, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
     let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
-    Ok(
-        repo::list(&mut conn, Owner::Cooperative(coop.id), q, after, limit)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    )
+    page_of(&mut conn, Owner::Cooperative(coop.id), q, after, limit).await
 }
 
 /// Users of a supplier (platform admins, the supplier's users).
@@ -445,13 +439,19 @@ pub async fn list_supplier_users(
     supplier_repo::find(&mut conn, supplier_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(
-        repo::list(&mut conn, Owner::Supplier(supplier_id), q, after, limit)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    )
+    page_of(&mut conn, Owner::Supplier(supplier_id), q, after, limit).await
+}
+
+/// A page of `owner`'s users as the API shows them.
+async fn page_of(
+    conn: &mut AsyncPgConnection,
+    owner: Owner,
+    q: Option<&str>,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    limit: i64,
+) -> Result<Vec<UserOut>, AppError> {
+    let rows = repo::list(conn, owner, q, after, limit).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// `PATCH /users/{id}` body.
@@ -529,13 +529,7 @@ pub async fn list_member_users(
         .await?
         .ok_or(AppError::NotFound)?;
     who.in_cooperative(member.cooperative_id, &[Role::CoopAdmin])?;
-    Ok(
-        repo::list(&mut conn, Owner::Member(member.id), None, None, limit)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    )
+    page_of(&mut conn, Owner::Member(member.id), None, None, limit).await
 }
 
 /// A cooperative's admins (its admins, platform admins).
@@ -547,11 +541,5 @@ pub async fn list_coop_admins(
 ) -> Result<Vec<UserOut>, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
     let coop = cooperative_in_scope(&mut conn, who, coop_id, &[Role::CoopAdmin]).await?;
-    Ok(
-        repo::list(&mut conn, Owner::CoopAdmins(coop.id), None, None, limit)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    )
+    page_of(&mut conn, Owner::CoopAdmins(coop.id), None, None, limit).await
 }

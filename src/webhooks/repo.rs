@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::notifications::backoff::AfterFailure;
+use crate::notifications::outbox::{outbox_queries, stored_error};
 use crate::schema::{outbox_webhooks, suppliers};
 
 /// A webhook outbox row, as the operations list shows it (without the body).
@@ -44,6 +45,8 @@ pub struct Due {
     pub retry_window_started_at: DateTime<Utc>,
 }
 
+outbox_queries!(outbox_webhooks, row: OutboxWebhook, due: Due);
+
 /// Claims up to `limit` due rows, locking them until the transaction ends (rows locked by
 /// another worker are skipped), each with its supplier's current secret and URL: a changed
 /// URL takes the retries with it, a removed one (empty URL here) ends them.
@@ -52,16 +55,7 @@ pub async fn claim_due(
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<(Due, Vec<u8>)>> {
-    let due: Vec<Due> = outbox_webhooks::table
-        .filter(outbox_webhooks::status.eq("pending"))
-        .filter(outbox_webhooks::next_attempt_at.le(now))
-        .order(outbox_webhooks::next_attempt_at.asc())
-        .limit(limit)
-        .select(Due::as_select())
-        .for_update()
-        .skip_locked()
-        .load(conn)
-        .await?;
+    let due = lock_due(conn, now, limit).await?;
     let ids: Vec<uuid::Uuid> = due.iter().map(|d| d.supplier_id).collect();
     let current: Vec<(uuid::Uuid, Vec<u8>, Option<String>)> = suppliers::table
         .filter(suppliers::id.eq_any(&ids))
@@ -122,7 +116,7 @@ pub async fn mark_failed(
                     attempts,
                     status,
                     outbox_webhooks::next_attempt_at.eq(at),
-                    outbox_webhooks::last_error.eq(truncate(error)),
+                    outbox_webhooks::last_error.eq(stored_error(&error)),
                 ))
                 .execute(conn)
                 .await
@@ -133,85 +127,10 @@ pub async fn mark_failed(
                     outbox_webhooks::status.eq("dead"),
                     attempts,
                     status,
-                    outbox_webhooks::last_error.eq(truncate(error)),
+                    outbox_webhooks::last_error.eq(stored_error(&error)),
                 ))
                 .execute(conn)
                 .await
         }
     }
-}
-
-fn truncate(error: String) -> String {
-    error.chars().take(2000).collect()
-}
-
-/// A page of rows of one status (or all), newest first, after a `(created_at, id)` cursor.
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    status: Option<&str>,
-    after: Option<(DateTime<Utc>, uuid::Uuid)>,
-    limit: i64,
-) -> QueryResult<Vec<OutboxWebhook>> {
-    let mut q = outbox_webhooks::table
-        .select(OutboxWebhook::as_select())
-        .into_boxed();
-    if let Some(s) = status {
-        q = q.filter(outbox_webhooks::status.eq(s.to_owned()));
-    }
-    if let Some((at, id)) = after {
-        q = q.filter(
-            outbox_webhooks::created_at
-                .lt(at)
-                .or(outbox_webhooks::created_at
-                    .eq(at)
-                    .and(outbox_webhooks::id.lt(id))),
-        );
-    }
-    q.order((
-        outbox_webhooks::created_at.desc(),
-        outbox_webhooks::id.desc(),
-    ))
-    .limit(limit)
-    .load(conn)
-    .await
-}
-
-/// One row, locked for update.
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-) -> QueryResult<Option<OutboxWebhook>> {
-    outbox_webhooks::table
-        .find(id)
-        .select(OutboxWebhook::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Puts a row back in the queue now, with a fresh 48-hour retry window.
-pub async fn requeue(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-    now: DateTime<Utc>,
-) -> QueryResult<OutboxWebhook> {
-    diesel::update(outbox_webhooks::table.find(id))
-        .set((
-            outbox_webhooks::status.eq("pending"),
-            outbox_webhooks::next_attempt_at.eq(now),
-            outbox_webhooks::retry_window_started_at.eq(now),
-        ))
-        .returning(OutboxWebhook::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// How many rows have `status`.
-pub async fn count_by_status(conn: &mut AsyncPgConnection, status: &str) -> QueryResult<i64> {
-    outbox_webhooks::table
-        .filter(outbox_webhooks::status.eq(status))
-        .count()
-        .get_result(conn)
-        .await
 }

@@ -35,6 +35,7 @@ const FOUNDATION: &[&str] = &[
     "src/notifications/backoff.rs",
     "src/notifications/mailer.rs",
     "src/notifications/mod.rs",
+    "src/notifications/outbox.rs",
     "src/notifications/repo.rs",
     "src/notifications/templates.rs",
     "src/notifications/worker.rs",

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::pagination::{Page, PageQuery};
+use crate::api::pagination::{Page, PageQuery, SortKey};
 use crate::audit::repo::EventOut;
 use crate::audit::{self, Actor, Verification};
 use crate::auth::{Principal, Role};
@@ -15,7 +15,7 @@ use crate::notifications::{self, repo::OutboxEmail, OutboxStatus};
 use crate::state::AppState;
 use crate::webhooks::{self, repo::OutboxWebhook};
 
-/// `GET /admin/outbox` filter.
+/// `GET /admin/outbox` and `GET /admin/webhooks` filter.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OutboxQuery {
     /// `pending`, `sent` or `dead` (default: all).
@@ -24,6 +24,18 @@ pub struct OutboxQuery {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+impl OutboxQuery {
+    /// `(status, after, limit)`, validated (the limit first).
+    fn parts(self) -> Result<(Option<OutboxStatus>, Option<SortKey>, i64), AppError> {
+        let page = PageQuery {
+            limit: self.limit,
+            cursor: self.cursor,
+        };
+        let limit = page.limit()?;
+        Ok((self.status, page.after()?, limit))
+    }
 }
 
 /// Lists outbox emails, newest first.
@@ -38,14 +50,9 @@ pub async fn list_outbox(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    };
-    let (limit, after) = (page.limit()?, page.after()?);
+    let (status, after, limit) = query.into_inner().parts()?;
     let mut conn = db::conn(&state.pool).await?;
-    let items = notifications::list(&mut conn, query.status, after, limit).await?;
+    let items = notifications::list(&mut conn, status, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
 }
 
@@ -68,19 +75,8 @@ pub async fn retry_outbox(
     Ok(HttpResponse::Ok().json(row))
 }
 
-/// `GET /admin/webhooks` filter.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct WebhookQuery {
-    /// `pending`, `sent` or `dead` (default: all).
-    pub status: Option<OutboxStatus>,
-    /// Items per page, 1–200 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Lists outbox webhooks, newest first (bodies are not shown).
-#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "operations", params(WebhookQuery),
+#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "operations", params(OutboxQuery),
     security(("bearer" = [])), responses(
     (status = 200, body = inline(Page<OutboxWebhook>)),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -88,17 +84,12 @@ pub struct WebhookQuery {
 pub async fn list_webhooks(
     state: web::Data<AppState>,
     who: Principal,
-    query: web::Query<WebhookQuery>,
+    query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::PlatformAdmin])?;
-    let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    };
-    let (limit, after) = (page.limit()?, page.after()?);
+    let (status, after, limit) = query.into_inner().parts()?;
     let mut conn = db::conn(&state.pool).await?;
-    let items = webhooks::list(&mut conn, query.status, after, limit).await?;
+    let items = webhooks::list(&mut conn, status, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| (e.created_at, e.id))))
 }
 

@@ -18,7 +18,7 @@ use crate::materials::service::{
 };
 use crate::state::AppState;
 use crate::suppliers::service::{self as suppliers, NewSupplier, SupplierOut};
-use crate::users::claim::{ClaimAccount, Claimed};
+use crate::users::claim::{self, ClaimAccount, Claimed};
 use crate::users::service::{
     self as users, AcceptInvite, NewCoopUser, NewSupplierUser, UserOut, UserPatch,
 };
@@ -211,7 +211,7 @@ pub async fn claim_account(
     state: web::Data<AppState>,
     body: web::Json<ClaimAccount>,
 ) -> Result<HttpResponse, AppError> {
-    let claimed = crate::users::claim::claim(&state, body.into_inner()).await?;
+    let claimed = claim::claim(&state, body.into_inner()).await?;
     Ok(created(
         format!("/api/v1/rfqs/{}", claimed.rfq_id),
         &claimed,
