@@ -4,6 +4,55 @@
 //! parse exact decimals (`crate::decimal`). [`number`] accepts thousands separators only
 //! where they group digits by three (so `1,25` is not silently read as 125) and hands the
 //! rest to the service's own validation, which names the field.
+//!
+//! Times: a `datetime-local` field is read and filled in the cooperative's time zone
+//! ([`local_time`], [`local_value`]).
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+
+/// The fields of a urlencoded form body, in order (repeated names kept: checkboxes).
+pub fn fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// The first value of `name`, or empty.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Every value of `name`.
+pub fn all<'a>(fields: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// An optional text field: `None` when left blank, else as typed.
+pub fn optional(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_owned())
+}
+
+/// A `datetime-local` value (`2026-12-04T15:00`) read in the cooperative's zone `tz`.
+/// `None` when it is not a date and time (or names a time the zone skips).
+pub fn local_time(raw: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// An instant as a `datetime-local` value in `tz`.
+pub fn local_value(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+}
 
 /// The decimal text of a form number: commas or spaces between groups of three digits
 /// before the point are dropped, fullwidth digits and separators become ASCII, the rest is

@@ -2,7 +2,7 @@
 //! browsers get where the API answers problem+json.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use askama::Template;
 
 use super::session::{login_url, Page};
@@ -33,6 +33,17 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
+}
+
+/// A CSV download named `filename` (200), the body to add whole or streamed.
+pub fn csv_download(filename: &str) -> HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ));
+    res
 }
 
 /// The error page.

@@ -187,6 +187,14 @@ impl Page {
         })
     }
 
+    /// The signed-in user when its role is one of `roles`: 401 signed out (as [`Page::who`]),
+    /// 403 for any other role.
+    pub fn require(&self, roles: &[Role]) -> Result<Principal, AppError> {
+        let who = self.who()?;
+        who.require(roles)?;
+        Ok(who.clone())
+    }
+
     /// The navigation for the signed-in user's role.
     pub fn nav(&self) -> Vec<NavItem> {
         let t = self.t;

@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::members::{errors_of, next_link, InviteForm, Notice, PAGE_SIZE};
+use super::members::{errors_of, next_link, page_query, InviteForm, Notice};
 use super::FormErrors;
 use crate::api::pagination::ListQuery;
 use crate::auth::{Principal, Role};
@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::i18n::buyer_admin::{self, BuyerAdminMsgs};
 use crate::ids::CooperativeId;
 use crate::state::AppState;
-use crate::users::service::{self as users, NewCoopUser, UserOut};
+use crate::users::service::{self as users, UserOut};
 use crate::web::render::{page, page_with, see_other};
 use crate::web::session::Page;
 use crate::web::Routes;
@@ -36,9 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A platform admin (every other role: 403).
 fn platform_admin(p: &Page) -> Result<Principal, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::PlatformAdmin])?;
-    Ok(who)
+    p.require(&[Role::PlatformAdmin])
 }
 
 #[derive(Template)]
@@ -59,10 +57,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let who = platform_admin(&p)?;
-    let query = ListQuery {
-        limit: Some(PAGE_SIZE as u32),
-        ..query.into_inner()
-    };
+    let query = page_query(query);
     let (q, after, limit) = query.parts()?;
     let items = coops::list_cooperatives(&state, &who, q, after, limit).await?;
     page(&ListPage {
@@ -163,6 +158,33 @@ struct DetailPage<'a> {
     notice: Option<&'static str>,
 }
 
+impl<'a> DetailPage<'a> {
+    /// The page of `coop` with its buyers `admins`, the forms blank (the rename form
+    /// holding the current name).
+    fn new(p: &'a Page, coop: CooperativeOut, admins: Vec<UserOut>) -> Self {
+        Self {
+            page: p,
+            m: buyer_admin::msgs(p.locale),
+            new_name: coop.name.clone(),
+            errors: FormErrors::default(),
+            coop,
+            admins,
+            invite: InviteForm::default(),
+            invite_errors: FormErrors::default(),
+            notice: None,
+        }
+    }
+}
+
+/// The cooperative's buyers (coop admins), as many as the page shows.
+async fn admins_of(
+    state: &AppState,
+    who: &Principal,
+    coop: CooperativeId,
+) -> Result<Vec<UserOut>, AppError> {
+    users::list_coop_admins(state, who, coop, 100).await
+}
+
 /// `GET /admin/cooperatives/{id}`: the cooperative and its buyers.
 pub async fn detail(
     state: web::Data<AppState>,
@@ -172,18 +194,10 @@ pub async fn detail(
 ) -> Result<HttpResponse, AppError> {
     let who = platform_admin(&p)?;
     let coop = coops::get_cooperative(&state, &who, *id).await?;
-    let admins = users::list_coop_admins(&state, &who, coop.id, 100).await?;
-    let m = buyer_admin::msgs(p.locale);
+    let admins = admins_of(&state, &who, coop.id).await?;
     page(&DetailPage {
-        page: &p,
-        m,
-        new_name: coop.name.clone(),
-        errors: FormErrors::default(),
-        coop,
-        admins,
-        invite: InviteForm::default(),
-        invite_errors: FormErrors::default(),
-        notice: notice.text(m),
+        notice: notice.text(buyer_admin::msgs(p.locale)),
+        ..DetailPage::new(&p, coop, admins)
     })
 }
 
@@ -198,33 +212,20 @@ pub async fn invite(
     let who = platform_admin(&p)?;
     let coop = coops::get_cooperative(&state, &who, *id).await?;
     let form = form.into_inner();
-    let input = NewCoopUser {
-        email: form.email.clone(),
-        name: form.name.clone(),
-        role: Role::CoopAdmin,
-        member_id: None,
-        password: None,
-        locale: Some(form.language()),
-    };
+    let input = form.coop_user(Role::CoopAdmin, None);
     match users::create_coop_user(&state, &who, coop.id, input).await {
         Ok(_) => Ok(see_other(&format!(
             "/admin/cooperatives/{}?invited=1",
             coop.id
         ))),
         Err(AppError::Validation(errs)) => {
-            let admins = users::list_coop_admins(&state, &who, coop.id, 100).await?;
+            let admins = admins_of(&state, &who, coop.id).await?;
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &DetailPage {
-                    page: &p,
-                    m: buyer_admin::msgs(p.locale),
-                    new_name: coop.name.clone(),
-                    errors: FormErrors::default(),
-                    coop,
-                    admins,
                     invite: form,
                     invite_errors: errors_of(&p, &errs),
-                    notice: None,
+                    ..DetailPage::new(&p, coop, admins)
                 },
             )
         }
@@ -256,19 +257,13 @@ pub async fn rename(
         Ok(c) => Ok(see_other(&format!("/admin/cooperatives/{}?saved=1", c.id))),
         Err(AppError::Validation(errs)) => {
             let coop = coops::get_cooperative(&state, &who, *id).await?;
-            let admins = users::list_coop_admins(&state, &who, coop.id, 100).await?;
+            let admins = admins_of(&state, &who, coop.id).await?;
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &DetailPage {
-                    page: &p,
-                    m: buyer_admin::msgs(p.locale),
                     new_name: form.name,
                     errors: errors_of(&p, &errs),
-                    coop,
-                    admins,
-                    invite: InviteForm::default(),
-                    invite_errors: FormErrors::default(),
-                    notice: None,
+                    ..DetailPage::new(&p, coop, admins)
                 },
             )
         }

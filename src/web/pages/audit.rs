@@ -203,13 +203,12 @@ pub async fn all_chains(
     p: Page,
     q: web::Query<ChainsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::PlatformAdmin])?;
+    let who = p.require(&[Role::PlatformAdmin])?;
     let reports = match q.verify {
         Some(_) => Some(audit_service::verify_all(&state, &who).await?),
         None => None,
     };
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&ChainsPage {
         m: operations::msgs(p.locale),
         page: &p,

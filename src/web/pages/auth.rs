@@ -10,9 +10,11 @@ use super::FormErrors;
 use crate::api::extract::AuthRateLimit;
 use crate::auth::service::{self, ClientMeta};
 use crate::auth::{browser, reset as password_reset, Locale};
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, FieldError};
+use crate::i18n::Msgs;
 use crate::state::AppState;
 use crate::users;
+use crate::users::invitation::Invited;
 use crate::web::render::{page, page_with, see_other};
 use crate::web::session::{self, safe_next, Page};
 use crate::web::Routes;
@@ -283,10 +285,13 @@ struct SetPasswordPage<'a> {
     errors: FormErrors,
 }
 
-fn invalid_link(
+/// A link that leads nowhere (used, expired, never issued): 404 with `heading`, `message`
+/// and a link on (`href`, its text).
+pub(super) fn dead_link(
     p: &Page,
     heading: &'static str,
-    message: &'static str,
+    message: &str,
+    link: (&'static str, &'static str),
 ) -> Result<HttpResponse, AppError> {
     page_with(
         StatusCode::NOT_FOUND,
@@ -294,9 +299,73 @@ fn invalid_link(
             page: p,
             heading,
             message: message.to_owned(),
-            link: Some(("/forgot-password", p.t.forgot_password_link)),
+            link: Some(link),
         },
     )
+}
+
+fn invalid_link(
+    p: &Page,
+    heading: &'static str,
+    message: &'static str,
+) -> Result<HttpResponse, AppError> {
+    dead_link(
+        p,
+        heading,
+        message,
+        ("/forgot-password", p.t.forgot_password_link),
+    )
+}
+
+/// The error of the confirmation field when the two passwords typed differ.
+pub(super) fn unconfirmed(t: &Msgs, new: &str, confirm: &str) -> Option<FormErrors> {
+    (new != confirm).then(|| {
+        let mut errors = FormErrors::default();
+        errors.push("confirm_password", t.passwords_differ);
+        errors
+    })
+}
+
+/// The errors of a form that sets a password: the API names the field `password`, the
+/// form calls it `new_password`.
+pub(super) fn new_password_errors(t: &Msgs, errs: &[FieldError]) -> FormErrors {
+    FormErrors::localized_on(
+        t,
+        errs,
+        |_| None,
+        |field| {
+            if field == "password" {
+                "new_password"
+            } else {
+                field
+            }
+            .to_owned()
+        },
+    )
+}
+
+/// The reset page for the account `email`.
+fn reset_page<'a>(p: &'a Page, email: String, errors: FormErrors) -> SetPasswordPage<'a> {
+    SetPasswordPage {
+        page: p,
+        heading: p.t.reset_title,
+        intro: p.t.reset_intro.to_owned(),
+        email,
+        submit: p.t.save_password,
+        errors,
+    }
+}
+
+/// The invitation page for `inv`.
+fn invite_page<'a>(p: &'a Page, inv: &Invited, errors: FormErrors) -> SetPasswordPage<'a> {
+    SetPasswordPage {
+        page: p,
+        heading: p.t.invite_title,
+        intro: p.t.invite_intro(&inv.email, &inv.organisation),
+        email: inv.email.clone(),
+        submit: p.t.accept_invitation,
+        errors,
+    }
 }
 
 /// `GET /reset-password/{token}`.
@@ -308,14 +377,7 @@ pub async fn reset_form(
     let t = p.t;
     match password_reset::account_of(&state, &token).await? {
         None => invalid_link(&p, t.reset_title, t.reset_link_invalid),
-        Some(user) => page(&SetPasswordPage {
-            page: &p,
-            heading: t.reset_title,
-            intro: t.reset_intro.to_owned(),
-            email: user.email,
-            submit: t.save_password,
-            errors: FormErrors::default(),
-        }),
+        Some(user) => page(&reset_page(&p, user.email, FormErrors::default())),
     }
 }
 
@@ -343,19 +405,10 @@ pub async fn reset(
     let rerender = |errors: FormErrors| {
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &SetPasswordPage {
-                page: &p,
-                heading: t.reset_title,
-                intro: t.reset_intro.to_owned(),
-                email: user.email.clone(),
-                submit: t.save_password,
-                errors,
-            },
+            &reset_page(&p, user.email.clone(), errors),
         )
     };
-    if form.new_password != form.confirm_password {
-        let mut errors = FormErrors::default();
-        errors.push("confirm_password", t.passwords_differ);
+    if let Some(errors) = unconfirmed(t, &form.new_password, &form.confirm_password) {
         return rerender(errors);
     }
     match password_reset::reset(&state, &token, form.new_password).await {
@@ -374,29 +427,18 @@ pub async fn invite_form(
     p: Page,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let t = p.t;
     match users::invitation::open(&state, &token).await? {
         None => invalid_invitation(&p),
-        Some(inv) => page(&SetPasswordPage {
-            page: &p,
-            heading: t.invite_title,
-            intro: t.invite_intro(&inv.email, &inv.organisation),
-            email: inv.email,
-            submit: t.accept_invitation,
-            errors: FormErrors::default(),
-        }),
+        Some(inv) => page(&invite_page(&p, &inv, FormErrors::default())),
     }
 }
 
 fn invalid_invitation(p: &Page) -> Result<HttpResponse, AppError> {
-    page_with(
-        StatusCode::NOT_FOUND,
-        &NoticePage {
-            page: p,
-            heading: p.t.invite_title,
-            message: p.t.invite_link_invalid.to_owned(),
-            link: Some(("/login", p.t.back_to_sign_in)),
-        },
+    dead_link(
+        p,
+        p.t.invite_title,
+        p.t.invite_link_invalid,
+        ("/login", p.t.back_to_sign_in),
     )
 }
 
@@ -418,19 +460,10 @@ pub async fn invite(
     let rerender = |errors: FormErrors| {
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &SetPasswordPage {
-                page: &p,
-                heading: t.invite_title,
-                intro: t.invite_intro(&inv.email, &inv.organisation),
-                email: inv.email.clone(),
-                submit: t.accept_invitation,
-                errors,
-            },
+            &invite_page(&p, &inv, errors),
         )
     };
-    if form.new_password != form.confirm_password {
-        let mut errors = FormErrors::default();
-        errors.push("confirm_password", t.passwords_differ);
+    if let Some(errors) = unconfirmed(t, &form.new_password, &form.confirm_password) {
         return rerender(errors);
     }
     let accepted = users::service::accept_invite(
@@ -446,19 +479,7 @@ pub async fn invite(
         Err(AppError::Validation(errs)) if errs.iter().any(|e| e.field == "token") => {
             return invalid_invitation(&p)
         }
-        Err(AppError::Validation(errs)) => {
-            // The API names the field `password`; the form calls it `new_password`.
-            let errs: Vec<_> = errs
-                .into_iter()
-                .map(|mut e| {
-                    if e.field == "password" {
-                        e.field = "new_password".into();
-                    }
-                    e
-                })
-                .collect();
-            return rerender(FormErrors::from_fields(t, &errs));
-        }
+        Err(AppError::Validation(errs)) => return rerender(new_password_errors(t, &errs)),
         Err(e) => return Err(e),
     }
     let (session_token, _) =
@@ -512,9 +533,7 @@ pub async fn password(
             },
         )
     };
-    if form.new_password != form.confirm_password {
-        let mut errors = FormErrors::default();
-        errors.push("confirm_password", p.t.passwords_differ);
+    if let Some(errors) = unconfirmed(p.t, &form.new_password, &form.confirm_password) {
         return rerender(errors);
     }
     match service::change_password(

@@ -6,9 +6,10 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use rust_decimal::Decimal;
 
-use super::{zone_of, Fmt};
+use super::Fmt;
 use crate::awards::report::{self, AwardReport, ReportLine, ReportVerification};
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::i18n::report::{msgs, ReportMsgs};
 use crate::ids::{PoLineId, QuoteId, RfqId};
 use crate::state::AppState;
@@ -56,7 +57,7 @@ impl ReportPage<'_> {
             .filter(|a| a.po_line_id == *line)
             .map(|a| a.quantity)
             .sum();
-        crate::i18n::format::number(q)
+        format::number(q)
     }
 
     /// Whether the viewer sees every member (an admin): no "others".
@@ -93,7 +94,7 @@ pub async fn show(
         Some(_) => Some(report::verify(&state, &who, *id).await?),
         None => None,
     };
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&ReportPage {
         m: msgs(p.locale),
         page: &p,

@@ -13,7 +13,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use rust_decimal::Decimal;
 
-use super::{zone_of, Fmt};
+use super::Fmt;
+use crate::auth::Role;
 use crate::awards::service::{self as awards, AllocationIn, AwardIn, AwardLineIn, AwardPreview};
 use crate::comparison::service::{self as comparison, Comparison, LineOut, OfferOut};
 use crate::error::{AppError, FieldError};
@@ -311,7 +312,7 @@ async fn render_form(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?;
-    let f = Fmt::new(p, zone_of(state, who).await?, state.clock.now());
+    let f = Fmt::of(state, p, who).await?;
     page_with(
         status,
         &FormPage {
@@ -342,7 +343,7 @@ pub async fn form(
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     let computed = comparison::compute(&state, &who, *id).await?;
-    who.in_cooperative(computed.rfq.cooperative_id, &[crate::auth::Role::CoopAdmin])?;
+    who.in_cooperative(computed.rfq.cooperative_id, &[Role::CoopAdmin])?;
     let typed = Typed::suggestion(&computed.out);
     let (calc, _) = calculate(&state, &p, *id, &computed.out, &typed).await?;
     render_form(&state, &p, &computed, &typed, &calc, StatusCode::OK).await
@@ -364,7 +365,7 @@ pub async fn submit(
     if review && !calc.errors.any() {
         if let Some(preview) = &calc.preview {
             if !(preview.rationale_required && typed.rationale.trim().is_empty()) {
-                let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+                let f = Fmt::of(&state, &p, &who).await?;
                 return page_with(
                     StatusCode::OK,
                     &ConfirmPage {
@@ -402,7 +403,7 @@ pub async fn totals(
     let c = comparison::comparison(&state, &who, *id).await?;
     let typed = Typed::from_pairs(&body);
     let (calc, _) = calculate(&state, &p, *id, &c, &typed).await?;
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page_with(
         StatusCode::OK,
         &TotalsFragment {

@@ -7,6 +7,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::auth::{dead_link, new_password_errors, start, unconfirmed};
 use super::FormErrors;
 use crate::api::extract::AuthRateLimit;
 use crate::auth::browser;
@@ -39,25 +40,13 @@ struct ClaimPage<'a> {
     errors: FormErrors,
 }
 
-#[derive(Template)]
-#[template(path = "web/notice.html")]
-struct NoticePage<'a> {
-    page: &'a Page,
-    heading: &'static str,
-    message: String,
-    link: Option<(&'static str, &'static str)>,
-}
-
 fn invalid(p: &Page) -> Result<HttpResponse, AppError> {
     let m = words::msgs(p.locale);
-    page_with(
-        StatusCode::NOT_FOUND,
-        &NoticePage {
-            page: p,
-            heading: m.claim_title,
-            message: m.claim_invalid.to_owned(),
-            link: Some(("/login", p.t.back_to_sign_in)),
-        },
+    dead_link(
+        p,
+        m.claim_title,
+        m.claim_invalid,
+        ("/login", p.t.back_to_sign_in),
     )
 }
 
@@ -120,9 +109,7 @@ async fn claim_post(
     };
     let form = form.into_inner();
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    if form.new_password != form.confirm_password {
-        let mut errors = FormErrors::default();
-        errors.push("confirm_password", p.t.passwords_differ);
+    if let Some(errors) = unconfirmed(p.t, &form.new_password, &form.confirm_password) {
         return form_page(&p, &c, form.name, errors, unprocessable);
     }
     let claimed = claim::claim(
@@ -140,17 +127,7 @@ async fn claim_post(
             return invalid(&p)
         }
         Err(AppError::Validation(errs)) => {
-            // The API names the field `password`; the form calls it `new_password`.
-            let errs: Vec<_> = errs
-                .into_iter()
-                .map(|mut e| {
-                    if e.field == "password" {
-                        e.field = "new_password".into();
-                    }
-                    e
-                })
-                .collect();
-            let errors = FormErrors::from_fields(p.t, &errs);
+            let errors = new_password_errors(p.t, &errs);
             return form_page(&p, &c, form.name, errors, unprocessable);
         }
         Err(e) => return Err(e),
@@ -163,7 +140,7 @@ async fn claim_post(
         meta,
     )
     .await?;
-    super::auth::start(
+    start(
         &state,
         &p,
         session_token,

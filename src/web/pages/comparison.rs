@@ -8,13 +8,12 @@ pub mod charts;
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{zone_of, Fmt};
+use super::Fmt;
 use crate::auth::Role;
 use crate::comparison::service::{self as comparison, Comparison, LineOut, OfferOut};
 use crate::error::AppError;
@@ -24,7 +23,7 @@ use crate::rfqs::models::{RfqOut, RfqStatus};
 use crate::rfqs::service::get_rfq;
 use crate::state::AppState;
 use crate::suppliers::service::Origin;
-use crate::web::render::page;
+use crate::web::render::{csv_download, page};
 use crate::web::session::Page;
 use crate::web::Routes;
 
@@ -173,7 +172,7 @@ pub async fn show(
     // The API's comparison (computed once per RFQ, then shared): 409 before the deadline.
     let c = comparison::shared(&state, &who, *id).await?;
     let rfq = get_rfq(&state, &who, *id).await?;
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&ShowPage {
         m: words::msgs(p.locale),
         page: &p,
@@ -193,11 +192,5 @@ pub async fn csv(
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     let c = comparison::shared(&state, &who, *id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"rfq-{}-comparison.csv\"", *id),
-        ))
-        .body(comparison::csv(&c)))
+    Ok(csv_download(&format!("rfq-{}-comparison.csv", *id)).body(comparison::csv(&c)))
 }

@@ -16,13 +16,15 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{zone_of, Fmt, FormErrors};
+use super::rounds::{catalog, material_label};
+use super::{Fmt, FormErrors};
 use crate::api::pagination::MAX_LIMIT;
 use crate::auth::{Locale, Principal};
+use crate::decimal;
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::demand::{self as words, DemandMsgs};
+use crate::i18n::format;
 use crate::ids::{DemandLineId, MaterialId, RoundId};
-use crate::materials::service::{self as material_service, MaterialOut};
 use crate::materials::units;
 use crate::purchase_orders::models::PurchaseOrderOut;
 use crate::purchase_orders::service as po_service;
@@ -140,14 +142,6 @@ struct AllocationRow {
     amount_base: Decimal,
 }
 
-fn material_label(m: &MaterialOut, locale: Locale) -> String {
-    let name = match (&m.name_ko, locale) {
-        (Some(n), Locale::Ko) => n.clone(),
-        _ => m.name.clone(),
-    };
-    format!("{name} ({})", m.code)
-}
-
 /// The round's materials, in catalogue order.
 async fn materials_of(
     state: &AppState,
@@ -155,15 +149,7 @@ async fn materials_of(
     round: &RoundOut,
     locale: Locale,
 ) -> Result<Vec<MaterialRow>, AppError> {
-    let catalog = material_service::list(
-        state,
-        who,
-        round.cooperative_id,
-        None,
-        None,
-        i64::from(MAX_LIMIT),
-    )
-    .await?;
+    let catalog = catalog(state, who, round.cooperative_id).await?;
     Ok(catalog
         .into_iter()
         .filter(|m| round.material_ids.contains(&m.id))
@@ -227,7 +213,7 @@ pub async fn member_home(state: web::Data<AppState>, p: Page) -> Result<HttpResp
             });
         }
     }
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&HomePage {
         m: words::msgs(p.locale),
         page: &p,
@@ -241,7 +227,7 @@ pub async fn member_home(state: web::Data<AppState>, p: Page) -> Result<HttpResp
 pub async fn member_rounds(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     let rounds = rounds_with_counts(&state, &who, false).await?;
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&RoundsPage {
         m: words::msgs(p.locale),
         page: &p,
@@ -318,7 +304,7 @@ async fn render_round(
             key: new_key(),
         })
         .collect();
-    let f = Fmt::new(p, zone_of(state, &who).await?, state.clock.now());
+    let f = Fmt::of(state, p, &who).await?;
     page_with(
         status,
         &RoundPage {
@@ -337,15 +323,7 @@ async fn render_round(
 /// The service's field errors in the member's words.
 fn localize(p: &Page, errors: &[FieldError]) -> FormErrors {
     let m = words::msgs(p.locale);
-    let mut out = FormErrors::default();
-    for e in errors {
-        out.push(
-            &e.field,
-            m.field_error(e.code)
-                .unwrap_or_else(|| p.t.field_error(e.code)),
-        );
-    }
-    out
+    FormErrors::localized(p.t, errors, |code| m.field_error(code))
 }
 
 /// The typed quantity and date, or the form's errors.
@@ -357,7 +335,7 @@ fn parse_form(p: &Page, form: &LineForm) -> Result<(Decimal, NaiveDate), FormErr
             errors.push("quantity", p.t.field_error(ErrorCode::Required));
             None
         }
-        Some(s) => match crate::decimal::parse(&s) {
+        Some(s) => match decimal::parse(&s) {
             Ok(q) => Some(q),
             Err(_) => {
                 errors.push("quantity", m.not_a_number());
@@ -392,58 +370,43 @@ async fn add_line(
     let who = p.who()?.clone();
     let id = id.into_inner();
     let form = form.into_inner();
-    let (quantity, required_by) = match parse_form(&p, &form) {
-        Ok(v) => v,
-        Err(errors) => {
-            return render_round(
-                &state,
-                &p,
-                id,
-                Some((form, errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    // The form's own errors, or the service's.
+    let errors = match parse_form(&p, &form) {
+        Err(errors) => errors,
+        Ok((quantity, required_by)) => {
+            let Ok(material_id) = form.material_id.parse::<uuid::Uuid>().map(MaterialId) else {
+                return Err(AppError::NotFound);
+            };
+            let path = format!("/rounds/{id}/own-demand");
+            let fields = [
+                ("path", path.as_str()),
+                ("material_id", form.material_id.as_str()),
+                ("quantity", form.quantity.as_str()),
+                ("unit", form.unit.as_str()),
+                ("required_by", form.required_by.as_str()),
+                ("delivery_site", form.delivery_site.as_str()),
+            ];
+            let input = NewDemand {
+                material_id,
+                quantity,
+                unit: form.unit.clone(),
+                required_by,
+                delivery_site: form.delivery_site.clone(),
+                member_id: None,
+            };
+            let done = once(&state, &who, &form.key, &fields, || async {
+                round_service::submit_demand(&state, &who, id, input).await?;
+                Ok(see_other(&format!("/rounds/{id}#my-lines")))
+            })
+            .await;
+            match done {
+                Err(AppError::Validation(errs)) => localize(&p, &errs),
+                other => return other,
+            }
         }
     };
-    let Ok(material_id) = form.material_id.parse::<uuid::Uuid>().map(MaterialId) else {
-        return Err(AppError::NotFound);
-    };
-    let path = format!("/rounds/{id}/own-demand");
-    let fields = [
-        ("path", path.as_str()),
-        ("material_id", form.material_id.as_str()),
-        ("quantity", form.quantity.as_str()),
-        ("unit", form.unit.as_str()),
-        ("required_by", form.required_by.as_str()),
-        ("delivery_site", form.delivery_site.as_str()),
-    ];
-    let input = NewDemand {
-        material_id,
-        quantity,
-        unit: form.unit.clone(),
-        required_by,
-        delivery_site: form.delivery_site.clone(),
-        member_id: None,
-    };
-    let done = once(&state, &who, &form.key, &fields, || async {
-        round_service::submit_demand(&state, &who, id, input).await?;
-        Ok(see_other(&format!("/rounds/{id}#my-lines")))
-    })
-    .await;
-    match done {
-        Err(AppError::Validation(errs)) => {
-            let errors = localize(&p, &errs);
-            render_round(
-                &state,
-                &p,
-                id,
-                Some((form, errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        other => other,
-    }
+    let again = Some((form, errors));
+    render_round(&state, &p, id, again, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// The member's own line `line` of round `id` (404 otherwise).
@@ -483,7 +446,7 @@ async fn render_edit(
         (
             LineForm {
                 material_id: line.material_id.to_string(),
-                quantity: crate::i18n::format::number(line.quantity),
+                quantity: format::number(line.quantity),
                 unit: line.unit.clone(),
                 required_by: line.required_by.to_string(),
                 delivery_site: line.delivery_site.clone(),
@@ -492,7 +455,7 @@ async fn render_edit(
             FormErrors::default(),
         )
     });
-    let f = Fmt::new(p, zone_of(state, &who).await?, state.clock.now());
+    let f = Fmt::of(state, p, &who).await?;
     page_with(
         status,
         &EditPage {
@@ -531,42 +494,33 @@ async fn edit_save(
     let (id, line_id) = path.into_inner();
     let line = own_line(&state, &who, id, line_id).await?;
     let form = form.into_inner();
-    let (quantity, required_by) = match parse_form(&p, &form) {
-        Ok(v) => v,
-        Err(errors) => {
-            return render_edit(
-                &state,
-                &p,
-                id,
-                line,
-                Some((form, errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    // The form's own errors, or the service's.
+    let errors = match parse_form(&p, &form) {
+        Err(errors) => errors,
+        Ok((quantity, required_by)) => {
+            let patch = DemandPatch {
+                quantity: Some(quantity),
+                unit: Some(form.unit.clone()),
+                required_by: Some(required_by),
+                delivery_site: Some(form.delivery_site.clone()),
+            };
+            match round_service::update_demand(&state, &who, line_id, patch).await {
+                Ok(_) => return Ok(see_other(&format!("/rounds/{id}#my-lines"))),
+                Err(AppError::Validation(errs)) => localize(&p, &errs),
+                Err(e) => return Err(e),
+            }
         }
     };
-    let patch = DemandPatch {
-        quantity: Some(quantity),
-        unit: Some(form.unit.clone()),
-        required_by: Some(required_by),
-        delivery_site: Some(form.delivery_site.clone()),
-    };
-    match round_service::update_demand(&state, &who, line_id, patch).await {
-        Ok(_) => Ok(see_other(&format!("/rounds/{id}#my-lines"))),
-        Err(AppError::Validation(errs)) => {
-            let errors = localize(&p, &errs);
-            render_edit(
-                &state,
-                &p,
-                id,
-                line,
-                Some((form, errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let again = Some((form, errors));
+    render_edit(
+        &state,
+        &p,
+        id,
+        line,
+        again,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// The delete form's fields.

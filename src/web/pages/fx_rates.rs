@@ -10,7 +10,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{zone_of, Fmt, FormErrors};
+use super::{Fmt, FormErrors};
 use crate::auth::Role;
 use crate::cooperatives::service::get_cooperative;
 use crate::error::{AppError, ErrorCode};
@@ -98,7 +98,7 @@ async fn render_index(
     let who = p.who()?;
     let in_force = fx::in_force(state, who, Some(base), date, None).await?;
     let history = fx::history(state, who, Some(base), date, HISTORY_DAYS).await?;
-    let f = Fmt::new(p, zone_of(state, who).await?, state.clock.now());
+    let f = Fmt::of(state, p, who).await?;
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -147,14 +147,14 @@ pub async fn index(
     .await
 }
 
-/// The entry form's message for an API field error `code`.
-fn message(p: &Page, m: &'static OpsMsgs, code: ErrorCode) -> &'static str {
+/// The entry form's own message for an API field error `code`, if it has one.
+fn own_message(m: &'static OpsMsgs, code: ErrorCode) -> Option<&'static str> {
     match code.as_str() {
-        "same_as_base" => m.err_same_as_base,
+        "same_as_base" => Some(m.err_same_as_base),
         "out_of_range" | "too_large" | "too_small" | "too_many_decimals" | "not_positive" => {
-            m.err_out_of_range
+            Some(m.err_out_of_range)
         }
-        _ => p.t.field_error(code),
+        _ => None,
     }
 }
 
@@ -164,8 +164,7 @@ pub async fn enter(
     p: Page,
     form: web::Form<EntryForm>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let form = form.into_inner();
     let m = operations::msgs(p.locale);
     let base = base_of(&state, &p, Some(&form.base)).await?;
@@ -208,9 +207,7 @@ pub async fn enter(
                 )))
             }
             Err(AppError::Validation(errs)) => {
-                for e in &errs {
-                    errors.push(&e.field, message(&p, m, e.code));
-                }
+                errors = FormErrors::localized(p.t, &errs, |code| own_message(m, code));
             }
             Err(e) => return Err(e),
         }
@@ -243,7 +240,7 @@ pub async fn refresh(
     let who = p.who()?.clone();
     let forced = form.force.as_deref().is_some_and(|f| !f.is_empty());
     let report = fx::refresh_now(&state, &who, forced).await?;
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     // The provider's answer, failed or not, is the page (the API says 502 for a failure).
     page(&RefreshPage {
         m: operations::msgs(p.locale),

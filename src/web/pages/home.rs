@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{zone_of, Fmt};
+use super::Fmt;
 use crate::auth::{Principal, Role};
 use crate::cooperatives::models::CooperativeOut;
 use crate::cooperatives::service::list_cooperatives;
@@ -74,7 +74,7 @@ async fn coop_admin_home(
     who: &Principal,
 ) -> Result<HttpResponse, AppError> {
     let coop = who.cooperative_id.ok_or(AppError::Forbidden)?;
-    let f = Fmt::new(p, zone_of(state, who).await?, state.clock.now());
+    let f = Fmt::of(state, p, who).await?;
     let rounds = list_rounds(state, who, coop, None, 50).await?;
     let open: Vec<RoundOut> = rounds
         .into_iter()

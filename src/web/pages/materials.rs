@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::members::{coop_admin, errors_of, next_link, Notice, PAGE_SIZE};
+use super::members::{coop_admin, errors_of, next_link, page_query, Notice};
 use super::FormErrors;
 use crate::api::pagination::ListQuery;
 use crate::error::AppError;
@@ -17,6 +17,7 @@ use crate::materials::service::{
     self as materials, MaterialOut, MaterialPatch, NewMaterial, UnitOut,
 };
 use crate::state::AppState;
+use crate::web::forms::optional;
 use crate::web::render::{page, page_with, see_other};
 use crate::web::session::Page;
 use crate::web::Routes;
@@ -46,10 +47,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (who, coop) = coop_admin(&p)?;
-    let query = ListQuery {
-        limit: Some(PAGE_SIZE as u32),
-        ..query.into_inner()
-    };
+    let query = page_query(query);
     let (q, after, limit) = query.parts()?;
     let items = materials::list(&state, &who, coop, q, after, limit).await?;
     page(&ListPage {
@@ -143,10 +141,6 @@ pub async fn new(p: Page) -> Result<HttpResponse, AppError> {
         ..MaterialForm::default()
     };
     page(&form_page(&p, None, form, FormErrors::default(), None))
-}
-
-fn optional(s: &str) -> Option<String> {
-    (!s.trim().is_empty()).then(|| s.to_owned())
 }
 
 /// `POST /materials`: creates a material; 422 with the form kept on errors.

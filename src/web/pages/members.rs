@@ -36,23 +36,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// where it has one, else the common ones.
 pub(crate) fn errors_of(p: &Page, errs: &[FieldError]) -> FormErrors {
     let m = buyer_admin::msgs(p.locale);
-    let mut out = FormErrors::default();
-    for e in errs {
-        out.push(
-            &e.field,
-            m.field_error(e.code.as_str())
-                .unwrap_or_else(|| p.t.field_error(e.code)),
-        );
-    }
-    out
+    FormErrors::localized(p.t, errs, |code| m.field_error(code.as_str()))
 }
 
 /// The cooperative of a coop admin (members and suppliers may not use these pages).
 pub(crate) fn coop_admin(p: &Page) -> Result<(Principal, CooperativeId), AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin])?;
+    let who = p.require(&[Role::CoopAdmin])?;
     let coop = who.cooperative_id.ok_or(AppError::Forbidden)?;
     Ok((who, coop))
+}
+
+/// An admin list's query (search and cursor) with the page size of these lists.
+pub(crate) fn page_query(query: web::Query<ListQuery>) -> ListQuery {
+    ListQuery {
+        limit: Some(PAGE_SIZE as u32),
+        ..query.into_inner()
+    }
 }
 
 /// The link to the next page of a list, when this one is full.
@@ -115,10 +114,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (who, coop) = coop_admin(&p)?;
-    let query = ListQuery {
-        limit: Some(PAGE_SIZE as u32),
-        ..query.into_inner()
-    };
+    let query = page_query(query);
     let (q, after, limit) = query.parts()?;
     let members = coops::list_members(&state, &who, coop, q, after, limit).await?;
     page(&ListPage {
@@ -214,6 +210,19 @@ impl InviteForm {
     pub fn language(&self) -> Locale {
         Locale::parse(&self.locale).unwrap_or(Locale::Ko)
     }
+
+    /// The cooperative user this form invites: with `role`, of `member_id` (a member's
+    /// user), to set a password from the emailed link.
+    pub fn coop_user(&self, role: Role, member_id: Option<MemberId>) -> NewCoopUser {
+        NewCoopUser {
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role,
+            member_id,
+            password: None,
+            locale: Some(self.language()),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -230,7 +239,23 @@ struct DetailPage<'a> {
     notice: Option<&'static str>,
 }
 
-impl DetailPage<'_> {
+impl<'a> DetailPage<'a> {
+    /// The page of `member` with its `users`, the forms blank (the member form holding
+    /// the member as saved).
+    fn new(p: &'a Page, member: MemberOut, users: Vec<UserOut>) -> Self {
+        Self {
+            page: p,
+            m: buyer_admin::msgs(p.locale),
+            form: form_of(&member),
+            member,
+            errors: FormErrors::default(),
+            users,
+            invite: InviteForm::default(),
+            invite_errors: FormErrors::default(),
+            notice: None,
+        }
+    }
+
     fn is_disabled(&self) -> bool {
         self.form.disabled.is_some()
     }
@@ -266,17 +291,9 @@ pub async fn detail(
 ) -> Result<HttpResponse, AppError> {
     let (who, _) = coop_admin(&p)?;
     let (member, users) = detail_parts(&state, &who, *id).await?;
-    let m = buyer_admin::msgs(p.locale);
     page(&DetailPage {
-        page: &p,
-        m,
-        form: form_of(&member),
-        member,
-        errors: FormErrors::default(),
-        users,
-        invite: InviteForm::default(),
-        invite_errors: FormErrors::default(),
-        notice: notice.text(m),
+        notice: notice.text(buyer_admin::msgs(p.locale)),
+        ..DetailPage::new(&p, member, users)
     })
 }
 
@@ -302,18 +319,12 @@ pub async fn update(
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &DetailPage {
-                    page: &p,
-                    m: buyer_admin::msgs(p.locale),
                     form: MemberForm {
                         business_number: member.business_number.clone(),
                         ..form
                     },
-                    member,
                     errors: errors_of(&p, &errs),
-                    users,
-                    invite: InviteForm::default(),
-                    invite_errors: FormErrors::default(),
-                    notice: None,
+                    ..DetailPage::new(&p, member, users)
                 },
             )
         }
@@ -333,14 +344,7 @@ pub async fn invite(
     // The member must be within reach before anything else (404 otherwise).
     let member = coops::get_member(&state, &who, *id).await?;
     let form = form.into_inner();
-    let input = NewCoopUser {
-        email: form.email.clone(),
-        name: form.name.clone(),
-        role: Role::Member,
-        member_id: Some(member.id),
-        password: None,
-        locale: Some(form.language()),
-    };
+    let input = form.coop_user(Role::Member, Some(member.id));
     match users::create_coop_user(&state, &who, coop, input).await {
         Ok(_) => Ok(see_other(&format!("/members/{}?invited=1", member.id))),
         Err(AppError::Validation(errs)) => {
@@ -348,15 +352,9 @@ pub async fn invite(
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &DetailPage {
-                    page: &p,
-                    m: buyer_admin::msgs(p.locale),
-                    form: form_of(&member),
-                    member,
-                    errors: FormErrors::default(),
-                    users,
                     invite: form,
                     invite_errors: errors_of(&p, &errs),
-                    notice: None,
+                    ..DetailPage::new(&p, member, users)
                 },
             )
         }

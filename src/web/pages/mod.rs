@@ -27,7 +27,7 @@ use rust_decimal::Decimal;
 use super::session::Page;
 use crate::auth::{Locale, Principal};
 use crate::cooperatives::service::get_cooperative;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::{format, Msgs};
 use crate::state::AppState;
 
@@ -50,6 +50,15 @@ impl Fmt {
             now,
             t: page.t,
         }
+    }
+
+    /// Formatting for `who`'s `page` in the zone [`zone_of`] gives, now.
+    pub async fn of(state: &AppState, page: &Page, who: &Principal) -> Result<Self, AppError> {
+        Ok(Self::new(
+            page,
+            zone_of(state, who).await?,
+            state.clock.now(),
+        ))
     }
 
     /// `1,250.5`.
@@ -117,12 +126,36 @@ pub async fn zone_of(state: &AppState, who: &Principal) -> Result<chrono_tz::Tz,
 pub struct FormErrors(Vec<(String, &'static str)>);
 
 impl FormErrors {
-    /// The API's field errors in the viewer's language.
+    /// The API's field errors in the viewer's language (the common words only).
     pub fn from_fields(t: &Msgs, errors: &[FieldError]) -> Self {
+        Self::localized(t, errors, |_| None)
+    }
+
+    /// The services' field errors in the viewer's language: `own` words the codes a page's
+    /// area has a message of its own for, the common words `t` every other code.
+    pub fn localized(
+        t: &Msgs,
+        errors: &[FieldError],
+        own: impl Fn(ErrorCode) -> Option<&'static str>,
+    ) -> Self {
+        Self::localized_on(t, errors, own, str::to_owned)
+    }
+
+    /// [`FormErrors::localized`], each error shown on the form field `on` names for the
+    /// service's field (where the form lays its fields out otherwise than the API).
+    pub fn localized_on(
+        t: &Msgs,
+        errors: &[FieldError],
+        own: impl Fn(ErrorCode) -> Option<&'static str>,
+        on: impl Fn(&str) -> String,
+    ) -> Self {
         Self(
             errors
                 .iter()
-                .map(|e| (e.field.clone(), t.field_error(e.code)))
+                .map(|e| {
+                    let message = own(e.code).unwrap_or_else(|| t.field_error(e.code));
+                    (on(&e.field), message)
+                })
                 .collect(),
         )
     }

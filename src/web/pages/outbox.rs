@@ -5,7 +5,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{zone_of, Fmt};
+use super::Fmt;
 use crate::api::pagination::{encode, PageQuery};
 use crate::auth::Role;
 use crate::db;
@@ -78,8 +78,7 @@ pub async fn index(
     p: Page,
     q: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::PlatformAdmin])?;
+    let who = p.require(&[Role::PlatformAdmin])?;
     let q = q.into_inner();
     let status = status_of(q.status.as_deref());
     let cursor = |c: &Option<String>| PageQuery {
@@ -111,7 +110,7 @@ pub async fn index(
         webhooks.last().map(|e| (e.created_at, e.id)),
         webhooks.len(),
     );
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&OutboxPage {
         m: operations::msgs(p.locale),
         page: &p,
@@ -144,8 +143,7 @@ pub async fn retry_email(
     id: web::Path<uuid::Uuid>,
     form: web::Form<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::PlatformAdmin])?;
+    let who = p.require(&[Role::PlatformAdmin])?;
     notifications::service::retry(&state, who.actor(), id.into_inner()).await?;
     Ok(see_other(&back(&form)))
 }
@@ -157,8 +155,7 @@ pub async fn retry_webhook(
     id: web::Path<uuid::Uuid>,
     form: web::Form<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::PlatformAdmin])?;
+    let who = p.require(&[Role::PlatformAdmin])?;
     let mut conn = db::conn(&state.pool).await?;
     webhooks::retry(&mut conn, state.clock.now(), who.actor(), id.into_inner()).await?;
     Ok(see_other(&back(&form)))

@@ -3,12 +3,11 @@
 //! supplier none), its print view (the A4 발주서), CSV, and the supplier's acknowledgement
 //! (a confirmation page, then a POST to the API's service).
 
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use rust_decimal::Decimal;
 
-use super::{zone_of, Fmt};
+use super::Fmt;
 use crate::api::pagination::{encode, PageQuery};
 use crate::auth::Role;
 use crate::error::AppError;
@@ -17,7 +16,7 @@ use crate::ids::{PoLineId, PurchaseOrderId};
 use crate::purchase_orders::models::{AllocationOut, PoLineOut, PurchaseOrderOut};
 use crate::purchase_orders::service::{self as po_service, PoDocument};
 use crate::state::AppState;
-use crate::web::render::{page, see_other};
+use crate::web::render::{csv_download, page, see_other};
 use crate::web::session::Page;
 use crate::web::Routes;
 
@@ -90,7 +89,7 @@ pub async fn list(
     let who = p.who()?.clone();
     let cursor = q.into_inner().cursor;
     let (pos, next) = page_of(&state, &p, cursor.clone()).await?;
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&ListPage {
         m: operations::msgs(p.locale),
         page: &p,
@@ -102,16 +101,6 @@ pub async fn list(
     })
 }
 
-fn csv_response(filename: &str, body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(body)
-}
-
 /// `GET /purchase-orders.csv`: the list's page as the API's CSV.
 pub async fn list_csv(
     state: web::Data<AppState>,
@@ -119,10 +108,7 @@ pub async fn list_csv(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (pos, _) = page_of(&state, &p, q.into_inner().cursor).await?;
-    Ok(csv_response(
-        "purchase-orders.csv",
-        po_service::csv_list(&pos),
-    ))
+    Ok(csv_download("purchase-orders.csv").body(po_service::csv_list(&pos)))
 }
 
 /// A PO's page or print view.
@@ -211,7 +197,7 @@ pub struct DetailQuery {
 async fn doc_of(state: &AppState, p: &Page, id: PurchaseOrderId) -> Result<(Doc, Fmt), AppError> {
     let who = p.who()?;
     let d = po_service::document(state, who, id).await?;
-    let f = Fmt::new(p, zone_of(state, who).await?, state.clock.now());
+    let f = Fmt::of(state, p, who).await?;
     Ok((Doc { d, role: who.role }, f))
 }
 
@@ -265,10 +251,7 @@ pub async fn csv(
     id: web::Path<PurchaseOrderId>,
 ) -> Result<HttpResponse, AppError> {
     let po = po_service::get(&state, p.who()?, *id).await?;
-    Ok(csv_response(
-        &format!("{}.csv", po.number),
-        po_service::csv(&po),
-    ))
+    Ok(csv_download(&format!("{}.csv", po.number)).body(po_service::csv(&po)))
 }
 
 #[derive(Template)]

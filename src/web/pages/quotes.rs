@@ -20,6 +20,7 @@ use rust_decimal::Decimal;
 use super::{Fmt, FormErrors};
 use crate::auth::Principal;
 use crate::comparison::service::{own_standing, OwnStanding};
+use crate::decimal;
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::format;
 use crate::i18n::quotes::{msgs, QuoteMsgs};
@@ -483,7 +484,7 @@ impl QuoteForm {
 /// A number typed into `field` (`None` when empty; an error when it is not a number).
 fn dec(errors: &mut FormErrors, m: &QuoteMsgs, field: String, raw: &str) -> Option<Decimal> {
     let t = number(raw)?;
-    match crate::decimal::parse(&t) {
+    match decimal::parse(&t) {
         Ok(d) => Some(d),
         Err(_) => {
             errors.push(&field, m.err_number);
@@ -524,14 +525,12 @@ impl Positions {
 
 /// The service's field errors on the form's fields, in the viewer's language.
 fn service_errors(p: &Page, m: &QuoteMsgs, pos: &Positions, errs: &[FieldError]) -> FormErrors {
-    let mut out = FormErrors::default();
-    for e in errs {
-        let msg = m
-            .field_error(e.code.as_str())
-            .unwrap_or_else(|| p.t.field_error(e.code));
-        out.push(&pos.field(&e.field), msg);
-    }
-    out
+    FormErrors::localized_on(
+        p.t,
+        errs,
+        |code| m.field_error(code.as_str()),
+        |field| pos.field(field),
+    )
 }
 
 // ---- the RFQ page ----
@@ -556,6 +555,35 @@ struct RfqPage<'a> {
     pos: Vec<PurchaseOrderOut>,
     /// A notice to show (`?withdrawn=1`).
     withdrawn_notice: bool,
+}
+
+impl<'a> RfqPage<'a> {
+    /// The page of `rfq` in the `zones` of [`zones`] with `form` (when one is shown), and
+    /// nothing of after the award.
+    fn new(
+        p: &'a Page,
+        (f, local): (Fmt, Option<Fmt>),
+        rfq: RfqOut,
+        specs: HashMap<RfqLineId, String>,
+        open: bool,
+        form: Option<QuoteForm>,
+        errors: FormErrors,
+    ) -> Self {
+        Self {
+            page: p,
+            m: msgs(p.locale),
+            f,
+            local,
+            rfq,
+            specs,
+            open,
+            form,
+            errors,
+            standing: None,
+            pos: vec![],
+            withdrawn_notice: false,
+        }
+    }
 }
 
 fn is_open(rfq: &RfqOut, f: &Fmt) -> bool {
@@ -587,18 +615,18 @@ pub async fn detail(
         vec![]
     };
     page(&RfqPage {
-        m: msgs(p.locale),
         withdrawn_notice: p.path.contains("withdrawn=1"),
-        page: &p,
-        f,
-        local,
-        specs,
-        open,
-        form,
-        errors: FormErrors::default(),
         standing,
         pos,
-        rfq,
+        ..RfqPage::new(
+            &p,
+            (f, local),
+            rfq,
+            specs,
+            open,
+            form,
+            FormErrors::default(),
+        )
     })
 }
 
@@ -627,22 +655,11 @@ async fn post_quote(
     }
     let pr = &p;
     let again = |form: QuoteForm, errors: FormErrors| {
+        let zones = (f, local);
+        let rfq = rfq.clone();
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &RfqPage {
-                m,
-                page: pr,
-                f,
-                local,
-                specs: specs.clone(),
-                open: true,
-                form: Some(form),
-                errors,
-                standing: None,
-                pos: vec![],
-                withdrawn_notice: false,
-                rfq: rfq.clone(),
-            },
+            &RfqPage::new(pr, zones, rfq, specs.clone(), true, Some(form), errors),
         )
     };
     let mut errors = FormErrors::default();
@@ -712,20 +729,15 @@ async fn revise_form(
     let (f, local) = zones(&state, &p, &who).await?;
     let open = is_open(&rfq, &f) && q.status != "withdrawn";
     let form = open.then(|| QuoteForm::from_quote(&rfq, &q, format!("/quotes/{}/revise", q.id)));
-    page(&RfqPage {
-        m: msgs(p.locale),
-        page: &p,
-        f,
-        local,
+    page(&RfqPage::new(
+        &p,
+        (f, local),
+        rfq,
         specs,
         open,
         form,
-        errors: FormErrors::default(),
-        standing: None,
-        pos: vec![],
-        withdrawn_notice: false,
-        rfq,
-    })
+        FormErrors::default(),
+    ))
 }
 
 /// `POST /quotes/{id}/revise`: a new revision.
@@ -762,7 +774,7 @@ struct ReceiptPage<'a> {
 
 impl ReceiptPage<'_> {
     /// The RFQ line a quote line prices.
-    pub fn line(&self, id: &crate::ids::RfqLineId) -> Option<&RfqLineOut> {
+    pub fn line(&self, id: &RfqLineId) -> Option<&RfqLineOut> {
         self.rfq.lines.iter().find(|l| l.id == *id)
     }
 }

@@ -15,17 +15,14 @@ use askama::Template;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::rounds::{all, field, fields, form_errors, local_time, local_value, material_label};
-use super::{zone_of, Fmt, FormErrors};
+use super::rounds::{catalog, cooperative_of, form_errors, material_label};
+use super::{Fmt, FormErrors};
 use crate::api::pagination::MAX_LIMIT;
 use crate::auth::Role;
-use crate::cooperatives::service::get_cooperative;
-use crate::decimal::Exact;
+use crate::decimal::{self, Exact};
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::buyer::{self, BuyerMsgs};
-use crate::i18n::format;
 use crate::ids::{MaterialId, RfqId, RoundId, SupplierId};
-use crate::materials::service as material_service;
 use crate::quotes::models::QuoteOut;
 use crate::quotes::service as quote_service;
 use crate::rfqs::models::{RfqOut, RfqStatus};
@@ -38,7 +35,7 @@ use crate::rounds::models::{RoundOut, RoundStatus};
 use crate::rounds::service::{aggregate_table, get_round};
 use crate::state::AppState;
 use crate::suppliers::service::{self as supplier_service, Origin};
-use crate::web::forms;
+use crate::web::forms::{self, all, field, fields, local_time, local_value};
 use crate::web::render::{page, page_with, see_other};
 use crate::web::session::Page;
 use crate::web::Routes;
@@ -79,7 +76,7 @@ pub async fn list(state: web::Data<AppState>, p: Page) -> Result<HttpResponse, A
         return super::quotes::inbox(state, p).await;
     }
     let rfqs = list_rfqs(&state, &who, None, None, 100).await?;
-    let f = Fmt::new(&p, zone_of(&state, &who).await?, state.clock.now());
+    let f = Fmt::of(&state, &p, &who).await?;
     page(&ListPage {
         page: &p,
         m: buyer::msgs(p.locale),
@@ -147,8 +144,7 @@ async fn render_detail(
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     let rfq = get_rfq(state, &who, id).await?;
-    let coop = get_cooperative(state, &who, rfq.cooperative_id).await?;
-    let tz = format::zone(&coop.timezone);
+    let (coop, tz) = cooperative_of(state, &who, rfq.cooperative_id).await?;
     let invited = invitations(state, &who, id).await?;
     let now = state.clock.now();
     let sealed = now < rfq.deadline;
@@ -272,21 +268,11 @@ async fn render_new(
     errors: FormErrors,
     conflict: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let round = get_round(state, &who, round_id).await?;
-    let coop = get_cooperative(state, &who, round.cooperative_id).await?;
-    let tz = format::zone(&coop.timezone);
+    let (coop, tz) = cooperative_of(state, &who, round.cooperative_id).await?;
     let aggregate = aggregate_table(state, &who, round.id).await?;
-    let catalog = material_service::list(
-        state,
-        &who,
-        round.cooperative_id,
-        None,
-        None,
-        i64::from(MAX_LIMIT),
-    )
-    .await?;
+    let catalog = catalog(state, &who, round.cooperative_id).await?;
     let m = buyer::msgs(p.locale);
     let lines: Vec<LineRow> = aggregate
         .materials
@@ -399,8 +385,7 @@ pub async fn new_form(
     p: Page,
     id: web::Path<RoundId>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let round = get_round(&state, &who, *id).await?;
     if round.status != RoundStatus::Closed {
         return Ok(see_other(&format!("/rounds/{}", round.id)));
@@ -420,7 +405,7 @@ pub async fn new_form(
 /// A decimal typed into a form (thousands separators allowed); `Err` names what is wrong.
 fn decimal_field(raw: &str, name: &str, errs: &mut Vec<FieldError>) -> Option<Decimal> {
     let text = forms::number(raw)?;
-    match crate::decimal::parse(&text) {
+    match decimal::parse(&text) {
         Ok(d) => Some(d),
         Err(_) => {
             errs.push(FieldError::new(
@@ -440,11 +425,9 @@ pub async fn create(
     id: web::Path<RoundId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let round = get_round(&state, &who, *id).await?;
-    let coop = get_cooperative(&state, &who, round.cooperative_id).await?;
-    let tz = format::zone(&coop.timezone);
+    let (_, tz) = cooperative_of(&state, &who, round.cooperative_id).await?;
     let f = fields(&body);
     let ids = |name: &str| -> Vec<uuid::Uuid> {
         all(&f, name)
@@ -592,20 +575,19 @@ pub async fn publish_form(
     p: Page,
     id: web::Path<RfqId>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let rfq = get_rfq(&state, &who, *id).await?;
     if rfq.status != RfqStatus::Draft {
         return Ok(see_other(&format!("/rfqs/{}", rfq.id)));
     }
-    let coop = get_cooperative(&state, &who, rfq.cooperative_id).await?;
+    let (_, tz) = cooperative_of(&state, &who, rfq.cooperative_id).await?;
     let invited = invitations(&state, &who, *id).await?;
     let m = buyer::msgs(p.locale);
     let addresses = invited.iter().map(|i| i.recipients.len()).sum();
     page(&PublishPage {
         page: &p,
         m,
-        f: Fmt::new(&p, format::zone(&coop.timezone), state.clock.now()),
+        f: Fmt::new(&p, tz, state.clock.now()),
         will_email: m.will_email(invited.len(), addresses),
         webhooks: invited.iter().any(|i| i.webhook),
         invited,
@@ -633,15 +615,14 @@ pub async fn extend(
     id: web::Path<RfqId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let f = fields(&body);
     let form = ExtendForm {
         deadline: field(&f, "deadline").to_owned(),
     };
     let rfq = get_rfq(&state, &who, *id).await?;
-    let coop = get_cooperative(&state, &who, rfq.cooperative_id).await?;
-    let result = match local_time(&form.deadline, format::zone(&coop.timezone)) {
+    let (_, tz) = cooperative_of(&state, &who, rfq.cooperative_id).await?;
+    let result = match local_time(&form.deadline, tz) {
         Some(deadline) => {
             let patch = RfqPatch {
                 deadline: Some(deadline),
@@ -691,8 +672,7 @@ pub async fn cancel_form(
     p: Page,
     id: web::Path<RfqId>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let rfq = get_rfq(&state, &who, *id).await?;
     if matches!(rfq.status, RfqStatus::Awarded | RfqStatus::Cancelled) {
         return Ok(see_other(&format!("/rfqs/{}", rfq.id)));

@@ -6,16 +6,17 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::NaiveDate;
 
 use super::{Fmt, FormErrors};
 use crate::api::pagination::MAX_LIMIT;
 use crate::auth::{Locale, Principal, Role};
 use crate::cooperatives::models::{CooperativeOut, MemberOut};
 use crate::cooperatives::service::{get_cooperative, list_members};
+use crate::decimal;
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::i18n::buyer::{self, BuyerMsgs};
 use crate::i18n::format;
@@ -28,8 +29,8 @@ use crate::rounds::service::{
     NewRound, Transition,
 };
 use crate::state::AppState;
-use crate::web::forms;
-use crate::web::render::{page, page_with, see_other};
+use crate::web::forms::{self, all, field, fields, local_time};
+use crate::web::render::{csv_download, page, page_with, see_other};
 use crate::web::session::Page;
 use crate::web::Routes;
 
@@ -51,64 +52,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 // ---- helpers shared with the RFQ pages ----
 
-/// The fields of a urlencoded form body, in order (repeated names kept: checkboxes).
-pub(super) fn fields(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// The first value of `name`, or empty.
-pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-/// Every value of `name`.
-pub(super) fn all<'a>(fields: &'a [(String, String)], name: &str) -> Vec<&'a str> {
-    fields
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
-/// A `datetime-local` value (`2026-12-04T15:00`) read in the cooperative's zone `tz`.
-/// `None` when it is not a date and time (or names a time the zone skips).
-pub(super) fn local_time(raw: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// An instant as a `datetime-local` value in `tz`.
-pub(super) fn local_value(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
-}
-
 /// The services' field errors in the viewer's language: this area's words first, then the
 /// common ones. A list item's error (`currencies[1]`) is shown on its list.
 pub(super) fn form_errors(p: &Page, m: &BuyerMsgs, errors: &[FieldError]) -> FormErrors {
-    let mut out = FormErrors::default();
-    for e in errors {
-        let field = match e.field.split_once('[') {
-            Some((list, _)) => list,
-            None => e.field.as_str(),
-        };
-        let message = m
-            .field_error(e.code.as_str())
-            .unwrap_or_else(|| p.t.field_error(e.code));
-        out.push(field, message);
-    }
-    out
+    FormErrors::localized_on(
+        p.t,
+        errors,
+        |code| m.field_error(code.as_str()),
+        |field| {
+            field
+                .split_once('[')
+                .map_or(field, |(list, _)| list)
+                .to_owned()
+        },
+    )
 }
 
 /// The cooperative whose zone the viewer's round and RFQ pages use.
-async fn cooperative_of(
+pub(super) async fn cooperative_of(
     state: &AppState,
     who: &Principal,
     id: CooperativeId,
@@ -136,7 +97,7 @@ pub(super) fn material_label(m: &MaterialOut, locale: Locale) -> String {
 }
 
 /// The cooperative's whole catalog.
-async fn catalog(
+pub(super) async fn catalog(
     state: &AppState,
     who: &Principal,
     coop: CooperativeId,
@@ -487,8 +448,7 @@ pub async fn cancel_form(
     p: Page,
     id: web::Path<RoundId>,
 ) -> Result<HttpResponse, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
+    let who = p.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
     let round = get_round(&state, &who, *id).await?;
     if !matches!(round.status, RoundStatus::Draft | RoundStatus::Open) {
         return Ok(see_other(&format!("/rounds/{}", round.id)));
@@ -546,7 +506,7 @@ pub async fn add_demand(
             errs.push(FieldError::new("quantity", ErrorCode::Required, "required"));
             None
         }
-        Some(n) => match crate::decimal::parse(&n) {
+        Some(n) => match decimal::parse(&n) {
             Ok(d) => Some(d),
             Err(_) => {
                 errs.push(FieldError::new(
@@ -608,11 +568,5 @@ pub async fn csv(
 ) -> Result<HttpResponse, AppError> {
     let who = p.who()?.clone();
     let body = round_service::aggregate(&state, &who, *id, Format::Csv).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"round-{}-aggregate.csv\"", *id),
-        ))
-        .streaming(body))
+    Ok(csv_download(&format!("round-{}-aggregate.csv", *id)).streaming(body))
 }

@@ -7,16 +7,17 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::members::{errors_of, next_link, InviteForm, Notice, PAGE_SIZE};
+use super::members::{errors_of, next_link, page_query, InviteForm, Notice};
 use super::FormErrors;
 use crate::api::pagination::ListQuery;
-use crate::auth::{Principal, Role};
+use crate::auth::{Locale, Principal, Role};
 use crate::error::AppError;
 use crate::i18n::buyer_admin::{self, BuyerAdminMsgs};
 use crate::ids::SupplierId;
 use crate::state::AppState;
 use crate::suppliers::service::{self as suppliers, NewSupplier, Origin, SupplierOut};
 use crate::users::service::{self as users, NewSupplierUser, UserOut};
+use crate::web::forms::optional;
 use crate::web::render::{page, page_with, see_other};
 use crate::web::session::Page;
 use crate::web::Routes;
@@ -31,9 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A coop admin or a platform admin (members and suppliers may not use these pages).
 fn admin(p: &Page) -> Result<Principal, AppError> {
-    let who = p.who()?.clone();
-    who.require(&[Role::CoopAdmin, Role::PlatformAdmin])?;
-    Ok(who)
+    p.require(&[Role::CoopAdmin, Role::PlatformAdmin])
 }
 
 #[derive(Template)]
@@ -69,10 +68,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let who = admin(&p)?;
-    let query = ListQuery {
-        limit: Some(PAGE_SIZE as u32),
-        ..query.into_inner()
-    };
+    let query = page_query(query);
     let (q, after, limit) = query.parts()?;
     let items = suppliers::list(&state, &who, q, after, limit).await?;
     page(&ListPage {
@@ -131,10 +127,6 @@ pub async fn new(p: Page) -> Result<HttpResponse, AppError> {
     })
 }
 
-fn optional(s: &str) -> Option<String> {
-    (!s.trim().is_empty()).then(|| s.to_owned())
-}
-
 /// `POST /suppliers`: registers a supplier; 422 with the form kept on errors.
 pub async fn create(
     state: web::Data<AppState>,
@@ -150,7 +142,7 @@ pub async fn create(
         tax_id: optional(&form.tax_id),
         default_currency: form.default_currency.clone(),
         contact_email: form.contact_email.clone(),
-        locale: crate::auth::Locale::parse(&form.locale),
+        locale: Locale::parse(&form.locale),
         webhook_url: optional(&form.webhook_url),
     };
     match suppliers::create(&state, &who, input).await {
@@ -181,7 +173,20 @@ struct DetailPage<'a> {
     notice: Option<&'static str>,
 }
 
-impl DetailPage<'_> {
+impl<'a> DetailPage<'a> {
+    /// The page of `supplier` with its `users` (platform admins), the form blank.
+    fn new(p: &'a Page, supplier: SupplierOut, users: Option<Vec<UserOut>>) -> Self {
+        Self {
+            page: p,
+            m: buyer_admin::msgs(p.locale),
+            supplier,
+            users,
+            invite: InviteForm::default(),
+            invite_errors: FormErrors::default(),
+            notice: None,
+        }
+    }
+
     fn origin_label(&self, o: &Origin) -> &'static str {
         origin_label(self.m, *o)
     }
@@ -210,15 +215,9 @@ pub async fn detail(
 ) -> Result<HttpResponse, AppError> {
     let who = admin(&p)?;
     let (supplier, users) = detail_parts(&state, &who, *id).await?;
-    let m = buyer_admin::msgs(p.locale);
     page(&DetailPage {
-        page: &p,
-        m,
-        supplier,
-        users,
-        invite: InviteForm::default(),
-        invite_errors: FormErrors::default(),
-        notice: notice.text(m),
+        notice: notice.text(buyer_admin::msgs(p.locale)),
+        ..DetailPage::new(&p, supplier, users)
     })
 }
 
@@ -248,13 +247,9 @@ pub async fn invite(
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &DetailPage {
-                    page: &p,
-                    m: buyer_admin::msgs(p.locale),
-                    supplier,
-                    users,
                     invite: form,
                     invite_errors: errors_of(&p, &errs),
-                    notice: None,
+                    ..DetailPage::new(&p, supplier, users)
                 },
             )
         }
