@@ -49,8 +49,20 @@ impl Ctx {
     /// Starts keeping the caches in step with the database; until then (and while the
     /// listener is disconnected) they serve nothing. Stops when the result is dropped.
     pub fn listen(&self) -> Listener {
-        let subscribers: Vec<Arc<dyn Subscriber>> =
-            vec![self.sessions.clone(), self.comparisons.clone()];
-        listen::spawn(self.pool.clone(), subscribers)
+        listen::spawn(self.pool.clone(), self.subscribers())
+    }
+
+    /// Applies to this instance's caches what a finished request changed (see
+    /// [`listen::collecting`]).
+    pub fn notice_local(&self, payloads: &[String]) {
+        for s in self.subscribers() {
+            for p in payloads {
+                s.notice(p);
+            }
+        }
+    }
+
+    fn subscribers(&self) -> Vec<Arc<dyn Subscriber>> {
+        vec![self.sessions.clone(), self.comparisons.clone()]
     }
 }

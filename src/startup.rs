@@ -14,7 +14,7 @@ use crate::api;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
 use crate::context::Ctx;
-use crate::db::listen::Listener;
+use crate::db::listen::{self, Listener};
 use crate::state::{AppState, Detached};
 use crate::web as portal;
 
@@ -61,6 +61,19 @@ impl Application {
                 .configure(portal::configure)
                 .default_service(web::to(portal::fallback))
                 .wrap(api::security_headers())
+                .wrap_fn(|req, srv| {
+                    // What the request changed reaches this instance's caches before
+                    // the client has its answer (`listen::collecting`).
+                    let state = req.app_data::<web::Data<AppState>>().cloned();
+                    let fut = listen::collecting(srv.call(req));
+                    async move {
+                        let (res, changes) = fut.await;
+                        if let (Some(state), false) = (state, changes.is_empty()) {
+                            state.ctx.notice_local(&changes);
+                        }
+                        res
+                    }
+                })
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                     let fut = srv.call(req);

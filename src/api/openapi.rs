@@ -1,6 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations, and Swagger UI served
 //! from assets vendored into the binary (no CDN at run time, no download at build time).
 
+use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
@@ -8,10 +9,9 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Required};
-use std::sync::OnceLock;
 
-use actix_web::web::Bytes;
 use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -345,7 +345,9 @@ pub fn swagger_ui() -> SwaggerUi {
 pub async fn document() -> HttpResponse {
     static JSON: OnceLock<Bytes> = OnceLock::new();
     let json = JSON.get_or_init(|| {
-        Bytes::from(serde_json::to_vec(&ApiDoc::openapi()).expect("the OpenAPI document serialises"))
+        Bytes::from(
+            serde_json::to_vec(&ApiDoc::openapi()).expect("the OpenAPI document serialises"),
+        )
     });
     HttpResponse::Ok()
         .content_type(ContentType::json())

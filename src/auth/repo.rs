@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{NewLoginFailure, NewUser, RefreshToken, Session, User};
 use super::throttle;
+use crate::db::listen;
 use crate::ids::{SessionId, UserId};
 use crate::schema::{login_failures, login_sources, refresh_tokens, sessions, users};
 
@@ -49,6 +50,7 @@ pub async fn set_password(
     hash: &str,
     at: DateTime<Utc>,
 ) -> QueryResult<usize> {
+    listen::changed(format!("u:{id}"));
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
@@ -90,6 +92,7 @@ pub async fn revoke_session(
     at: DateTime<Utc>,
     reason: &str,
 ) -> QueryResult<bool> {
+    listen::changed(format!("s:{sid}"));
     let n = diesel::update(
         sessions::table
             .find(sid)
@@ -112,6 +115,7 @@ pub async fn revoke_user_sessions(
     at: DateTime<Utc>,
     reason: &str,
 ) -> QueryResult<usize> {
+    listen::changed(format!("u:{user}"));
     let mut q = diesel::update(sessions::table)
         .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())

@@ -207,6 +207,31 @@ async fn listen(pool: &DbPool, subscribers: &[Arc<dyn Subscriber>]) -> anyhow::R
     anyhow::bail!("the connection closed")
 }
 
+tokio::task_local! {
+    /// The notifications the current request's writes will send when they commit.
+    static CHANGES: std::cell::RefCell<Vec<String>>;
+}
+
+/// Records that the current request changed what `payload` names (a repository calls
+/// this beside the write whose trigger notifies the same payload). Outside a request
+/// ([`collecting`]) it does nothing: jobs and the CLI rely on the notification alone.
+pub fn changed(payload: String) {
+    let _ = CHANGES.try_with(|c| c.borrow_mut().push(payload));
+}
+
+/// Runs a request and returns, with its output, what its writes [`changed`]. The caller
+/// applies them to this instance's caches once the request is done — its transactions
+/// committed — so that the client's next request cannot be answered from an entry the
+/// notification has not reached yet (the notification still tells the other instances).
+pub async fn collecting<F: std::future::Future>(request: F) -> (F::Output, Vec<String>) {
+    CHANGES
+        .scope(std::cell::RefCell::new(Vec::new()), async move {
+            let out = request.await;
+            (out, CHANGES.with(|c| c.take()))
+        })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +244,20 @@ mod tests {
         let c = NotifiedCache::new(3, Duration::from_secs(60), by_prefix);
         c.reset(true);
         c
+    }
+
+    #[tokio::test]
+    async fn a_request_collects_what_its_writes_changed_and_nothing_leaks_outside() {
+        changed("u:0".into()); // outside a request: ignored, no panic
+        let ((), first) = collecting(async {
+            changed("u:1".into());
+            tokio::task::yield_now().await;
+            changed("s:2".into());
+        })
+        .await;
+        assert_eq!(first, ["u:1", "s:2"]);
+        let ((), second) = collecting(async {}).await;
+        assert!(second.is_empty());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::models::User;
 use crate::auth::Locale;
-use crate::db::like_pattern;
+use crate::db::{like_pattern, listen};
 use crate::ids::{CooperativeId, MemberId, RfqId, SupplierId, UserId};
 use crate::notifications::Recipient;
 use crate::schema::{invitations, sessions, supplier_claims, users};
@@ -107,6 +107,7 @@ pub async fn update(
         disabled: Option<bool>,
         updated_at: DateTime<Utc>,
     }
+    listen::changed(format!("u:{id}"));
     diesel::update(users::table.find(id))
         .set(Form {
             name,
@@ -126,6 +127,9 @@ pub async fn revoke_sessions_of(
     now: DateTime<Utc>,
     reason: &str,
 ) -> QueryResult<usize> {
+    for id in ids {
+        listen::changed(format!("u:{id}"));
+    }
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq_any(ids))
@@ -165,6 +169,7 @@ pub async fn set_supplier_admin(
     admin: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<User> {
+    listen::changed(format!("u:{id}"));
     diesel::update(users::table.find(id))
         .set((users::supplier_admin.eq(admin), users::updated_at.eq(now)))
         .returning(User::as_returning())

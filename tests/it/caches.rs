@@ -210,3 +210,74 @@ async fn a_cached_comparison_follows_every_change_it_reads() {
     a.run_jobs_until_idle().await;
     b.run_jobs_until_idle().await;
 }
+
+/// The instance that makes a change drops what it cached of it before answering, without
+/// waiting for PostgreSQL's notification: with the notifying triggers switched off, only
+/// that path is left, and the client's very next request must already be refused.
+#[tokio::test]
+async fn the_instance_that_revokes_answers_only_after_dropping_its_own_cached_session() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app).await;
+    sql(&app, "ALTER TABLE users DISABLE TRIGGER users_notify").await;
+    sql(
+        &app,
+        "ALTER TABLE sessions DISABLE TRIGGER sessions_notify_update",
+    )
+    .await;
+
+    // A disabled user: its token was served from memory.
+    for _ in 0..2 {
+        assert_eq!(
+            app.get("/api/v1/me", Some(&w.a.member_token)).await.status,
+            200
+        );
+    }
+    assert!(!app.ctx.sessions.is_empty(), "the session is cached");
+    let r = app
+        .send(
+            app.client
+                .patch(app.url(&format!("/api/v1/users/{}", w.a.member_user)))
+                .bearer_auth(&w.a.admin)
+                .json(&json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // (Disabling a user also revokes its sessions.)
+    app.get("/api/v1/me", Some(&w.a.member_token))
+        .await
+        .assert_problem(401, "session_revoked");
+
+    // A logout, and a member's users disabled with their member.
+    let pair = app.login("admin-a@coop.kr", PASSWORD).await;
+    let t = pair["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", Some(&t)).await.status, 200);
+    let out = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            &json!({"refresh_token": pair["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    app.get("/api/v1/me", Some(&t))
+        .await
+        .assert_problem(401, "session_revoked");
+
+    assert_eq!(
+        app.get("/api/v1/me", Some(&w.b.member_token)).await.status,
+        200
+    );
+    let r = app
+        .send(
+            app.client
+                .patch(app.url(&format!("/api/v1/members/{}", w.b.member)))
+                .bearer_auth(&w.platform)
+                .json(&json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&w.b.member_token)).await.status,
+        401
+    );
+}
