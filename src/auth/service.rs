@@ -214,6 +214,9 @@ pub async fn login(
     // `lock_account_key`): the throttle is checked again, so attempts verified in parallel
     // are counted exactly, and the account is read again — a password changed meanwhile
     // makes this attempt a failure.
+    // The decision's time: the hashing took a while, and parallel attempts' failures are
+    // stamped with theirs.
+    let now = ctx.clock.now();
     let mut conn = db::conn(&ctx.pool).await?;
     let outcome = conn
         .transaction(async |conn| -> Result<Result<TokenPair, AppError>, AppError> {

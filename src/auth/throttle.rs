@@ -84,7 +84,13 @@ pub fn source_wait(
     newest: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let until = newest? + source_delay(failures);
+    let delay = source_delay(failures);
+    if delay <= Duration::zero() {
+        // Within the free failures: no wait, even where a parallel attempt's failure is
+        // stamped a moment after this attempt's `now`.
+        return None;
+    }
+    let until = newest? + delay;
     (until > now).then_some(until)
 }
 
@@ -196,6 +202,9 @@ mod tests {
         assert_eq!(source_wait(0, None, now), None);
         for n in 1..FREE_FAILURES {
             assert_eq!(source_wait(n, Some(now), now), None, "{n}");
+            // A parallel attempt's failure stamped after this attempt's `now`.
+            let later = now + Duration::milliseconds(5);
+            assert_eq!(source_wait(n, Some(later), now), None, "{n}, stamped later");
         }
         let delays: Vec<i64> = (FREE_FAILURES..FREE_FAILURES + 12)
             .map(|n| source_delay(n).num_seconds())
