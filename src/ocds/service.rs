@@ -20,11 +20,12 @@ use crate::audit::{self, repo::list_events, Event};
 use crate::auth::{Principal, Role};
 use crate::awards::report::{award_allocations_of, award_of, pos_of_rfq};
 use crate::context::Ctx;
-use crate::cooperatives::models::Cooperative;
+use crate::cooperatives::models::{Cooperative, Member};
 use crate::cooperatives::repo as coop_repo;
+use crate::cooperatives::service::cooperative_in_scope;
 use crate::db;
 use crate::error::{AppError, ErrorCode};
-use crate::ids::{CooperativeId, MemberId, RfqId, SupplierId};
+use crate::ids::{CooperativeId, MaterialId, MemberId, RfqId, SupplierId};
 use crate::materials::repo as material_repo;
 use crate::purchase_orders::repo as po_repo;
 use crate::quotes::repo::{self as quote_repo, Reader};
@@ -84,7 +85,7 @@ pub async fn get_settings(
     id: CooperativeId,
 ) -> Result<OcdsSettings, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    crate::cooperatives::service::cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin])
+    cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin])
         .await?;
     Ok(settings_of(&mut conn, id).await?)
 }
@@ -97,7 +98,7 @@ pub async fn put_settings(
     input: OcdsSettings,
 ) -> Result<OcdsSettings, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    crate::cooperatives::service::cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin])
+    cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin])
         .await?;
     let now = ctx.clock.now();
     use diesel_async::AsyncConnection;
@@ -176,8 +177,8 @@ fn prefix(ctx: &Ctx) -> Result<String, AppError> {
 async fn buyers(
     conn: &mut AsyncPgConnection,
     rfq: &Rfq,
-    materials: &[crate::ids::MaterialId],
-) -> Result<Vec<crate::cooperatives::models::Member>, AppError> {
+    materials: &[MaterialId],
+) -> Result<Vec<Member>, AppError> {
     let ids: Vec<MemberId> = demand_lines::table
         .filter(demand_lines::round_id.eq(rfq.round_id))
         .filter(demand_lines::material_id.eq_any(materials))

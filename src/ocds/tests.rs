@@ -3,7 +3,7 @@ use std::str::FromStr;
 use chrono::{Duration, TimeZone};
 
 use super::*;
-use crate::ids::{CooperativeId, MaterialId, MemberId, RoundId, SupplierId, UserId};
+use crate::ids::{CooperativeId, MaterialId, MemberId, RfqId, RoundId, SupplierId, UserId};
 
 fn t(h: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 1, 10, 0, 0, 0).unwrap() + Duration::hours(h)
@@ -15,7 +15,7 @@ fn d(s: &str) -> Decimal {
 
 fn process(now: DateTime<Utc>) -> Process {
     let coop_id = CooperativeId::new();
-    let rfq_id = crate::ids::RfqId::new();
+    let rfq_id = RfqId::new();
     let line = RfqLine {
         id: RfqLineId::new(),
         rfq_id,

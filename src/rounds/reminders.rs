@@ -10,7 +10,8 @@ use super::models::Round;
 use crate::audit::{self, Actor, Event};
 use crate::auth::Locale;
 use crate::cooperatives::models::Cooperative;
-use crate::ids::{MemberId, RoundId, UserId};
+use crate::cooperatives::repo as coop_repo;
+use crate::ids::{CooperativeId, MemberId, RoundId, UserId};
 use crate::notifications::templates::{
     RoundMaterial, RoundNotice, RoundOpened, RoundReminder, ZonedTime,
 };
@@ -23,7 +24,7 @@ pub const REMINDER_LEAD: Duration = Duration::hours(24);
 /// Active users of active members of a cooperative: (user, member, email, name, locale).
 async fn member_users(
     conn: &mut AsyncPgConnection,
-    coop: crate::ids::CooperativeId,
+    coop: CooperativeId,
 ) -> QueryResult<Vec<(UserId, MemberId, String, String, String)>> {
     users::table
         .inner_join(members::table.on(users::member_id.eq(members::id.nullable())))
@@ -132,7 +133,7 @@ pub async fn send_due_reminders(
         let mut queued = 0;
         for round in due {
             let coop =
-                crate::cooperatives::repo::find_cooperative(conn, round.cooperative_id).await?;
+                coop_repo::find_cooperative(conn, round.cooperative_id).await?;
             let Some(coop) = coop else { continue };
             let with_demand: Vec<MemberId> = demand_lines::table
                 .filter(demand_lines::round_id.eq(round.id))
