@@ -773,13 +773,7 @@ fn line_rows(r: &AwardReport) -> Vec<Row> {
 
 /// An offer of line number `n`, with what the suggestion and the award gave it.
 fn offer_row(n: usize, l: &ReportLine, o: &OfferOut) -> Row {
-    let suggested = l
-        .suggestion
-        .allocations
-        .iter()
-        .find(|a| a.quote_id == o.quote_id)
-        .map(|a| a.quantity.to_string())
-        .unwrap_or_default();
+    let suggested = l.suggestion.quantity_text(o.quote_id);
     let awarded = l.awarded.iter().find(|a| a.quote_id == o.quote_id);
     [
         "offer".into(),

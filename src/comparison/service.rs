@@ -143,6 +143,17 @@ pub struct SuggestionOut {
     pub reason: Option<NoSuggestion>,
 }
 
+impl SuggestionOut {
+    /// The quantity suggested for `quote`, as CSV writes it (empty when none).
+    pub fn quantity_text(&self, quote: QuoteId) -> String {
+        self.allocations
+            .iter()
+            .find(|a| a.quote_id == quote)
+            .map(|a| a.quantity.to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// A line of the comparison.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LineOut {
@@ -601,13 +612,7 @@ pub fn csv(c: &Comparison) -> String {
     let mut out = String::from(CSV_HEADER);
     for (n, l) in c.lines.iter().enumerate() {
         for o in &l.offers {
-            let suggested = l
-                .suggestion
-                .allocations
-                .iter()
-                .find(|a| a.quote_id == o.quote_id)
-                .map(|a| a.quantity.to_string())
-                .unwrap_or_default();
+            let suggested = l.suggestion.quantity_text(o.quote_id);
             let row = [
                 (n + 1).to_string(),
                 f(&l.material_code),

@@ -85,8 +85,7 @@ pub async fn get_settings(
     id: CooperativeId,
 ) -> Result<OcdsSettings, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin])
-        .await?;
+    cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin]).await?;
     Ok(settings_of(&mut conn, id).await?)
 }
 
@@ -98,8 +97,7 @@ pub async fn put_settings(
     input: OcdsSettings,
 ) -> Result<OcdsSettings, AppError> {
     let mut conn = db::conn(&ctx.pool).await?;
-    cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin])
-        .await?;
+    cooperative_in_scope(&mut conn, who, id, &[Role::CoopAdmin]).await?;
     let now = ctx.clock.now();
     use diesel_async::AsyncConnection;
     conn.transaction(async |conn| -> Result<(), AppError> {

@@ -132,8 +132,7 @@ pub async fn send_due_reminders(
             .await?;
         let mut queued = 0;
         for round in due {
-            let coop =
-                coop_repo::find_cooperative(conn, round.cooperative_id).await?;
+            let coop = coop_repo::find_cooperative(conn, round.cooperative_id).await?;
             let Some(coop) = coop else { continue };
             let with_demand: Vec<MemberId> = demand_lines::table
                 .filter(demand_lines::round_id.eq(round.id))
