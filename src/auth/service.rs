@@ -214,9 +214,8 @@ pub async fn login(
     // `lock_account_key`): the throttle is checked again, so attempts verified in parallel
     // are counted exactly, and the account is read again — a password changed meanwhile
     // makes this attempt a failure.
-    // The decision's time: the hashing took a while, and parallel attempts' failures are
-    // stamped with theirs.
-    let now = ctx.clock.now();
+    // Decided at the attempt's arrival (`now`): thirty guesses that arrive together are
+    // thirty attempts at that instant, however long the hashing queue makes them wait.
     let mut conn = db::conn(&ctx.pool).await?;
     let outcome = conn
         .transaction(async |conn| -> Result<Result<TokenPair, AppError>, AppError> {

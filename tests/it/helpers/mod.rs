@@ -222,11 +222,33 @@ async fn ensure_template(admin_url: &str, admin: &mut AsyncPgConnection) -> Stri
     coprocure::db::run_migrations(&with_database(admin_url, &building))
         .await
         .expect("migrations");
+    // Analysed and frozen now, and closed to connections once renamed: otherwise the
+    // autovacuum of a fresh cluster visits the new template while the tests clone it, and
+    // every `CREATE DATABASE … TEMPLATE` waits for it to leave (two seconds a test on the
+    // private cluster of a clean machine, one test after another).
+    {
+        let mut conn = AsyncPgConnection::establish(&with_database(admin_url, &building))
+            .await
+            .expect("template connection");
+        diesel::sql_query("VACUUM (FREEZE, ANALYZE)")
+            .execute(&mut conn)
+            .await
+            .expect("vacuum the template");
+    }
+    wait_until_unused(admin, &building).await;
     let renamed = diesel::sql_query(format!(
         "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
     ))
     .execute(admin)
     .await;
+    if renamed.is_ok() {
+        diesel::sql_query(format!(
+            "ALTER DATABASE \"{template}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+        ))
+        .execute(admin)
+        .await
+        .expect("close the template to connections");
+    }
     if renamed.is_err() {
         // Another run created it first.
         let _ = diesel::sql_query(format!(
@@ -236,6 +258,28 @@ async fn ensure_template(admin_url: &str, admin: &mut AsyncPgConnection) -> Stri
         .await;
     }
     template
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Waits (up to 5 s) until no backend is connected to database `name`.
+async fn wait_until_unused(admin: &mut AsyncPgConnection, name: &str) {
+    for _ in 0..50 {
+        let c: Count =
+            diesel::sql_query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1")
+                .bind::<diesel::sql_types::Text, _>(name)
+                .get_result(admin)
+                .await
+                .expect("pg_stat_activity");
+        if c.n == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn create_database(name: &str) {
