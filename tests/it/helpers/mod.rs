@@ -328,7 +328,13 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         let admin_url = shared().admin_url.clone();
         let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
+        // Not joined: the test's runtime must keep running (and then shut down) while the
+        // database is dropped. Blocked here, it froze any of the app's connections still in
+        // their SCRAM handshake, and the server kept that backend — and `DROP DATABASE` with
+        // it — until `authentication_timeout` (60 s). A database whose drop does not finish
+        // before the process exits is dropped by the next run (its pid is in the name), or
+        // goes with the private cluster.
+        std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -342,8 +348,7 @@ impl Drop for TestDatabase {
                     .await;
                 }
             })
-        })
-        .join();
+        });
     }
 }
 
