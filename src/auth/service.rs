@@ -214,8 +214,11 @@ pub async fn login(
     // `lock_account_key`): the throttle is checked again, so attempts verified in parallel
     // are counted exactly, and the account is read again — a password changed meanwhile
     // makes this attempt a failure.
-    // Decided at the attempt's arrival (`now`): thirty guesses that arrive together are
-    // thirty attempts at that instant, however long the hashing queue makes them wait.
+    // The throttle is checked at the attempt's arrival (`now`): thirty guesses that arrive
+    // together are thirty attempts at that instant, however long the hashing queue makes
+    // them wait. What the attempt records is stamped when it is decided (`decided`), so a
+    // source's wait runs from the answer to its failure, not from its arrival.
+    let decided = ctx.clock.now();
     let mut conn = db::conn(&ctx.pool).await?;
     let outcome = conn
         .transaction(async |conn| -> Result<Result<TokenPair, AppError>, AppError> {
@@ -231,11 +234,11 @@ pub async fn login(
                 && user.as_ref().map(|u| (u.id, &u.password_hash)) == read.as_ref().map(|u| (u.id, &read_hash));
             match user {
                 Some(user) if verified && !user.disabled => {
-                    repo::record_login_success(conn, &key, &source, now).await?;
-                    let (pair, session_id) = start_session(jwt, conn, &user, &meta, now).await?;
+                    repo::record_login_success(conn, &key, &source, decided).await?;
+                    let (pair, session_id) = start_session(jwt, conn, &user, &meta, decided).await?;
                     audit::record(
                         conn,
-                        now,
+                        decided,
                         Event::platform(Actor::User(user.id), "auth.login", "user", user.id, json!({"session_id": session_id, "ip": meta.ip}))
                             .in_cooperative(user.cooperative_id),
                     )
@@ -264,8 +267,8 @@ pub async fn login(
                             },
                         },
                     };
-                    repo::record_login_failure(conn, &NewLoginFailure { email: key.clone(), at: now, ip: meta.ip.clone(), source: source.clone() }).await?;
-                    audit::record(conn, now, event).await?;
+                    repo::record_login_failure(conn, &NewLoginFailure { email: key.clone(), at: decided, ip: meta.ip.clone(), source: source.clone() }).await?;
+                    audit::record(conn, decided, event).await?;
                     Ok(Err(invalid_credentials()))
                 }
             }
