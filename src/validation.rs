@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{ErrorCode, FieldError};
+use crate::ids::MaterialId;
 
 /// Gathers field errors so a request is answered with all of them at once.
 pub trait Collect<T> {
@@ -112,9 +113,37 @@ pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     Ok(t.to_owned())
 }
 
+/// The materials a body names in `material_ids`: sorted, each once; an empty list is an
+/// error (`empty`). Whether each one may be named is the caller's to check.
+pub fn material_ids(mut ids: Vec<MaterialId>, errors: &mut Vec<FieldError>) -> Vec<MaterialId> {
+    if ids.is_empty() {
+        errors.push(FieldError::new(
+            "material_ids",
+            ErrorCode::Empty,
+            "must name at least one material",
+        ));
+    }
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_materials_come_sorted_once_and_an_empty_list_is_refused() {
+        let (a, b) = (MaterialId::new(), MaterialId::new());
+        let mut errors = Vec::new();
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        assert_eq!(material_ids(vec![hi, lo, hi], &mut errors), [lo, hi]);
+        assert!(errors.is_empty());
+        assert!(material_ids(vec![], &mut errors).is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, ErrorCode::Empty);
+        assert_eq!(errors[0].field, "material_ids");
+    }
 
     #[test]
     fn emails_are_normalised_and_checked() {

@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 
 use super::models::{Rfq, RfqLine};
 use super::INCOTERMS;
-use crate::bounds;
 use crate::decimal::Exact;
 use crate::error::{ErrorCode, FieldError};
 use crate::ids::{MaterialId, RfqLineId, SupplierId};
+use crate::{bounds, validation};
 
 /// Weights in a request.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -173,17 +173,8 @@ pub fn choose_materials(
 ) -> Vec<MaterialId> {
     let has_demand = |m: &MaterialId| above.contains(m) || demand.iter().any(|(d, ..)| d == m);
     let chosen: Vec<MaterialId> = match raw {
-        Some(ids) if ids.is_empty() => {
-            errors.push(FieldError::new(
-                "material_ids",
-                ErrorCode::Empty,
-                "must name at least one material",
-            ));
-            vec![]
-        }
-        Some(mut ids) => {
-            ids.sort();
-            ids.dedup();
+        Some(ids) => {
+            let ids = validation::material_ids(ids, errors);
             for m in &ids {
                 if !round_materials.iter().any(|(id, ..)| id == m) {
                     errors.push(FieldError::new(

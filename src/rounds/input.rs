@@ -72,17 +72,8 @@ fn round_materials(
     errors: &mut Vec<FieldError>,
 ) -> Vec<MaterialId> {
     match named {
-        Some(ids) if ids.is_empty() => {
-            errors.push(FieldError::new(
-                "material_ids",
-                ErrorCode::Empty,
-                "must name at least one material",
-            ));
-            vec![]
-        }
-        Some(mut ids) => {
-            ids.sort();
-            ids.dedup();
+        Some(ids) => {
+            let ids = validation::material_ids(ids, errors);
             if let Some(bad) = ids.iter().find(|m| !catalog.contains(m)) {
                 errors.push(FieldError::new(
                     "material_ids",
