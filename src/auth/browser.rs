@@ -19,10 +19,10 @@ use super::jwt::JwtKeys;
 use super::models::{Session, User};
 use super::principal::Principal;
 use super::service::{self, ClientMeta};
-use super::{repo, tokens, Locale};
+use super::{cache, repo, tokens, Locale};
 use crate::audit::{self, Actor, Event};
 use crate::context::Ctx;
-use crate::db::{self, listen};
+use crate::db;
 use crate::error::{AppError, ErrorCode};
 use crate::schema::{sessions, users};
 
@@ -221,7 +221,7 @@ pub async fn set_locale(ctx: &Ctx, who: &Principal, locale: Locale) -> Result<()
     let now = ctx.clock.now();
     let mut conn = db::conn(&ctx.pool).await?;
     conn.transaction(async |conn| -> Result<(), AppError> {
-        listen::changed(format!("u:{}", who.user_id));
+        cache::user_changed(who.user_id);
         diesel::update(users::table.find(who.user_id))
             .set((users::locale.eq(locale.as_str()), users::updated_at.eq(now)))
             .execute(conn)

@@ -10,8 +10,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::principal::Principal;
-use crate::db::listen::NotifiedCache;
-use crate::ids::SessionId;
+use crate::db::listen::{self, NotifiedCache};
+use crate::ids::{SessionId, UserId};
 
 /// A session known to be live, with its user as of the read.
 #[derive(Debug, Clone)]
@@ -26,6 +26,17 @@ pub type SessionCache = NotifiedCache<SessionId, LiveSession>;
 /// An empty session cache (at most 100,000 sessions, each re-read at least every 10 min).
 pub fn new() -> SessionCache {
     NotifiedCache::new(100_000, Duration::from_secs(600), affected)
+}
+
+/// Records that the current request changed user `id` (its sessions, its password, its
+/// account): the payload the `users` and `sessions` triggers notify, read by [`affected`].
+pub fn user_changed(id: UserId) {
+    listen::changed(format!("u:{id}"));
+}
+
+/// Records that the current request revoked session `id` (see [`user_changed`]).
+pub fn session_changed(id: SessionId) {
+    listen::changed(format!("s:{id}"));
 }
 
 fn affected(payload: &str, id: &SessionId, s: &LiveSession) -> bool {

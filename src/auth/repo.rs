@@ -6,8 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{NewLoginFailure, NewUser, RefreshToken, Session, User};
-use super::throttle;
-use crate::db::listen;
+use super::{cache, throttle};
 use crate::ids::{SessionId, UserId};
 use crate::schema::{login_failures, login_sources, refresh_tokens, sessions, users};
 
@@ -50,7 +49,7 @@ pub async fn set_password(
     hash: &str,
     at: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    listen::changed(format!("u:{id}"));
+    cache::user_changed(id);
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
@@ -92,7 +91,7 @@ pub async fn revoke_session(
     at: DateTime<Utc>,
     reason: &str,
 ) -> QueryResult<bool> {
-    listen::changed(format!("s:{sid}"));
+    cache::session_changed(sid);
     let n = diesel::update(
         sessions::table
             .find(sid)
@@ -115,7 +114,7 @@ pub async fn revoke_user_sessions(
     at: DateTime<Utc>,
     reason: &str,
 ) -> QueryResult<usize> {
-    listen::changed(format!("u:{user}"));
+    cache::user_changed(user);
     let mut q = diesel::update(sessions::table)
         .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())

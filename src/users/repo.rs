@@ -5,9 +5,10 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::auth::cache;
 use crate::auth::models::User;
 use crate::auth::Locale;
-use crate::db::{like_pattern, listen};
+use crate::db::like_pattern;
 use crate::ids::{CooperativeId, MemberId, RfqId, SupplierId, UserId};
 use crate::notifications::Recipient;
 use crate::schema::{invitations, sessions, supplier_claims, users};
@@ -107,7 +108,7 @@ pub async fn update(
         disabled: Option<bool>,
         updated_at: DateTime<Utc>,
     }
-    listen::changed(format!("u:{id}"));
+    cache::user_changed(id);
     diesel::update(users::table.find(id))
         .set(Form {
             name,
@@ -128,7 +129,7 @@ pub async fn revoke_sessions_of(
     reason: &str,
 ) -> QueryResult<usize> {
     for id in ids {
-        listen::changed(format!("u:{id}"));
+        cache::user_changed(*id);
     }
     diesel::update(
         sessions::table
@@ -169,7 +170,7 @@ pub async fn set_supplier_admin(
     admin: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<User> {
-    listen::changed(format!("u:{id}"));
+    cache::user_changed(id);
     diesel::update(users::table.find(id))
         .set((users::supplier_admin.eq(admin), users::updated_at.eq(now)))
         .returning(User::as_returning())

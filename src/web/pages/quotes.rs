@@ -33,7 +33,7 @@ use crate::rfqs::models::{RfqLineOut, RfqOut, RfqStatus};
 use crate::rfqs::service::{get_rfq, line_specs, list_rfqs};
 use crate::state::AppState;
 use crate::suppliers::service as supplier_service;
-use crate::web::forms::number;
+use crate::web::forms::{self, number};
 use crate::web::idempotent::{self, Outcome};
 use crate::web::render::{page, page_with};
 use crate::web::session::Page;
@@ -631,7 +631,7 @@ pub async fn detail(
 }
 
 fn form_body(body: &web::Bytes) -> HashMap<String, String> {
-    url::form_urlencoded::parse(body).into_owned().collect()
+    forms::fields(body).into_iter().collect()
 }
 
 /// Submits or revises from a posted form: the receipt on success, the form again (422)
