@@ -149,7 +149,8 @@ if [ -n "${PERF:-}" ]; then
   OUT=${PERF_OUT:-/tmp/coprocure-post-perf.txt}
   perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio >"$WORK/perf.sym" 2>/dev/null || true
   perf report -i "$WORK/perf.data" --sort dso --stdio >"$WORK/perf.dso" 2>/dev/null || true
-  { grep -E '^ +[0-9.]+%' "$WORK/perf.sym" | sed -n 1,40p; echo; grep -E '^ +[0-9.]+%' "$WORK/perf.dso" | sed -n 1,12p; echo; echo "whole machine, by command:"; grep -E '^ +[0-9.]+%' "$WORK/perf.comm" | sed -n 1,12p; } >"$OUT" || true
+  # (perf pads its columns to the terminal's width: the trailing blanks and dashes go.)
+  { grep -E '^ +[0-9.]+%' "$WORK/perf.sym" | sed -n 1,40p; echo; grep -E '^ +[0-9.]+%' "$WORK/perf.dso" | sed -n 1,12p; echo; echo "whole machine, by command:"; grep -E '^ +[0-9.]+%' "$WORK/perf.comm" | sed -n 1,12p; } | sed -E 's/( +-)* *$//' >"$OUT" || true
   echo "perf top frames of the server during the 8-connection POST run: $OUT" >&2
 fi
 read -r _ API_RPS API_P50 API_P99 API_SOCKERR API_STATUSERR API_N < <(grep '^RESULT' "$WORK/wrk8.out")

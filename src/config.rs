@@ -16,7 +16,7 @@
 //! | `COPROCURE_FX_REFRESH_HOURS` | `24` | How often the background job fetches the feed (once per period across all instances, periods aligned on 00:00 UTC); `0` turns it off (refresh on demand only). |
 //! | `COPROCURE_FX_TIMEOUT_MS` | `10000` | Timeout of one feed request. |
 //! | `COPROCURE_LOG_FORMAT` | `text` | `text` or `json` (one JSON object per line). |
-//! | `COPROCURE_DB_POOL_SIZE` | `16` | Maximum PostgreSQL connections per instance. |
+//! | `COPROCURE_DB_POOL_SIZE` | `16` | Maximum PostgreSQL connections per instance (shared out: [`crate::db::share_out`]). |
 //! | `COPROCURE_DB_ACQUIRE_TIMEOUT_MS` | `5000` | How long a request waits for a connection before answering 503. |
 //! | `COPROCURE_AUTH_RATE_PER_MINUTE` | `60` | Requests per minute one client IP may make to `/api/v1/auth/*` (burst of the same size), counted in each instance's memory. Password guessing is throttled separately, in the database (`auth::throttle`). |
 //! | `COPROCURE_WORKERS` | CPU count | HTTP worker threads. |

@@ -14,6 +14,7 @@ use crate::api;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::IpRateLimiter;
 use crate::context::Ctx;
+use crate::db;
 use crate::db::listen::{self, Listener};
 use crate::state::{AppState, Detached};
 use crate::web as portal;
@@ -41,7 +42,13 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let workers = settings.workers;
+        let workers = settings.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+        });
+        // The instance's connections: a pool per worker, the rest to the shared one.
+        let (per_worker, shared) = db::share_out(ctx.pool.status().max_size, workers);
+        ctx.pool.resize(shared);
+        db::worker_pool(&ctx.pool, per_worker)?;
         let detached = Arc::new(Detached::default());
         let invalidations = ctx.listen();
         let state = web::Data::new(AppState {
@@ -54,9 +61,12 @@ impl Application {
             ctx,
         });
 
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
+            let mut worker = state.as_ref().clone();
+            worker.ctx.pool = db::worker_pool(&worker.ctx.pool, per_worker)
+                .expect("a worker's pool builds as it did before the server started");
             App::new()
-                .app_data(state.clone())
+                .app_data(web::Data::new(worker))
                 .configure(api::configure)
                 .configure(portal::configure)
                 .default_service(web::to(portal::fallback))
@@ -91,10 +101,8 @@ impl Application {
         .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
         // Signals are handled by the caller, which stops gracefully on SIGINT as well as
         // SIGTERM and then shuts down the pool and the embedded database.
-        .disable_signals();
-        if let Some(n) = workers {
-            server = server.workers(n);
-        }
+        .disable_signals()
+        .workers(workers);
         Ok(Self {
             port,
             server: server.run(),

@@ -17,6 +17,10 @@ use crate::webhooks;
 /// Pause of the outboxes and the sealer when they find nothing to do: new rows go out (and
 /// new events are chained) within this.
 pub const QUEUE_IDLE: Duration = Duration::from_millis(250);
+/// The audit sealer's pause between steps: often enough that its batches stay short (a few
+/// hundred events under a heavy load, not one long transaction competing with requests),
+/// seldom enough that a batch is more than a handful of events.
+pub const SEAL_EVERY: Duration = Duration::from_millis(100);
 /// Pause of the reminder check when no round is due.
 pub const REMINDERS_IDLE: Duration = Duration::from_secs(30);
 /// Lease of an FX refresh: far above its worst case (7 feed requests of at most
@@ -83,7 +87,7 @@ impl Job for AuditSealer {
     }
 
     fn schedule(&self) -> Schedule {
-        Schedule::Queue { idle: QUEUE_IDLE }
+        Schedule::Gathered { every: SEAL_EVERY }
     }
 
     fn run_once(&self) -> Step<'_> {

@@ -49,6 +49,16 @@ pub enum Schedule {
         /// Pause after a step that found nothing to do.
         idle: Duration,
     },
+    /// Every instance takes what has gathered, every `every`: for a job whose step already
+    /// takes everything there is (the audit sealer chains every committed event, however
+    /// many batches that needs), so that a step found work does not mean more is waiting.
+    /// Run again at once, the sealer chained a handful of events per transaction under a
+    /// steady load — ten statements for every few events, on the database the requests
+    /// wait for; after a pause it chains them a thousand at a time.
+    Gathered {
+        /// Pause after every step.
+        every: Duration,
+    },
     /// Once per period across all instances. Periods are aligned on the Unix epoch (a day
     /// starts at 00:00 UTC).
     Periodic {
@@ -292,6 +302,7 @@ async fn run_loop(runner: Runner, job: Arc<dyn Job>, mut shutdown: watch::Receiv
                 match job.schedule() {
                     Schedule::Queue { .. } if ran.unwrap_or(0) > 0 => Duration::ZERO,
                     Schedule::Queue { idle } => idle,
+                    Schedule::Gathered { every } => every,
                     Schedule::Periodic { every, .. } => runner.until_next_period(every),
                 }
             }

@@ -57,12 +57,14 @@ pub async fn lock_round(conn: &mut AsyncPgConnection, id: RoundId) -> QueryResul
         .optional()
 }
 
-/// The round, share-locked: many submissions at once, but no transition until they commit.
+/// The round, locked against transitions (`FOR KEY SHARE`, which conflicts with the
+/// `FOR UPDATE` of [`lock_round`] only): many submissions at once, but no transition until
+/// they commit.
 pub async fn share_round(conn: &mut AsyncPgConnection, id: RoundId) -> QueryResult<Option<Round>> {
     demand_rounds::table
         .find(id)
         .select(Round::as_select())
-        .for_share()
+        .for_key_share()
         .first(conn)
         .await
         .optional()
@@ -161,7 +163,10 @@ pub async fn set_status(
 
 /// Inserts a line and its audit event in one statement, only if the round is open and
 /// neither `now` (the server's clock) nor the database's clock has reached its close;
-/// the round row is share-locked for the rest of the (implicit) transaction. With
+/// the round row is locked against transitions for the rest of the (implicit) transaction
+/// (`FOR KEY SHARE`, the lock the line's foreign key takes anyway, so one lock instead of
+/// two; a transition's `FOR UPDATE` waits for it, and a submission that waited for a
+/// transition re-checks the round's new status before inserting). With
 /// `check_member`, also only if the line's member is an active member of the round's
 /// cooperative (so an admin's entry needs no separate lookup). Returns whether the line
 /// was inserted.
@@ -241,7 +246,7 @@ impl QueryFragment<Pg> for InsertLineIfOpen<'_> {
                      AND d.closes_at > greatest(p.at, clock_timestamp()) \
                      AND (NOT p.check_member OR EXISTS (SELECT 1 FROM members m WHERE m.id = p.member_id \
                           AND m.cooperative_id = d.cooperative_id AND NOT m.disabled)) \
-                   FOR SHARE OF d), \
+                   FOR KEY SHARE OF d), \
              l AS (INSERT INTO demand_lines (id, round_id, cooperative_id, member_id, material_id, quantity, unit, \
                      quantity_base, required_by, delivery_site, created_by, created_at, updated_at) \
                    SELECT p.line_id, r.id, r.cooperative_id, p.member_id, p.material_id, p.quantity, p.unit, \

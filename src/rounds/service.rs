@@ -217,7 +217,7 @@ pub async fn transition(
 }
 
 /// `POST /rounds/{id}/demand`. Validates everything first (422); then one statement
-/// share-locks the round, checks that it is open and that neither the server clock nor the
+/// locks the round against transitions, checks that it is open and that neither the server clock nor the
 /// database clock has reached `closes_at`, inserts the line and its audit event, and
 /// commits — so a line that commits was entered before the close, and an early close
 /// (which takes the round's row lock) waits for it. (Inside an `Idempotency-Key` request

@@ -36,14 +36,16 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
     );
 }
 
-/// Every route the application registers, read from the `resource(path, allow)` calls of
-/// `src/api/mod.rs` and `src/api/v1/mod.rs` (every route goes through that helper), as
-/// `(path, methods)`.
+/// Every route the application registers, read from the `resource(path, allow)` and
+/// `Routes::add(path, allow, …)` calls of `src/api/mod.rs` and `src/api/v1/mod.rs` (every
+/// route goes through one of them), as `(path, methods)`.
 fn registered_routes() -> Vec<(String, Vec<String>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
     let mut routes = Vec::new();
     for (file, prefix) in [("mod.rs", ""), ("v1/mod.rs", "/api/v1")] {
-        let src = std::fs::read_to_string(root.join(file)).unwrap();
+        let src = std::fs::read_to_string(root.join(file))
+            .unwrap()
+            .replace(".add(", " resource(");
         for call in src.split("resource(").skip(1) {
             let mut literals = call.split('"');
             // `resource("path", "GET, POST")`: the literals are the 2nd and 4th pieces, with
@@ -210,4 +212,35 @@ async fn swagger_ui_is_served_from_vendored_assets() {
     assert!(js.text.len() > 100_000);
     let init = app.get("/api/docs/swagger-initializer.js", None).await;
     assert!(init.text.contains("/api/openapi.json"), "{}", init.text);
+}
+
+/// An instance opens no more connections than `COPROCURE_DB_POOL_SIZE` (plus the cache
+/// listener's) although each HTTP worker has a pool of its own: the size is shared out
+/// between the workers and the background jobs, not given to each.
+#[tokio::test]
+async fn the_connections_of_an_instance_stay_within_its_pool_size_across_its_workers() {
+    use diesel_async::RunQueryDsl;
+    let app =
+        TestApp::spawn_with(&[("COPROCURE_DB_POOL_SIZE", "6"), ("COPROCURE_WORKERS", "2")]).await;
+    // Bursts of readiness probes (each takes a connection for a query) from 40 clients.
+    for _ in 0..5 {
+        let probes = (0..40).map(|_| async {
+            let client = reqwest::Client::new();
+            let r = client.get(app.url("/readyz")).send().await.unwrap();
+            r.status().as_u16()
+        });
+        let statuses = futures_util::future::join_all(probes).await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+    let mut conn = app.conn().await;
+    let open: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM pg_stat_activity \
+          WHERE datname = current_database() AND pid <> pg_backend_pid())",
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    // Pools keep what they opened: this is the most the instance had at once.
+    assert!(open <= 6 + 1, "{open} connections");
+    assert!(open >= 3, "the two workers' pools and the listener: {open}");
 }
