@@ -14,8 +14,7 @@ use crate::notifications;
 use crate::rounds::reminders;
 use crate::webhooks;
 
-/// Pause of the outboxes and the sealer when they find nothing to do: new rows go out (and
-/// new events are chained) within this.
+/// Pause of the outboxes when they find nothing to do: new rows go out within this.
 pub const QUEUE_IDLE: Duration = Duration::from_millis(250);
 /// The audit sealer's pause between steps: often enough that its batches stay short (a few
 /// hundred events under a heavy load, not one long transaction competing with requests),

@@ -51,9 +51,9 @@ pub enum Schedule {
     },
     /// Every instance takes what has gathered, every `every`: for a job whose step already
     /// takes everything there is (the audit sealer chains every committed event, however
-    /// many batches that needs), so that a step found work does not mean more is waiting.
+    /// many batches that needs), so a step that found work does not mean more is waiting.
     /// Run again at once, the sealer chained a handful of events per transaction under a
-    /// steady load — ten statements for every few events, on the database the requests
+    /// steady load — nine statements for every few events, on the database the requests
     /// wait for; after a pause it chains them a thousand at a time.
     Gathered {
         /// Pause after every step.
