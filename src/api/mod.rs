@@ -106,9 +106,10 @@ pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
 /// segment is a parameter, a scope of that parameter follows (one regex for all the
 /// resources below it): `/rounds/{id}/demand` is `/rounds` → `/{id}` → `/demand`.
 ///
-/// Groups at one level are told apart by a static segment, or there is a single parameter
-/// scope among static resources that cannot match what it matches, so the order of the
-/// groups does not matter; resources keep the order they were added in.
+/// Groups differ in their static first segment, so their order does not matter. Within a
+/// group, resources keep the order they were added in, and the group's own resources come
+/// before its parameter scope: a static second segment (`/fx-rates/refresh`) wins over a
+/// parameter one, whatever order the two were added in.
 #[derive(Default)]
 pub struct Routes {
     groups: Vec<Group>,
